@@ -1,0 +1,51 @@
+//! The native command line, on the same model as the page.
+//!
+//! ```text
+//! migrascope run SCENARIO.json [--commands LOG.json]   run to the scenario's end, print a JSON report
+//! migrascope run --default                              the same for the built-in default scenario
+//! ```
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(out) => {
+            println!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("migrascope: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn run(args: &[String]) -> Result<String, String> {
+    use migrascope::sim::{Scenario, TimedCommand};
+    const USAGE: &str = "usage: migrascope run (SCENARIO.json | --default) [--commands LOG.json]";
+    let read = |p: &str| std::fs::read_to_string(p).map_err(|e| format!("cannot read {p}: {e}"));
+    match args.first().map(String::as_str) {
+        Some("run") => {
+            let scenario = match args.get(1).map(String::as_str) {
+                Some("--default") => Scenario::default(),
+                Some(path) => {
+                    Scenario::from_json(&read(path)?).map_err(|e| format!("{path}: {e}"))?
+                }
+                None => return Err(USAGE.into()),
+            };
+            let commands: Vec<TimedCommand> = match (args.get(2).map(String::as_str), args.get(3)) {
+                (Some("--commands"), Some(path)) => serde_json::from_str(&read(path)?)
+                    .map_err(|e| format!("{path}: not a command log: {e}"))?,
+                (None, _) => Vec::new(),
+                _ => return Err(USAGE.into()),
+            };
+            migrascope::cli_report::run_report(scenario, &commands).map_err(|e| e.to_string())
+        }
+        _ => Err(USAGE.into()),
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}

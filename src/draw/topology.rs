@@ -1,0 +1,203 @@
+//! The topology canvas: nodes, links (a cut link is dashed and marked), and every message in
+//! flight at its interpolated position. Message kinds differ by shape as well as colour.
+
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::view_model::{palette, Frame, MessageKind, Rgb};
+
+pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+pub fn rgb(c: Rgb) -> RGBColor {
+    RGBColor(c.0, c.1, c.2)
+}
+
+/// A text style: `px` is in CSS pixels, `scale` the device pixel ratio.
+pub fn font(px: f64, scale: f64, c: Rgb, h: HPos, v: VPos) -> TextStyle<'static> {
+    ("sans-serif", px * scale)
+        .into_font()
+        .color(&rgb(c))
+        .pos(Pos::new(h, v))
+}
+
+/// Draw `frame` to the whole of `area`. `scale` is the device pixel ratio, so strokes and text
+/// keep their CSS size on HiDPI screens.
+pub fn draw_topology<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    frame: &Frame,
+    scale: f64,
+) -> DrawResult<DB> {
+    area.fill(&rgb(palette::PAPER))?;
+    let (w, h) = area.dim_in_pixel();
+    let (w, h) = (f64::from(w), f64::from(h));
+    let px = |x: f64, y: f64| -> (i32, i32) { ((x * w) as i32, (y * h) as i32) };
+    let s = scale;
+    let radius = (w.min(h) * 0.07).clamp(14.0 * s, 40.0 * s);
+
+    for l in &frame.links {
+        let a = px(l.from.0, l.from.1);
+        let b = px(l.to.0, l.to.1);
+        if l.cut {
+            let style = rgb(palette::VERMILLION).stroke_width((2.0 * s) as u32);
+            area.draw(&DashedPathElement::new(
+                vec![a, b],
+                (6.0 * s) as i32,
+                (6.0 * s) as i32,
+                style,
+            ))?;
+            let mid = ((a.0 + b.0) / 2, (a.1 + b.1) / 2);
+            area.draw(&Cross::new(
+                mid,
+                (7.0 * s) as i32,
+                style.stroke_width((3.0 * s) as u32),
+            ))?;
+            area.draw(&Text::new(
+                "cut",
+                (mid.0, mid.1 + (10.0 * s) as i32),
+                font(11.0, s, palette::VERMILLION, HPos::Center, VPos::Top),
+            ))?;
+        } else {
+            let style = rgb(palette::LINE).stroke_width((2.0 * s) as u32);
+            area.draw(&PathElement::new(vec![a, b], style))?;
+        }
+    }
+
+    let m = (4.0 * s) as i32;
+    for msg in &frame.messages {
+        let c = px(msg.x, msg.y);
+        let colour = rgb(msg.kind.colour());
+        match msg.kind {
+            MessageKind::Append => area.draw(&Circle::new(c, m, colour.filled()))?,
+            MessageKind::Heartbeat => {
+                area.draw(&Circle::new(c, m, colour.stroke_width((1.5 * s) as u32)))?
+            }
+            MessageKind::Ack => area.draw(&Rectangle::new(
+                [(c.0 - m, c.1 - m), (c.0 + m, c.1 + m)],
+                colour.filled(),
+            ))?,
+        }
+    }
+
+    for n in &frame.nodes {
+        let c = px(n.x, n.y);
+        let r = radius as i32;
+        area.draw(&Circle::new(c, r, rgb(n.fill).filled()))?;
+        let ring = if n.up { palette::INK } else { palette::MUTED };
+        let ring_w = if n.id == 0 { 3.0 } else { 1.5 };
+        area.draw(&Circle::new(
+            c,
+            r,
+            rgb(ring).stroke_width((ring_w * s) as u32),
+        ))?;
+        if !n.up {
+            let x = (radius * 0.6) as i32;
+            area.draw(&Cross::new(
+                c,
+                x,
+                rgb(palette::INK).stroke_width((2.0 * s) as u32),
+            ))?;
+        }
+        area.draw(&Text::new(
+            n.label.clone(),
+            c,
+            font(14.0, s, palette::PAPER, HPos::Center, VPos::Center),
+        ))?;
+        area.draw(&Text::new(
+            n.detail.clone(),
+            (c.0, c.1 + r + (6.0 * s) as i32),
+            font(12.0, s, palette::INK, HPos::Center, VPos::Top),
+        ))?;
+    }
+
+    draw_legend(area, frame, s)
+}
+
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    frame: &Frame,
+    s: f64,
+) -> DrawResult<DB> {
+    let (_, h) = area.dim_in_pixel();
+    let y = h as i32 - (14.0 * s) as i32;
+    let mut x = (12.0 * s) as i32;
+    let m = (4.0 * s) as i32;
+    let items = [
+        (MessageKind::Append, "entries"),
+        (MessageKind::Heartbeat, "heartbeat"),
+        (MessageKind::Ack, "ack"),
+    ];
+    for (kind, label) in items {
+        let c = rgb(kind.colour());
+        match kind {
+            MessageKind::Append => area.draw(&Circle::new((x, y), m, c.filled()))?,
+            MessageKind::Heartbeat => {
+                area.draw(&Circle::new((x, y), m, c.stroke_width((1.5 * s) as u32)))?
+            }
+            MessageKind::Ack => area.draw(&Rectangle::new(
+                [(x - m, y - m), (x + m, y + m)],
+                c.filled(),
+            ))?,
+        }
+        area.draw(&Text::new(
+            label,
+            (x + (9.0 * s) as i32, y),
+            font(12.0, s, palette::MUTED, HPos::Left, VPos::Center),
+        ))?;
+        x += ((label.len() as f64 * 7.0 + 34.0) * s) as i32;
+    }
+    let total = frame.messages.len() + frame.messages_hidden;
+    let caption = if frame.messages_hidden > 0 {
+        format!(
+            "{total} messages in flight ({} drawn)",
+            frame.messages.len()
+        )
+    } else {
+        format!("{total} messages in flight")
+    };
+    area.draw(&Text::new(
+        caption,
+        (x, y),
+        font(12.0, s, palette::MUTED, HPos::Left, VPos::Center),
+    ))?;
+    area.draw(&Text::new(
+        frame.time_label.clone(),
+        ((12.0 * s) as i32, (12.0 * s) as i32),
+        font(13.0, s, palette::INK, HPos::Left, VPos::Top),
+    ))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{Command, Scenario, SimTime, Simulation};
+    use crate::view_model::frame;
+
+    #[test]
+    fn renders_nodes_messages_and_cut_links_to_svg() {
+        let mut sim = Simulation::new(Scenario::default()).unwrap();
+        sim.command(Command::CutLink { a: 0, b: 2 }).unwrap();
+        sim.command(Command::Crash { node: 4 }).unwrap();
+        sim.advance_to(SimTime::from_ms(1_500), u64::MAX);
+        let f = frame(&sim);
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, (800, 500)).into_drawing_area();
+            draw_topology(&area, &f, 2.0).unwrap();
+            area.present().unwrap();
+        }
+        for n in 0..5 {
+            assert!(
+                svg.contains(&format!("n{n}\n</text>")),
+                "label n{n} missing: {}",
+                &svg[..svg.len().min(3000)]
+            );
+        }
+        assert!(svg.contains("crashed"));
+        assert!(svg.contains("cut\n</text>"));
+        assert!(svg.contains("messages in flight"));
+        assert!(svg.matches("<circle").count() >= 5 + f.messages.len() / 2);
+    }
+}

@@ -1,0 +1,22 @@
+//! The model: pure Rust, deterministic, with no browser crate anywhere below this module.
+//! Virtual time only; one seed with named sub-streams; ordered collections wherever order can
+//! reach an event; handlers return effects and the engine applies them.
+
+pub mod cluster;
+pub mod command;
+pub mod engine;
+pub mod hash;
+pub mod metrics;
+pub mod queue;
+pub mod rng;
+pub mod scenario;
+pub mod time;
+
+pub use command::{Command, NodeId, TimedCommand};
+pub use engine::{Advance, LogEntry, LogKind, Simulation};
+pub use scenario::{Scenario, ScenarioError};
+pub use time::{SimDuration, SimTime};
+
+// The data layer (SQL table store, document store); see each module's docs.
+pub mod doc;
+pub mod sql;

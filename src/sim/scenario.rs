@@ -1,0 +1,344 @@
+//! A scenario is everything needed to start a run: the seed and every parameter, as plain
+//! serde data (JSON in files and URLs). `validate` checks every range and returns a typed
+//! error naming the field, so a bad file or URL gets a clear message instead of a panic.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use super::command::{Command, TimedCommand};
+
+/// Largest cluster the model and the page are built for.
+pub const NODES_MAX: u32 = 7;
+/// Upper bound on the client write rate (writes per simulated second).
+pub const WRITE_RATE_MAX: u32 = 10_000;
+/// Upper bound on a link's one-way latency, in milliseconds.
+pub const LATENCY_MS_MAX: u64 = 10_000;
+/// Upper bound on a run's length, in milliseconds (one simulated day).
+pub const DURATION_MS_MAX: u64 = 86_400_000;
+/// Upper bound on scheduled faults in one scenario file.
+pub const FAULTS_MAX: usize = 10_000;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Scenario {
+    /// Display name. Default `"default"`.
+    pub name: String,
+    /// Seed for every random stream of the run. Default 1.
+    pub seed: u64,
+    /// How long a run lasts when run to its end (command line, tests), in simulated ms.
+    /// The page keeps running past it. Default 60 000 (one minute). Range 1 ..= 86 400 000.
+    pub duration_ms: u64,
+    pub cluster: ClusterParams,
+    pub network: NetworkParams,
+    pub workload: WorkloadParams,
+    /// Interval between metric samples for the charts, in simulated ms. Default 250.
+    /// Range 10 ..= 60 000.
+    pub sample_interval_ms: u64,
+    /// Commands applied at fixed simulated times, e.g. a partition at 10 s and a heal at 20 s.
+    pub faults: Vec<TimedCommand>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterParams {
+    /// Number of nodes; node 0 is the leader, the others follow. Default 5. Range 1 ..= 7.
+    pub nodes: u32,
+    /// Interval at which the leader re-sends what a follower has not acknowledged (and an
+    /// empty append as a heartbeat), in ms. Default 100. Range 1 ..= 10 000.
+    pub heartbeat_ms: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NetworkParams {
+    /// Smallest one-way link latency, in ms. Default 5. Range 0 ..= 10 000.
+    pub latency_ms_min: u64,
+    /// Largest one-way link latency, in ms (uniform between min and max). Default 40.
+    /// Range latency_ms_min ..= 10 000.
+    pub latency_ms_max: u64,
+    /// Probability that a message is lost, 0.0 ..= 1.0. Default 0.01.
+    pub loss: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkloadParams {
+    /// Client writes per simulated second, Poisson arrivals at the leader. Default 20.
+    /// Range 0 ..= 10 000.
+    pub write_rate_per_s: u32,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            name: "default".into(),
+            seed: 1,
+            duration_ms: 60_000,
+            cluster: ClusterParams::default(),
+            network: NetworkParams::default(),
+            workload: WorkloadParams::default(),
+            sample_interval_ms: 250,
+            faults: Vec::new(),
+        }
+    }
+}
+
+impl Default for ClusterParams {
+    fn default() -> Self {
+        ClusterParams {
+            nodes: 5,
+            heartbeat_ms: 100,
+        }
+    }
+}
+
+impl Default for NetworkParams {
+    fn default() -> Self {
+        NetworkParams {
+            latency_ms_min: 5,
+            latency_ms_max: 40,
+            loss: 0.01,
+        }
+    }
+}
+
+impl Default for WorkloadParams {
+    fn default() -> Self {
+        WorkloadParams {
+            write_rate_per_s: 20,
+        }
+    }
+}
+
+/// Why a scenario (or a command) was refused.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScenarioError {
+    /// The text is not valid JSON for a scenario (syntax, unknown field, wrong type).
+    Parse(String),
+    /// A number outside its allowed range.
+    OutOfRange {
+        field: &'static str,
+        value: String,
+        allowed: String,
+    },
+    /// A command names something that does not exist or cannot be done.
+    InvalidCommand(String),
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScenarioError::Parse(m) => write!(f, "scenario is not valid: {m}"),
+            ScenarioError::OutOfRange {
+                field,
+                value,
+                allowed,
+            } => write!(f, "{field} = {value} is out of range (allowed: {allowed})"),
+            ScenarioError::InvalidCommand(m) => write!(f, "command refused: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+fn check_u64(field: &'static str, v: u64, lo: u64, hi: u64) -> Result<(), ScenarioError> {
+    if (lo..=hi).contains(&v) {
+        Ok(())
+    } else {
+        Err(ScenarioError::OutOfRange {
+            field,
+            value: v.to_string(),
+            allowed: format!("{lo} ..= {hi}"),
+        })
+    }
+}
+
+fn check_prob(field: &'static str, p: f64) -> Result<(), ScenarioError> {
+    if p.is_finite() && (0.0..=1.0).contains(&p) {
+        Ok(())
+    } else {
+        Err(ScenarioError::OutOfRange {
+            field,
+            value: p.to_string(),
+            allowed: "0.0 ..= 1.0".into(),
+        })
+    }
+}
+
+impl Scenario {
+    /// Parse and validate JSON text.
+    pub fn from_json(text: &str) -> Result<Scenario, ScenarioError> {
+        let s: Scenario =
+            serde_json::from_str(text).map_err(|e| ScenarioError::Parse(e.to_string()))?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a scenario always serialises")
+    }
+
+    /// Check every field's range and every scheduled fault.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        check_u64("duration_ms", self.duration_ms, 1, DURATION_MS_MAX)?;
+        check_u64(
+            "cluster.nodes",
+            self.cluster.nodes.into(),
+            1,
+            NODES_MAX.into(),
+        )?;
+        check_u64("cluster.heartbeat_ms", self.cluster.heartbeat_ms, 1, 10_000)?;
+        let n = &self.network;
+        check_u64(
+            "network.latency_ms_min",
+            n.latency_ms_min,
+            0,
+            LATENCY_MS_MAX,
+        )?;
+        check_u64(
+            "network.latency_ms_max",
+            n.latency_ms_max,
+            n.latency_ms_min,
+            LATENCY_MS_MAX,
+        )?;
+        check_prob("network.loss", n.loss)?;
+        check_u64(
+            "workload.write_rate_per_s",
+            self.workload.write_rate_per_s.into(),
+            0,
+            WRITE_RATE_MAX.into(),
+        )?;
+        check_u64("sample_interval_ms", self.sample_interval_ms, 10, 60_000)?;
+        check_u64(
+            "faults (count)",
+            self.faults.len() as u64,
+            0,
+            FAULTS_MAX as u64,
+        )?;
+        for f in &self.faults {
+            self.validate_command(&f.command)?;
+        }
+        Ok(())
+    }
+
+    /// Check that a command makes sense for this scenario's cluster and ranges.
+    pub fn validate_command(&self, c: &Command) -> Result<(), ScenarioError> {
+        let node_ok = |node: u32| {
+            if node < self.cluster.nodes {
+                Ok(())
+            } else {
+                Err(ScenarioError::InvalidCommand(format!(
+                    "node {node} does not exist (the cluster has nodes 0 ..= {})",
+                    self.cluster.nodes - 1
+                )))
+            }
+        };
+        match *c {
+            Command::SetWriteRate { per_s } => {
+                check_u64("write_rate_per_s", per_s.into(), 0, WRITE_RATE_MAX.into())
+            }
+            Command::SetLatency { min_ms, max_ms } => {
+                check_u64("latency_ms_min", min_ms, 0, LATENCY_MS_MAX)?;
+                check_u64("latency_ms_max", max_ms, min_ms, LATENCY_MS_MAX)
+            }
+            Command::SetLoss { loss } => check_prob("loss", loss),
+            Command::CutLink { a, b } | Command::HealLink { a, b } => {
+                node_ok(a)?;
+                node_ok(b)?;
+                if a == b {
+                    return Err(ScenarioError::InvalidCommand(format!(
+                        "a link joins two different nodes, not {a} and {b}"
+                    )));
+                }
+                Ok(())
+            }
+            Command::HealAll => Ok(()),
+            Command::Crash { node } | Command::Restart { node } => node_ok(node),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::time::SimTime;
+
+    #[test]
+    fn default_is_valid_and_round_trips() {
+        let s = Scenario::default();
+        s.validate().unwrap();
+        assert_eq!(Scenario::from_json(&s.to_json()).unwrap(), s);
+        // Missing fields take their defaults.
+        let t = Scenario::from_json(r#"{"seed": 9}"#).unwrap();
+        assert_eq!(t.seed, 9);
+        assert_eq!(t.cluster.nodes, 5);
+    }
+
+    #[test]
+    fn out_of_range_values_name_the_field() {
+        let mut s = Scenario::default();
+        s.cluster.nodes = 9;
+        let e = s.validate().unwrap_err();
+        assert_eq!(
+            e,
+            ScenarioError::OutOfRange {
+                field: "cluster.nodes",
+                value: "9".into(),
+                allowed: "1 ..= 7".into()
+            }
+        );
+        assert!(e.to_string().contains("cluster.nodes = 9"));
+
+        let mut s = Scenario::default();
+        s.network.latency_ms_min = 50;
+        s.network.latency_ms_max = 10;
+        assert!(matches!(
+            s.validate(),
+            Err(ScenarioError::OutOfRange {
+                field: "network.latency_ms_max",
+                ..
+            })
+        ));
+
+        let mut s = Scenario::default();
+        s.network.loss = f64::NAN;
+        assert!(matches!(
+            s.validate(),
+            Err(ScenarioError::OutOfRange {
+                field: "network.loss",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn bad_json_and_unknown_fields_are_parse_errors() {
+        assert!(matches!(
+            Scenario::from_json("{not json"),
+            Err(ScenarioError::Parse(_))
+        ));
+        let e = Scenario::from_json(r#"{"sede": 3}"#).unwrap_err();
+        assert!(e.to_string().contains("sede"), "{e}");
+        assert!(matches!(
+            Scenario::from_json(r#"{"seed": -1}"#),
+            Err(ScenarioError::Parse(_))
+        ));
+    }
+
+    #[test]
+    fn scheduled_faults_are_checked() {
+        let mut s = Scenario::default();
+        s.faults.push(TimedCommand {
+            at: SimTime::from_ms(10),
+            command: Command::Crash { node: 12 },
+        });
+        assert!(matches!(
+            s.validate(),
+            Err(ScenarioError::InvalidCommand(_))
+        ));
+        s.faults[0].command = Command::CutLink { a: 1, b: 1 };
+        assert!(s.validate().is_err());
+        s.faults[0].command = Command::CutLink { a: 0, b: 1 };
+        s.validate().unwrap();
+    }
+}

@@ -1,0 +1,1 @@
+//! The SQL table store: typed tables driven by real SQL text (parsed with sqlparser).

@@ -1,0 +1,358 @@
+//! A pure projection from simulation state to what one frame shows. Coordinates are in a unit
+//! square (0..1 on both axes, y down) so drawing only scales them to the canvas; colours come
+//! from the Okabe–Ito palette, which stays distinguishable for colour-blind viewers, and every
+//! state also has a shape or a label so colour is never the only cue.
+
+use crate::sim::cluster::{Body, LEADER};
+use crate::sim::metrics::Series;
+use crate::sim::{NodeId, SimTime, Simulation};
+
+/// An sRGB colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rgb(pub u8, pub u8, pub u8);
+
+/// Okabe–Ito colours.
+pub mod palette {
+    use super::Rgb;
+    pub const ORANGE: Rgb = Rgb(0xE6, 0x9F, 0x00);
+    pub const SKY: Rgb = Rgb(0x56, 0xB4, 0xE9);
+    pub const GREEN: Rgb = Rgb(0x00, 0x9E, 0x73);
+    pub const YELLOW: Rgb = Rgb(0xF0, 0xE4, 0x42);
+    pub const BLUE: Rgb = Rgb(0x00, 0x72, 0xB2);
+    pub const VERMILLION: Rgb = Rgb(0xD5, 0x5E, 0x00);
+    pub const PURPLE: Rgb = Rgb(0xCC, 0x79, 0xA7);
+    pub const INK: Rgb = Rgb(0x1F, 0x29, 0x37);
+    pub const MUTED: Rgb = Rgb(0x6B, 0x72, 0x80);
+    pub const LINE: Rgb = Rgb(0xCB, 0xD5, 0xE1);
+    pub const PAPER: Rgb = Rgb(0xFF, 0xFF, 0xFF);
+    pub const DOWN: Rgb = Rgb(0x9C, 0xA3, 0xAF);
+    /// One colour per series, in order.
+    pub const SERIES: [Rgb; 7] = [BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, INK];
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Leader,
+    Follower,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeView {
+    pub id: NodeId,
+    pub label: String,
+    pub role: Role,
+    pub up: bool,
+    pub x: f64,
+    pub y: f64,
+    /// Second line under the node: its role and state, or its lag.
+    pub detail: String,
+    pub fill: Rgb,
+    /// Entries behind the leader (0 for the leader).
+    pub lag_entries: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkView {
+    pub a: NodeId,
+    pub b: NodeId,
+    pub from: (f64, f64),
+    pub to: (f64, f64),
+    pub cut: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageKind {
+    /// Carries log entries.
+    Append,
+    /// An empty append: the leader saying it is alive.
+    Heartbeat,
+    Ack,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageView {
+    pub x: f64,
+    pub y: f64,
+    pub kind: MessageKind,
+}
+
+impl MessageKind {
+    pub fn colour(self) -> Rgb {
+        match self {
+            MessageKind::Append => palette::BLUE,
+            MessageKind::Heartbeat => palette::SKY,
+            MessageKind::Ack => palette::ORANGE,
+        }
+    }
+}
+
+/// Everything the topology canvas shows in one frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frame {
+    pub time_label: String,
+    pub nodes: Vec<NodeView>,
+    pub links: Vec<LinkView>,
+    pub messages: Vec<MessageView>,
+    /// Messages beyond the drawing budget, not drawn but counted.
+    pub messages_hidden: usize,
+}
+
+/// At most this many messages are drawn per frame; the rest are counted in the caption.
+pub const MESSAGES_DRAWN_MAX: usize = 600;
+
+/// Node positions: the leader on top, followers around a circle.
+pub fn node_position(id: NodeId, nodes: u32) -> (f64, f64) {
+    if nodes <= 1 {
+        return (0.5, 0.5);
+    }
+    let angle =
+        -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * f64::from(id) / f64::from(nodes);
+    (0.5 + 0.36 * angle.cos(), 0.52 + 0.36 * angle.sin())
+}
+
+pub fn frame(sim: &Simulation) -> Frame {
+    let c = sim.cluster();
+    let n = c.nodes.len() as u32;
+    let now = sim.now();
+    let nodes = c
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, node)| {
+            let id = i as NodeId;
+            let (x, y) = node_position(id, n);
+            let role = if id == LEADER {
+                Role::Leader
+            } else {
+                Role::Follower
+            };
+            let lag = c.lag_entries(id);
+            let detail = match (node.up, role) {
+                (false, _) => "crashed".to_string(),
+                (true, Role::Leader) => format!("leader · log {}", node.applied),
+                (true, Role::Follower) if lag == 0 => "follower · in sync".to_string(),
+                (true, Role::Follower) => format!(
+                    "follower · lag {lag} ({:.0} ms)",
+                    c.lag_time(id, now).as_ms_f64()
+                ),
+            };
+            let fill = match (node.up, role) {
+                (false, _) => palette::DOWN,
+                (true, Role::Leader) => palette::BLUE,
+                (true, Role::Follower) => palette::GREEN,
+            };
+            NodeView {
+                id,
+                label: format!("n{id}"),
+                role,
+                up: node.up,
+                x,
+                y,
+                detail,
+                fill,
+                lag_entries: lag,
+            }
+        })
+        .collect();
+    let links = c
+        .followers()
+        .map(|f| LinkView {
+            a: LEADER,
+            b: f,
+            from: node_position(LEADER, n),
+            to: node_position(f, n),
+            cut: c.is_cut(LEADER, f),
+        })
+        .collect();
+    let total = c.in_flight.len();
+    let messages = sim
+        .in_flight()
+        .take(MESSAGES_DRAWN_MAX)
+        .map(|f| {
+            let p = progress(f.sent, f.deliver, now);
+            let (ax, ay) = node_position(f.from, n);
+            let (bx, by) = node_position(f.to, n);
+            let kind = match f.body {
+                Body::Append { from, to } if from > to => MessageKind::Heartbeat,
+                Body::Append { .. } => MessageKind::Append,
+                Body::Ack { .. } => MessageKind::Ack,
+            };
+            MessageView {
+                x: ax + (bx - ax) * p,
+                y: ay + (by - ay) * p,
+                kind,
+            }
+        })
+        .collect();
+    Frame {
+        time_label: now.to_string(),
+        nodes,
+        links,
+        messages,
+        messages_hidden: total.saturating_sub(MESSAGES_DRAWN_MAX),
+    }
+}
+
+/// Share of the trip done at `now`, in 0..=1.
+pub fn progress(sent: SimTime, deliver: SimTime, now: SimTime) -> f64 {
+    let total = deliver.since(sent).as_us();
+    if total == 0 {
+        return 1.0;
+    }
+    (now.since(sent).as_us() as f64 / total as f64).clamp(0.0, 1.0)
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeriesView {
+    pub name: String,
+    pub colour: Rgb,
+    /// (seconds, value)
+    pub points: Vec<(f64, f64)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChartView {
+    pub title: String,
+    pub unit: String,
+    pub series: Vec<SeriesView>,
+    pub x_range: (f64, f64),
+    pub y_range: (f64, f64),
+}
+
+/// The charts show the last this many simulated seconds.
+pub const CHART_WINDOW_S: f64 = 30.0;
+
+fn chart(title: &str, unit: &str, series: &[&Series], now: SimTime) -> ChartView {
+    let x_hi = now.as_secs_f64().max(CHART_WINDOW_S);
+    let x_lo = x_hi - CHART_WINDOW_S;
+    let series: Vec<SeriesView> = series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| SeriesView {
+            name: s.name.clone(),
+            colour: palette::SERIES[i % palette::SERIES.len()],
+            points: s
+                .points()
+                .map(|(t, v)| (t.as_secs_f64(), *v))
+                .filter(|(t, _)| *t >= x_lo)
+                .collect(),
+        })
+        .collect();
+    let y_max = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .fold(0.0f64, f64::max);
+    ChartView {
+        title: title.into(),
+        unit: unit.into(),
+        series,
+        x_range: (x_lo, x_hi),
+        y_range: (0.0, nice_ceiling(y_max)),
+    }
+}
+
+/// A round upper bound for an axis: 1, 2 or 5 times a power of ten, at least 1.
+pub fn nice_ceiling(v: f64) -> f64 {
+    if !v.is_finite() || v <= 1.0 {
+        return 1.0;
+    }
+    let mag = 10f64.powf(v.log10().floor());
+    for m in [1.0, 2.0, 5.0, 10.0] {
+        if v <= m * mag {
+            return m * mag;
+        }
+    }
+    10.0 * mag
+}
+
+/// The charts under the topology.
+pub fn charts(sim: &Simulation) -> Vec<ChartView> {
+    let m = sim.metrics();
+    let now = sim.now();
+    let lag: Vec<&Series> = m.lag_entries.iter().collect();
+    vec![
+        chart("Committed writes", "writes/s", &[&m.committed_per_s], now),
+        chart("Replication lag per follower", "entries", &lag, now),
+        chart("Commit latency p99", "ms", &[&m.commit_latency_p99_ms], now),
+    ]
+}
+
+/// Key figures for the status bar, as (label, value).
+pub fn figures(sim: &Simulation) -> Vec<(&'static str, String)> {
+    let c = &sim.cluster().counters;
+    let max_lag = sim
+        .cluster()
+        .followers()
+        .map(|f| sim.cluster().lag_entries(f))
+        .max()
+        .unwrap_or(0);
+    vec![
+        ("simulated time", sim.now().to_string()),
+        ("writes accepted", c.writes_accepted.to_string()),
+        ("committed", c.committed.to_string()),
+        ("rejected", c.writes_rejected.to_string()),
+        ("max lag", format!("{max_lag} entries")),
+        (
+            "messages lost",
+            (c.dropped_lost + c.dropped_link_cut).to_string(),
+        ),
+        ("events", sim.events_processed().to_string()),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{Command, Scenario};
+
+    #[test]
+    fn frame_places_nodes_and_interpolates_messages() {
+        let mut sim = Simulation::new(Scenario::default()).unwrap();
+        sim.advance_to(SimTime::from_ms(1_003), u64::MAX);
+        let f = frame(&sim);
+        assert_eq!(f.nodes.len(), 5);
+        assert_eq!(f.links.len(), 4);
+        assert_eq!(f.nodes[0].role, Role::Leader);
+        assert!(f.nodes[0].y < f.nodes[1].y, "leader on top");
+        assert!(!f.messages.is_empty(), "messages in flight at 1 s");
+        for m in &f.messages {
+            assert!((0.0..=1.0).contains(&m.x) && (0.0..=1.0).contains(&m.y));
+        }
+        assert_eq!(f.time_label, "1.003000 s");
+    }
+
+    #[test]
+    fn crashed_and_cut_are_shown_by_label_not_only_colour() {
+        let mut sim = Simulation::new(Scenario::default()).unwrap();
+        sim.command(Command::Crash { node: 2 }).unwrap();
+        sim.command(Command::CutLink { a: 0, b: 3 }).unwrap();
+        sim.advance_to(SimTime::from_ms(2_000), u64::MAX);
+        let f = frame(&sim);
+        assert_eq!(f.nodes[2].detail, "crashed");
+        assert_eq!(f.nodes[2].fill, palette::DOWN);
+        assert!(f.links.iter().any(|l| l.b == 3 && l.cut));
+        assert!(f.nodes[3].detail.contains("lag"), "{}", f.nodes[3].detail);
+    }
+
+    #[test]
+    fn progress_is_clamped() {
+        assert_eq!(progress(SimTime(10), SimTime(20), SimTime(15)), 0.5);
+        assert_eq!(progress(SimTime(10), SimTime(20), SimTime(99)), 1.0);
+        assert_eq!(progress(SimTime(10), SimTime(10), SimTime(10)), 1.0);
+    }
+
+    #[test]
+    fn charts_cover_a_window_with_round_axes() {
+        let mut sim = Simulation::new(Scenario::default()).unwrap();
+        sim.advance_to(SimTime::from_ms(40_000), u64::MAX);
+        let cs = charts(&sim);
+        assert_eq!(cs.len(), 3);
+        assert_eq!(cs[1].series.len(), 4);
+        assert_eq!(cs[0].x_range, (10.0, 40.0));
+        assert!(cs[0].series[0].points.iter().all(|p| p.0 >= 10.0));
+        assert!(cs[0].y_range.1 >= 20.0);
+        assert_eq!(nice_ceiling(0.3), 1.0);
+        assert_eq!(nice_ceiling(37.0), 50.0);
+        assert_eq!(nice_ceiling(200.0), 200.0);
+    }
+}
