@@ -18,6 +18,7 @@
 
 pub mod cli_report;
 pub mod draw;
+pub mod playback;
 pub mod sim;
 pub mod view_model;
 

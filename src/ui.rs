@@ -1,1 +1,10 @@
-//! Yew components (wasm32 only).
+//! Yew components (wasm32 only). Thin: all state changes go through one reducer
+//! ([`state::AppState`]); per-frame drawing goes straight to canvases from the view model.
+
+pub mod app;
+pub mod canvas;
+pub mod panels;
+pub mod panic_overlay;
+pub mod state;
+
+pub use app::App;

@@ -300,6 +300,86 @@ pub fn figures(sim: &Simulation) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// One follower's row in the fault panel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeStatus {
+    pub id: NodeId,
+    pub label: String,
+    pub up: bool,
+    /// Whether the link to the leader is cut (None for the leader itself).
+    pub link_cut: Option<bool>,
+    pub lag_entries: u64,
+}
+
+/// One event-log line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogLine {
+    pub time: String,
+    pub kind: &'static str,
+    pub text: String,
+}
+
+/// What the panels (not the canvases) show. Rebuilt a few times a second; when nothing in it
+/// changed, the page does not re-render.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Status {
+    pub time_label: String,
+    pub figures: Vec<(&'static str, String)>,
+    pub nodes: Vec<NodeStatus>,
+    /// Newest first.
+    pub log: Vec<LogLine>,
+    pub write_rate_per_s: u32,
+    pub loss: f64,
+    pub latency_ms: (u64, u64),
+    pub seed: u64,
+}
+
+/// Event-log lines shown in the page.
+pub const LOG_LINES_SHOWN: usize = 12;
+
+pub fn status(sim: &Simulation) -> Status {
+    let c = sim.cluster();
+    let nodes = c
+        .nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            let id = i as NodeId;
+            NodeStatus {
+                id,
+                label: format!("n{id}"),
+                up: n.up,
+                link_cut: (id != LEADER).then(|| c.is_cut(LEADER, id)),
+                lag_entries: c.lag_entries(id),
+            }
+        })
+        .collect();
+    let log = sim
+        .event_log()
+        .rev()
+        .take(LOG_LINES_SHOWN)
+        .map(|e| LogLine {
+            time: e.at.to_string(),
+            kind: match e.kind {
+                crate::sim::LogKind::Command => "command",
+                crate::sim::LogKind::Fault => "scheduled",
+                crate::sim::LogKind::Info => "info",
+            },
+            text: e.text.clone(),
+        })
+        .collect();
+    Status {
+        time_label: sim.now().to_string(),
+        figures: figures(sim),
+        nodes,
+        log,
+        write_rate_per_s: sim.write_rate_per_s(),
+        loss: sim.loss(),
+        latency_ms: sim.latency_ms(),
+        seed: sim.scenario().seed,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,5 +434,21 @@ mod tests {
         assert_eq!(nice_ceiling(0.3), 1.0);
         assert_eq!(nice_ceiling(37.0), 50.0);
         assert_eq!(nice_ceiling(200.0), 200.0);
+    }
+
+    #[test]
+    fn status_lists_nodes_links_and_newest_log_first() {
+        let mut sim = Simulation::new(Scenario::default()).unwrap();
+        sim.command(Command::CutLink { a: 0, b: 1 }).unwrap();
+        sim.advance_to(SimTime::from_ms(500), u64::MAX);
+        sim.command(Command::Crash { node: 2 }).unwrap();
+        let st = status(&sim);
+        assert_eq!(st.nodes[0].link_cut, None);
+        assert_eq!(st.nodes[1].link_cut, Some(true));
+        assert!(!st.nodes[2].up);
+        assert_eq!(st.log[0].text, "node n2 crashed");
+        assert_eq!(st.log[1].text, "link n0–n1 cut");
+        assert_eq!(st.time_label, "0.500000 s");
+        assert_eq!(st.seed, 1);
     }
 }

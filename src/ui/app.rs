@@ -1,0 +1,181 @@
+//! The root component: one reducer, the animation loop, keyboard shortcuts and the layout.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo::events::EventListener;
+use gloo::render::{request_animation_frame, AnimationFrame};
+use wasm_bindgen::JsCast;
+use web_sys::HtmlCanvasElement;
+use yew::prelude::*;
+
+use super::canvas::draw_on;
+use super::panels::{EventLog, FaultPanel, Figures, Help, Toolbar};
+use super::state::{Action, AppState};
+use crate::draw::{chart::draw_chart, topology::draw_topology};
+use crate::playback::advance_wall;
+use crate::sim::Scenario;
+use crate::view_model::{charts, frame};
+
+/// Charts and panels refresh this often (wall ms); the topology redraws every frame.
+const SLOW_REFRESH_MS: f64 = 250.0;
+
+#[derive(Default)]
+struct LoopClock {
+    last_ts: Option<f64>,
+    last_slow_ts: f64,
+    drawn_version: Option<u64>,
+    charted_version: Option<u64>,
+}
+
+struct Canvases {
+    topology: NodeRef,
+    charts: [NodeRef; 3],
+}
+
+/// One animation frame: advance the model by the wall time since the last frame, draw the
+/// topology, and a few times a second draw the charts and ask the panels to refresh.
+fn tick(ts: f64, latest: &RefCell<AppState>, clock: &RefCell<LoopClock>, c: &Canvases,
+        dispatch: &UseReducerDispatcher<AppState>) {
+    let st = latest.borrow().clone();
+    let mut clk = clock.borrow_mut();
+    let dt = clk.last_ts.map_or(0.0, |last| ts - last);
+    clk.last_ts = Some(ts);
+    if st.playing {
+        advance_wall(&mut st.sim.borrow_mut(), dt, st.speed);
+    }
+    if st.playing || clk.drawn_version != Some(st.version) {
+        if let Some(canvas) = c.topology.cast::<HtmlCanvasElement>() {
+            let f = frame(&st.sim.borrow());
+            draw_on(&canvas, |area, dpr| draw_topology(area, &f, dpr));
+        }
+        clk.drawn_version = Some(st.version);
+    }
+    let slow_due = ts - clk.last_slow_ts >= SLOW_REFRESH_MS;
+    if (st.playing && slow_due) || clk.charted_version != Some(st.version) {
+        let views = charts(&st.sim.borrow());
+        for (r, view) in c.charts.iter().zip(&views) {
+            if let Some(canvas) = r.cast::<HtmlCanvasElement>() {
+                draw_on(&canvas, |area, dpr| draw_chart(area, view, dpr));
+            }
+        }
+        clk.last_slow_ts = ts;
+        clk.charted_version = Some(st.version);
+        if st.playing {
+            dispatch.dispatch(Action::Refresh);
+        }
+    }
+}
+
+/// Keep requesting frames; the handle lives in `slot`, and taking it out cancels the loop.
+fn schedule(slot: Rc<RefCell<Option<AnimationFrame>>>, f: Rc<dyn Fn(f64)>) {
+    let next = slot.clone();
+    let handle = request_animation_frame(move |ts| {
+        f(ts);
+        schedule(next, f);
+    });
+    *slot.borrow_mut() = Some(handle);
+}
+
+fn on_key(e: &KeyboardEvent, d: &UseReducerDispatcher<AppState>, speed: f64) {
+    let typing = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+    if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
+        return;
+    }
+    let action = match e.key().as_str() {
+        " " | "k" => Action::TogglePlay,
+        "." => Action::Step,
+        "+" | "=" => Action::SetSpeed(speed * 2.0),
+        "-" | "_" => Action::SetSpeed(speed / 2.0),
+        "r" | "R" => Action::Reset,
+        "?" => Action::ToggleHelp,
+        "Escape" => Action::CloseHelp,
+        _ => return,
+    };
+    e.prevent_default();
+    d.dispatch(action);
+}
+
+#[component]
+pub fn App() -> Html {
+    let state = use_reducer(|| AppState::new(Scenario::default()));
+    let topology = use_node_ref();
+    let chart_refs = [use_node_ref(), use_node_ref(), use_node_ref()];
+    // The loop reads the newest state through this cell, so it never needs re-registering.
+    let latest = use_mut_ref(|| (*state).clone());
+    *latest.borrow_mut() = (*state).clone();
+
+    {
+        let canvases = Canvases { topology: topology.clone(), charts: chart_refs.clone() };
+        let dispatch = state.dispatcher();
+        let latest = latest.clone();
+        use_effect_with((), move |_| {
+            let slot: Rc<RefCell<Option<AnimationFrame>>> = Rc::default();
+            let clock = RefCell::new(LoopClock::default());
+            schedule(slot.clone(), Rc::new(move |ts| tick(ts, &latest, &clock, &canvases, &dispatch)));
+            move || drop(slot.borrow_mut().take())
+        });
+    }
+    {
+        let dispatch = state.dispatcher();
+        let latest = latest.clone();
+        use_effect_with((), move |_| {
+            let window = gloo::utils::window();
+            let listener = EventListener::new(&window, "keydown", move |e| {
+                let speed = latest.borrow().speed;
+                if let Some(e) = e.dyn_ref::<KeyboardEvent>() {
+                    on_key(e, &dispatch, speed);
+                }
+            });
+            move || drop(listener)
+        });
+    }
+
+    let on = {
+        let d = state.dispatcher();
+        use_callback(d, |a: Action, d| d.dispatch(a))
+    };
+    let close_help = {
+        let on = on.clone();
+        Callback::from(move |_: MouseEvent| on.emit(Action::CloseHelp))
+    };
+    let chart_titles = ["Committed writes per second", "Replication lag per follower",
+                        "Commit latency p99"];
+    html! {
+        <div class="app">
+            <header class="top">
+                <div class="brand">
+                    <h1>{"migrascope"}</h1>
+                    <p class="subtitle">{"Leader–follower replication on a simulated network. \
+                        Press play, then cut a link or crash a node and watch lag build up and drain."}</p>
+                </div>
+                <button class="ghost" aria-label="Keyboard shortcuts (?)"
+                    onclick={{ let on = on.clone(); Callback::from(move |_: MouseEvent| on.emit(Action::ToggleHelp)) }}>
+                    {"? Shortcuts"}</button>
+            </header>
+            <Toolbar playing={state.playing} speed={state.speed} seed_text={state.seed_text.clone()}
+                time_label={state.status.time_label.clone()} on={on.clone()} />
+            if let Some(err) = &state.error {
+                <p class="error" role="alert" id="error">{err.clone()}</p>
+            }
+            <main class="grid">
+                <section class="stage" aria-label="Cluster">
+                    <canvas id="topology" ref={topology} role="img"
+                        aria-label="Cluster topology: the leader n0 on top, followers around it, messages in flight between them" />
+                    <Figures status={state.status.clone()} />
+                </section>
+                <FaultPanel status={state.status.clone()} on={on.clone()} />
+            </main>
+            <section class="charts" aria-label="Charts">
+                { for chart_refs.iter().zip(chart_titles).enumerate().map(|(i, (r, title))| html! {
+                    <canvas id={format!("chart-{i}")} ref={r.clone()} role="img" aria-label={title} />
+                }) }
+            </section>
+            <EventLog status={state.status.clone()} />
+            if state.help { <Help on_close={close_help} /> }
+        </div>
+    }
+}

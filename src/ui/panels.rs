@@ -1,0 +1,249 @@
+//! The panels around the canvases. Each is a function of its props (built from the view
+//! model's `Status`) and reports user intent as an [`Action`]; none holds state of its own.
+
+use yew::prelude::*;
+
+use super::state::Action;
+use crate::playback::{slider_from_speed, speed_from_slider, speed_label};
+use crate::sim::Command;
+use crate::view_model::{NodeStatus, Status};
+
+fn input_value(e: &Event) -> String {
+    e.target_unchecked_into::<web_sys::HtmlInputElement>().value()
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ToolbarProps {
+    pub playing: bool,
+    pub speed: f64,
+    pub seed_text: String,
+    pub time_label: String,
+    pub on: Callback<Action>,
+}
+
+#[component]
+pub fn Toolbar(p: &ToolbarProps) -> Html {
+    let on = p.on.clone();
+    let act = move |a: fn() -> Action| {
+        let on = on.clone();
+        Callback::from(move |_: MouseEvent| on.emit(a()))
+    };
+    let on_speed = {
+        let on = p.on.clone();
+        Callback::from(move |e: InputEvent| {
+            let pos = input_value(&e).parse::<u32>().unwrap_or(333);
+            on.emit(Action::SetSpeed(speed_from_slider(pos)))
+        })
+    };
+    let on_seed_text = {
+        let on = p.on.clone();
+        Callback::from(move |e: InputEvent| on.emit(Action::SetSeedText(input_value(&e))))
+    };
+    let on_seed_submit = {
+        let on = p.on.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            on.emit(Action::ApplySeed)
+        })
+    };
+    let (play_label, play_text) = if p.playing {
+        ("Pause (Space)", "❚❚ Pause")
+    } else {
+        ("Play (Space)", "▶ Play")
+    };
+    html! {
+        <div class="toolbar" role="toolbar" aria-label="Playback">
+            <button id="play" class="primary" aria-label={play_label} aria-pressed={p.playing.to_string()}
+                onclick={act(|| Action::TogglePlay)}>{play_text}</button>
+            <button id="step" aria-label="Step one event (.)" onclick={act(|| Action::Step)}>{"Step"}</button>
+            <button id="reset" aria-label="Reset the run (R)" onclick={act(|| Action::Reset)}>{"Reset"}</button>
+            <label class="speed">
+                <span>{"Speed"}</span>
+                <input id="speed" type="range" min="0" max="1000" step="1"
+                    value={slider_from_speed(p.speed).to_string()}
+                    aria-valuetext={speed_label(p.speed)} oninput={on_speed} />
+                <output id="speed-label" for="speed">{speed_label(p.speed)}</output>
+            </label>
+            <form class="seed" onsubmit={on_seed_submit}>
+                <label for="seed">{"Seed"}</label>
+                <input id="seed" type="text" inputmode="numeric" size="10"
+                    value={p.seed_text.clone()} oninput={on_seed_text} />
+                <button id="apply-seed" type="submit">{"Apply"}</button>
+            </form>
+            <div class="clock" aria-live="off">
+                <span class="clock-label">{"simulated time"}</span>
+                <span id="sim-time">{p.time_label.clone()}</span>
+            </div>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct FaultPanelProps {
+    pub status: std::rc::Rc<Status>,
+    pub on: Callback<Action>,
+}
+
+fn node_row(n: &NodeStatus, on: &Callback<Action>) -> Html {
+    let issue = |c: Command| {
+        let on = on.clone();
+        Callback::from(move |_: MouseEvent| on.emit(Action::Issue(c.clone())))
+    };
+    let id = n.id;
+    let crash = if n.up {
+        html! { <button class="danger" aria-label={format!("Crash node {}", n.label)}
+            onclick={issue(Command::Crash { node: id })}>{"Crash"}</button> }
+    } else {
+        html! { <button aria-label={format!("Restart node {}", n.label)}
+            onclick={issue(Command::Restart { node: id })}>{"Restart"}</button> }
+    };
+    let link = match n.link_cut {
+        None => html! { <span class="role">{"leader"}</span> },
+        Some(false) => html! { <button class="danger" aria-label={format!("Cut link n0–{}", n.label)}
+            onclick={issue(Command::CutLink { a: 0, b: id })}>{"Cut link"}</button> },
+        Some(true) => html! { <button aria-label={format!("Heal link n0–{}", n.label)}
+            onclick={issue(Command::HealLink { a: 0, b: id })}>{"Heal link"}</button> },
+    };
+    let state = match (n.up, n.link_cut) {
+        (false, _) => "crashed".to_string(),
+        (true, Some(true)) => format!("cut off · lag {}", n.lag_entries),
+        (true, None) => "up".to_string(),
+        (true, Some(false)) if n.lag_entries == 0 => "in sync".to_string(),
+        (true, Some(false)) => format!("lag {}", n.lag_entries),
+    };
+    html! {
+        <li class="node-row" id={format!("node-{id}")}>
+            <span class="node-name">{n.label.clone()}</span>
+            <span class="node-state">{state}</span>
+            {link}
+            {crash}
+        </li>
+    }
+}
+
+#[component]
+pub fn FaultPanel(p: &FaultPanelProps) -> Html {
+    let st = &p.status;
+    let on_rate = {
+        let on = p.on.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(per_s) = input_value(&e).parse::<u32>() {
+                on.emit(Action::Issue(Command::SetWriteRate { per_s }))
+            }
+        })
+    };
+    let on_loss = {
+        let on = p.on.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(pct) = input_value(&e).parse::<f64>() {
+                on.emit(Action::Issue(Command::SetLoss { loss: pct / 100.0 }))
+            }
+        })
+    };
+    let on_latency = {
+        let on = p.on.clone();
+        let lo = st.latency_ms.0;
+        Callback::from(move |e: Event| {
+            if let Ok(max_ms) = input_value(&e).parse::<u64>() {
+                let min_ms = lo.min(max_ms);
+                on.emit(Action::Issue(Command::SetLatency { min_ms, max_ms }))
+            }
+        })
+    };
+    let heal_all = {
+        let on = p.on.clone();
+        Callback::from(move |_: MouseEvent| on.emit(Action::Issue(Command::HealAll)))
+    };
+    html! {
+        <section class="panel" aria-labelledby="faults-title">
+            <h2 id="faults-title">{"Nodes and links"}</h2>
+            <ul class="nodes">{ for st.nodes.iter().map(|n| node_row(n, &p.on)) }</ul>
+            <button id="heal-all" onclick={heal_all}>{"Heal all links"}</button>
+            <h2>{"Workload and network"}</h2>
+            <label class="param">
+                <span>{"Write rate"}</span>
+                <input id="write-rate" type="range" min="0" max="500" step="5"
+                    value={st.write_rate_per_s.to_string()} onchange={on_rate} />
+                <output>{format!("{}/s", st.write_rate_per_s)}</output>
+            </label>
+            <label class="param">
+                <span>{"Message loss"}</span>
+                <input id="loss" type="range" min="0" max="50" step="1"
+                    value={format!("{:.0}", st.loss * 100.0)} onchange={on_loss} />
+                <output>{format!("{:.0}%", st.loss * 100.0)}</output>
+            </label>
+            <label class="param">
+                <span>{"Max latency"}</span>
+                <input id="latency" type="range" min="5" max="1000" step="5"
+                    value={st.latency_ms.1.to_string()} onchange={on_latency} />
+                <output>{format!("{}–{} ms", st.latency_ms.0, st.latency_ms.1)}</output>
+            </label>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct StatusProps {
+    pub status: std::rc::Rc<Status>,
+}
+
+#[component]
+pub fn Figures(p: &StatusProps) -> Html {
+    html! {
+        <dl class="figures" aria-label="Key figures">
+            { for p.status.figures.iter().map(|(k, v)| html! {
+                <div class="figure"><dt>{*k}</dt><dd>{v.clone()}</dd></div>
+            }) }
+        </dl>
+    }
+}
+
+#[component]
+pub fn EventLog(p: &StatusProps) -> Html {
+    html! {
+        <section class="panel log" aria-labelledby="log-title">
+            <h2 id="log-title">{"Event log"}</h2>
+            if p.status.log.is_empty() {
+                <p class="muted">{"Nothing yet: cut a link or crash a node to see it here."}</p>
+            } else {
+                <ol id="event-log">
+                    { for p.status.log.iter().map(|l| html! {
+                        <li><time>{l.time.clone()}</time>
+                            <span class={classes!("tag", l.kind)}>{l.kind}</span>
+                            <span>{l.text.clone()}</span></li>
+                    }) }
+                </ol>
+            }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct HelpProps {
+    pub on_close: Callback<MouseEvent>,
+}
+
+/// Keyboard shortcuts, shown with `?`.
+pub const SHORTCUTS: [(&str, &str); 6] = [
+    ("Space", "play / pause"),
+    (".", "step one event"),
+    ("+ / −", "double / halve the speed"),
+    ("R", "reset the run"),
+    ("?", "show / hide this help"),
+    ("Esc", "close this help"),
+];
+
+#[component]
+pub fn Help(p: &HelpProps) -> Html {
+    html! {
+        <div class="help" role="dialog" aria-modal="true" aria-labelledby="help-title">
+            <div class="help-card">
+                <h2 id="help-title">{"Keyboard shortcuts"}</h2>
+                <dl>{ for SHORTCUTS.iter().map(|(k, v)| html! {
+                    <div><dt><kbd>{*k}</kbd></dt><dd>{*v}</dd></div>
+                }) }</dl>
+                <button id="close-help" onclick={p.on_close.clone()}>{"Close"}</button>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,165 @@
+//! The page's one reducer. The simulation sits behind a shared `RefCell` so the animation
+//! loop can advance it without a Yew re-render per frame; every user action that changes it
+//! still comes through here, as an [`Action`].
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use crate::playback::clamp_speed;
+use crate::sim::{Command, Scenario, Simulation};
+use crate::view_model::{status, Status};
+
+pub type SharedSim = Rc<RefCell<Simulation>>;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub sim: SharedSim,
+    pub playing: bool,
+    /// Simulated seconds per wall-clock second.
+    pub speed: f64,
+    /// What the seed box holds (applied with ApplySeed).
+    pub seed_text: String,
+    /// A message for the user about their last input; None when all is well.
+    pub error: Option<String>,
+    pub status: Rc<Status>,
+    /// Bumped whenever the canvas must be redrawn although the loop is paused.
+    pub version: u64,
+    /// Whether the keyboard help is open.
+    pub help: bool,
+}
+
+impl PartialEq for AppState {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.sim, &other.sim)
+            && self.playing == other.playing
+            && self.speed == other.speed
+            && self.seed_text == other.seed_text
+            && self.error == other.error
+            && self.status == other.status
+            && self.version == other.version
+            && self.help == other.help
+    }
+}
+
+pub enum Action {
+    TogglePlay,
+    Pause,
+    Step,
+    SetSpeed(f64),
+    SetSeedText(String),
+    ApplySeed,
+    Reset,
+    Issue(Command),
+    ToggleHelp,
+    CloseHelp,
+    /// Re-read the simulation for the panels (sent by the loop a few times a second).
+    Refresh,
+}
+
+impl AppState {
+    pub fn new(scenario: Scenario) -> Self {
+        let seed_text = scenario.seed.to_string();
+        let sim = Simulation::new(scenario.clone())
+            .or_else(|_| Simulation::new(Scenario::default()))
+            .expect("the default scenario is valid");
+        let status = Rc::new(status(&sim));
+        super::panic_overlay::set_seed(sim.scenario().seed);
+        AppState {
+            sim: Rc::new(RefCell::new(sim)),
+            playing: false,
+            speed: 1.0,
+            seed_text,
+            error: None,
+            status,
+            version: 0,
+            help: false,
+        }
+    }
+
+    fn with_fresh_status(mut self) -> Self {
+        let st = status(&self.sim.borrow());
+        if *self.status != st {
+            self.status = Rc::new(st);
+        }
+        self.version += 1;
+        self
+    }
+
+    fn restart(mut self, scenario: Scenario) -> Self {
+        match Simulation::new(scenario) {
+            Ok(sim) => {
+                super::panic_overlay::set_seed(sim.scenario().seed);
+                self.seed_text = sim.scenario().seed.to_string();
+                *self.sim.borrow_mut() = sim;
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e.to_string()),
+        }
+        self.with_fresh_status()
+    }
+}
+
+/// Parse the seed box: a whole number from 0 to 2^64 - 1.
+pub fn parse_seed(text: &str) -> Result<u64, String> {
+    text.trim().parse::<u64>().map_err(|_| {
+        format!(
+            "seed must be a whole number from 0 to {}, not \"{}\"",
+            u64::MAX,
+            text.trim()
+        )
+    })
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::TogglePlay => next.playing = !next.playing,
+            Action::Pause => next.playing = false,
+            Action::Step => {
+                next.playing = false;
+                next.sim.borrow_mut().step();
+                next = next.with_fresh_status();
+            }
+            Action::SetSpeed(s) => next.speed = clamp_speed(s),
+            Action::SetSeedText(t) => next.seed_text = t,
+            Action::ApplySeed => match parse_seed(&next.seed_text) {
+                Ok(seed) => {
+                    let scenario = Scenario {
+                        seed,
+                        ..next.sim.borrow().scenario().clone()
+                    };
+                    next = next.restart(scenario);
+                }
+                Err(e) => next.error = Some(e),
+            },
+            Action::Reset => {
+                let scenario = next.sim.borrow().scenario().clone();
+                next = next.restart(scenario);
+            }
+            Action::Issue(cmd) => {
+                let result = next.sim.borrow_mut().command(cmd);
+                next.error = result.err().map(|e| e.to_string());
+                next = next.with_fresh_status();
+            }
+            Action::ToggleHelp => next.help = !next.help,
+            Action::CloseHelp => next.help = false,
+            Action::Refresh => {
+                let st = status(&next.sim.borrow());
+                if *next.status == st {
+                    return self;
+                }
+                next.status = Rc::new(st);
+            }
+        }
+        if next == *self {
+            self
+        } else {
+            Rc::new(next)
+        }
+    }
+}
