@@ -1,0 +1,688 @@
+//! The document store: named collections of JSON objects keyed by `_id` in canonical order.
+//! Every write goes through one check (shape, `_id`, `schema_version`, bounds, validator), and
+//! every operation reports what it touched as a [`Cost`], so a later cost model can charge
+//! for it. Multi-document updates are all-or-nothing: new versions are computed first and
+//! stored only when every one of them passed.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::{Add, AddAssign};
+
+use super::history::Checksum;
+use super::path::{self, FieldPath, PathError};
+use super::schema::{DocSchema, Violation};
+use super::update::{apply_ops, UpdateError, UpdateOp};
+use super::value::{canonical_json, depth, json_bytes, type_name, DocId};
+use super::{
+    COLLECTIONS_MAX, DEPTH_MAX, DOCS_PER_COLLECTION_MAX, DOC_BYTES_MAX, ID_FIELD, VERSION_FIELD,
+};
+
+/// Longest collection name, in bytes.
+pub const COLLECTION_NAME_MAX: usize = 120;
+
+/// Documents an operation looked at and wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cost {
+    /// Documents read to find the matches (a full scan reads all of them).
+    pub examined: u64,
+    /// Documents inserted, replaced, updated or deleted.
+    pub written: u64,
+}
+
+impl Add for Cost {
+    type Output = Cost;
+    fn add(self, o: Cost) -> Cost {
+        Cost {
+            examined: self.examined.saturating_add(o.examined),
+            written: self.written.saturating_add(o.written),
+        }
+    }
+}
+
+impl AddAssign for Cost {
+    fn add_assign(&mut self, o: Cost) {
+        *self = *self + o;
+    }
+}
+
+/// Everything a store operation can refuse, each naming the collection and document.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DocError {
+    /// No collection by that name.
+    NoSuchCollection(String),
+    /// `create_collection` on a name in use.
+    CollectionExists(String),
+    /// The name is empty, too long, or holds `$` or NUL.
+    BadCollectionName { name: String, reason: &'static str },
+    /// The store already holds [`COLLECTIONS_MAX`] collections.
+    TooManyCollections,
+    /// A document that is not a JSON object.
+    NotAnObject { collection: String, found: &'static str },
+    /// An `_id` that is not a scalar.
+    BadId { collection: String, reason: String },
+    /// Insert of an `_id` already present.
+    DuplicateId { collection: String, id: DocId },
+    /// Replace of an `_id` that is absent.
+    NotFound { collection: String, id: DocId },
+    /// A replacement whose `_id` differs from the one being replaced.
+    IdMismatch { collection: String, id: DocId, found: DocId },
+    /// `schema_version` is not an integer in `0 ..= u32::MAX`.
+    BadVersion { collection: String, id: DocId, found: String },
+    /// The validator refused the document.
+    Invalid { collection: String, id: DocId, path: String, violation: Violation },
+    /// An update operator failed on this document.
+    Update { collection: String, id: DocId, error: UpdateError },
+    /// A filter path is malformed.
+    BadPath(PathError),
+    /// A validator path is malformed.
+    BadValidator(PathError),
+    /// The document nests deeper than [`DEPTH_MAX`].
+    TooDeep { collection: String, id: DocId, depth: usize },
+    /// The document is larger than [`DOC_BYTES_MAX`].
+    TooLarge { collection: String, id: DocId, bytes: usize },
+    /// The collection already holds [`DOCS_PER_COLLECTION_MAX`] documents.
+    CollectionFull { collection: String },
+    /// No chain of migrations leads from the document's version to the target.
+    NoMigrationPath { collection: String, id: DocId, from: u32, to: u32 },
+    /// A migration chain is malformed (gaps, wrong collection).
+    BadChain(String),
+}
+
+impl fmt::Display for DocError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use DocError as E;
+        match self {
+            E::NoSuchCollection(c) => write!(f, "there is no collection '{c}'"),
+            E::CollectionExists(c) => write!(f, "collection '{c}' already exists"),
+            E::BadCollectionName { name, reason } => {
+                write!(f, "'{name}' is not a valid collection name: {reason}")
+            }
+            E::TooManyCollections => write!(f, "a store holds at most {COLLECTIONS_MAX} collections"),
+            E::NotAnObject { collection, found } => {
+                write!(f, "'{collection}': a document must be a JSON object, not a {found}")
+            }
+            E::BadId { collection, reason } => write!(f, "'{collection}': {reason}"),
+            E::DuplicateId { collection, id } => {
+                write!(f, "'{collection}': a document with _id {id} already exists")
+            }
+            E::NotFound { collection, id } => write!(f, "'{collection}': no document with _id {id}"),
+            E::IdMismatch { collection, id, found } => write!(
+                f,
+                "'{collection}': the replacement for _id {id} carries _id {found}; _id is immutable"
+            ),
+            E::BadVersion { collection, id, found } => write!(
+                f,
+                "document {id} in '{collection}': {VERSION_FIELD} must be an integer from 0 to {}, found {found}",
+                u32::MAX
+            ),
+            E::Invalid { collection, id, path, violation } => write!(
+                f,
+                "document {id} in '{collection}' fails validation at '{path}': {violation}"
+            ),
+            E::Update { collection, id, error } => {
+                write!(f, "document {id} in '{collection}': {error}")
+            }
+            E::BadPath(e) => write!(f, "{e}"),
+            E::BadValidator(e) => write!(f, "validator: {e}"),
+            E::TooDeep { collection, id, depth } => write!(
+                f,
+                "document {id} in '{collection}' nests {depth} levels deep; the limit is {DEPTH_MAX}"
+            ),
+            E::TooLarge { collection, id, bytes } => write!(
+                f,
+                "document {id} in '{collection}' is {bytes} bytes of JSON; the limit is {DOC_BYTES_MAX}"
+            ),
+            E::CollectionFull { collection } => write!(
+                f,
+                "'{collection}' already holds {DOCS_PER_COLLECTION_MAX} documents, the limit"
+            ),
+            E::NoMigrationPath { collection, id, from, to } => write!(
+                f,
+                "document {id} in '{collection}': no migration leads from version {from} to {to}"
+            ),
+            E::BadChain(m) => write!(f, "migration chain: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for DocError {}
+
+/// A conjunction of field-path equalities (`{"address.city": "Oslo", "tags": "x"}`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Filter {
+    /// (dotted path, value) pairs; a document matches when every pair matches.
+    pub clauses: Vec<(String, Value)>,
+}
+
+impl Filter {
+    /// Matches every document.
+    pub fn all() -> Filter {
+        Filter::default()
+    }
+    /// `path == value`.
+    pub fn eq(path: &str, value: Value) -> Filter {
+        Filter::all().and(path, value)
+    }
+    /// Add one more equality.
+    pub fn and(mut self, path: &str, value: Value) -> Filter {
+        self.clauses.push((path.to_string(), value));
+        self
+    }
+    /// Read a MongoDB-style filter object of plain equalities.
+    pub fn from_json(v: &Value) -> Result<Filter, DocError> {
+        let Value::Object(m) = v else {
+            return Err(DocError::BadPath(PathError {
+                path: v.to_string(),
+                reason: "a filter must be a JSON object of field paths",
+            }));
+        };
+        let clauses = m.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let f = Filter { clauses };
+        f.compile()?;
+        Ok(f)
+    }
+
+    fn compile(&self) -> Result<Vec<(Vec<String>, &Value)>, DocError> {
+        self.clauses
+            .iter()
+            .map(|(p, v)| {
+                let p = FieldPath::parse(p).map_err(DocError::BadPath)?;
+                Ok((p.segments().to_vec(), v))
+            })
+            .collect()
+    }
+
+    /// True when `doc` satisfies every clause (malformed paths match nothing).
+    pub fn matches(&self, doc: &Value) -> bool {
+        self.compile()
+            .is_ok_and(|c| c.iter().all(|(p, v)| path::matches_eq(doc, p, v)))
+    }
+
+    /// The `_id` when the filter pins one scalar id, so a lookup replaces the scan.
+    fn pinned_id(&self) -> Option<DocId> {
+        self.clauses
+            .iter()
+            .find(|(p, _)| p == ID_FIELD)
+            .and_then(|(_, v)| DocId::new(v.clone()).ok())
+    }
+}
+
+/// Documents a find returned, and what it cost.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FindResult {
+    /// Matching documents in `_id` order.
+    pub docs: Vec<Value>,
+    /// Documents examined (written is zero).
+    pub cost: Cost,
+}
+
+/// What an update did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UpdateResult {
+    /// Documents the filter matched.
+    pub matched: u64,
+    /// Documents whose content changed.
+    pub modified: u64,
+    /// Examined and written.
+    pub cost: Cost,
+}
+
+/// One collection: documents by `_id`, an optional validator, and a count per version.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Collection {
+    docs: BTreeMap<DocId, Value>,
+    validator: Option<DocSchema>,
+    /// Version stamped on inserts that carry no `schema_version`.
+    default_version: u32,
+    /// Documents per `schema_version`, kept in step with `docs`.
+    version_counts: BTreeMap<u32, u64>,
+    /// Next candidate for an `_id` the store assigns.
+    next_auto_id: u64,
+}
+
+impl Collection {
+    fn new() -> Collection {
+        Collection {
+            default_version: 1,
+            next_auto_id: 1,
+            ..Collection::default()
+        }
+    }
+    /// Number of documents.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+    /// True when the collection holds no documents.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+    /// The document with this id.
+    pub fn get(&self, id: &DocId) -> Option<&Value> {
+        self.docs.get(id)
+    }
+    /// Documents in `_id` order.
+    pub fn iter(&self) -> impl Iterator<Item = (&DocId, &Value)> + '_ {
+        self.docs.iter()
+    }
+    /// The validator, if any.
+    pub fn validator(&self) -> Option<&DocSchema> {
+        self.validator.as_ref()
+    }
+    /// Version given to inserted documents without `schema_version`.
+    pub fn default_version(&self) -> u32 {
+        self.default_version
+    }
+    /// Documents per `schema_version`, in version order.
+    pub fn version_counts(&self) -> &BTreeMap<u32, u64> {
+        &self.version_counts
+    }
+
+    fn put(&mut self, id: DocId, doc: Value) {
+        let v = doc_version(&doc).unwrap_or(0);
+        *self.version_counts.entry(v).or_insert(0) += 1;
+        if let Some(old) = self.docs.insert(id, doc) {
+            self.uncount(&old);
+        }
+    }
+
+    fn take(&mut self, id: &DocId) -> Option<Value> {
+        let old = self.docs.remove(id)?;
+        self.uncount(&old);
+        Some(old)
+    }
+
+    fn uncount(&mut self, doc: &Value) {
+        let v = doc_version(doc).unwrap_or(0);
+        if let Some(n) = self.version_counts.get_mut(&v) {
+            *n -= 1;
+            if *n == 0 {
+                self.version_counts.remove(&v);
+            }
+        }
+    }
+}
+
+/// A document's `schema_version`, when it is a valid one.
+pub fn doc_version(doc: &Value) -> Option<u32> {
+    doc.get(VERSION_FIELD)?
+        .as_u64()
+        .and_then(|v| u32::try_from(v).ok())
+}
+
+/// The whole store: collections by name.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DocStore {
+    collections: BTreeMap<String, Collection>,
+}
+
+fn check_name(name: &str) -> Result<(), DocError> {
+    let reason = if name.is_empty() {
+        "it is empty"
+    } else if name.len() > COLLECTION_NAME_MAX {
+        "it is longer than 120 bytes"
+    } else if name.contains('$') || name.contains('\0') {
+        "it contains '$' or a NUL character"
+    } else {
+        return Ok(());
+    };
+    Err(DocError::BadCollectionName {
+        name: name.chars().take(COLLECTION_NAME_MAX).collect(),
+        reason,
+    })
+}
+
+impl DocStore {
+    /// An empty store.
+    pub fn new() -> DocStore {
+        DocStore::default()
+    }
+
+    /// Create an empty collection.
+    pub fn create_collection(&mut self, name: &str) -> Result<(), DocError> {
+        check_name(name)?;
+        if self.collections.contains_key(name) {
+            return Err(DocError::CollectionExists(name.into()));
+        }
+        if self.collections.len() >= COLLECTIONS_MAX {
+            return Err(DocError::TooManyCollections);
+        }
+        self.collections.insert(name.into(), Collection::new());
+        Ok(())
+    }
+
+    /// Remove a collection and its documents; the cost counts them as written.
+    pub fn drop_collection(&mut self, name: &str) -> Result<Cost, DocError> {
+        let c = self
+            .collections
+            .remove(name)
+            .ok_or_else(|| DocError::NoSuchCollection(name.into()))?;
+        Ok(Cost {
+            examined: 0,
+            written: c.len() as u64,
+        })
+    }
+
+    /// A collection by name.
+    pub fn collection(&self, name: &str) -> Option<&Collection> {
+        self.collections.get(name)
+    }
+
+    /// Collection names in order.
+    pub fn collection_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.collections.keys().map(String::as_str)
+    }
+
+    fn coll(&self, name: &str) -> Result<&Collection, DocError> {
+        self.collections
+            .get(name)
+            .ok_or_else(|| DocError::NoSuchCollection(name.into()))
+    }
+
+    fn coll_mut(&mut self, name: &str) -> Result<&mut Collection, DocError> {
+        self.collections
+            .get_mut(name)
+            .ok_or_else(|| DocError::NoSuchCollection(name.into()))
+    }
+
+    /// Set or clear a collection's validator. Like MongoDB, existing documents are not
+    /// re-checked; later writes are.
+    pub fn set_validator(&mut self, name: &str, schema: Option<DocSchema>) -> Result<(), DocError> {
+        if let Some(s) = &schema {
+            s.check_paths().map_err(DocError::BadValidator)?;
+        }
+        self.coll_mut(name)?.validator = schema;
+        Ok(())
+    }
+
+    /// Set the version stamped on inserts that carry no `schema_version`.
+    pub fn set_default_version(&mut self, name: &str, version: u32) -> Result<(), DocError> {
+        self.coll_mut(name)?.default_version = version;
+        Ok(())
+    }
+
+    /// Insert one document, creating the collection if needed. A missing `_id` is assigned
+    /// (the next free integer); a missing `schema_version` gets the collection's default.
+    /// Returns the document's id.
+    pub fn insert(&mut self, name: &str, doc: Value) -> Result<(DocId, Cost), DocError> {
+        if !self.collections.contains_key(name) {
+            self.create_collection(name)?;
+        }
+        let c = self.coll_mut(name)?;
+        if c.len() >= DOCS_PER_COLLECTION_MAX {
+            return Err(DocError::CollectionFull {
+                collection: name.into(),
+            });
+        }
+        let mut doc = into_object(name, doc)?;
+        stamp(c, &mut doc);
+        let id = check_document(name, c, &doc)?;
+        if c.docs.contains_key(&id) {
+            return Err(DocError::DuplicateId {
+                collection: name.into(),
+                id,
+            });
+        }
+        c.put(id.clone(), doc);
+        Ok((id, Cost { examined: 0, written: 1 }))
+    }
+
+    /// Replace the document with `_id == id`. The replacement may omit `_id` (it is kept) and
+    /// `schema_version` (the collection default is stamped).
+    pub fn replace(&mut self, name: &str, id: &Value, doc: Value) -> Result<Cost, DocError> {
+        let id = to_id(name, id)?;
+        let c = self.coll_mut(name)?;
+        if !c.docs.contains_key(&id) {
+            return Err(DocError::NotFound {
+                collection: name.into(),
+                id,
+            });
+        }
+        let mut doc = into_object(name, doc)?;
+        if let Value::Object(m) = &mut doc {
+            m.entry(ID_FIELD).or_insert_with(|| id.value().clone());
+        }
+        stamp(c, &mut doc);
+        let found = check_document(name, c, &doc)?;
+        if found != id {
+            return Err(DocError::IdMismatch {
+                collection: name.into(),
+                id,
+                found,
+            });
+        }
+        c.put(id, doc);
+        Ok(Cost { examined: 1, written: 1 })
+    }
+
+    /// Delete the document with this id; `written` is 0 when there was none.
+    pub fn delete(&mut self, name: &str, id: &Value) -> Result<Cost, DocError> {
+        let id = to_id(name, id)?;
+        let removed = self.coll_mut(name)?.take(&id).is_some();
+        Ok(Cost {
+            examined: u64::from(removed),
+            written: u64::from(removed),
+        })
+    }
+
+    /// The document with this id.
+    pub fn get(&self, name: &str, id: &Value) -> Result<Option<&Value>, DocError> {
+        let id = to_id(name, id)?;
+        Ok(self.coll(name)?.get(&id))
+    }
+
+    /// Documents matching the filter, in `_id` order.
+    pub fn find(&self, name: &str, filter: &Filter) -> Result<FindResult, DocError> {
+        let c = self.coll(name)?;
+        let (ids, examined) = matching_ids(c, filter)?;
+        let docs = ids.iter().filter_map(|id| c.docs.get(id).cloned()).collect();
+        Ok(FindResult {
+            docs,
+            cost: Cost { examined, written: 0 },
+        })
+    }
+
+    /// Apply `ops` to every matching document, all or nothing: if any document fails (an
+    /// operator error, the validator, a bound) nothing is written.
+    pub fn update(
+        &mut self,
+        name: &str,
+        filter: &Filter,
+        ops: &[UpdateOp],
+    ) -> Result<UpdateResult, DocError> {
+        let c = self.coll_mut(name)?;
+        let (ids, examined) = matching_ids(c, filter)?;
+        let mut changed = Vec::new();
+        for id in &ids {
+            let Some(old) = c.docs.get(id) else { continue };
+            let new = apply_ops(old, ops).map_err(|error| DocError::Update {
+                collection: name.into(),
+                id: id.clone(),
+                error,
+            })?;
+            if new != *old {
+                check_document(name, c, &new)?;
+                changed.push((id.clone(), new));
+            }
+        }
+        let modified = changed.len() as u64;
+        for (id, doc) in changed {
+            c.put(id, doc);
+        }
+        Ok(UpdateResult {
+            matched: ids.len() as u64,
+            modified,
+            cost: Cost {
+                examined,
+                written: modified,
+            },
+        })
+    }
+
+    /// Delete every matching document.
+    pub fn delete_many(&mut self, name: &str, filter: &Filter) -> Result<Cost, DocError> {
+        let c = self.coll_mut(name)?;
+        let (ids, examined) = matching_ids(c, filter)?;
+        for id in &ids {
+            c.take(id);
+        }
+        Ok(Cost {
+            examined,
+            written: ids.len() as u64,
+        })
+    }
+
+    /// Run the write checks on a document computed elsewhere (a migration) without storing
+    /// it; returns its id.
+    pub(crate) fn check_write(&self, name: &str, doc: &Value) -> Result<DocId, DocError> {
+        check_document(name, self.coll(name)?, doc)
+    }
+
+    /// Store documents that passed [`DocStore::check_write`], all at once.
+    pub(crate) fn commit(&mut self, name: &str, writes: Vec<(DocId, Value)>) -> Result<(), DocError> {
+        let c = self.coll_mut(name)?;
+        for (id, doc) in writes {
+            c.put(id, doc);
+        }
+        Ok(())
+    }
+
+    /// SHA-256 over the canonical text of every collection (name, validator, default
+    /// version, documents in `_id` order). Two stores with equal content have equal
+    /// fingerprints on every platform.
+    pub fn fingerprint(&self) -> Checksum {
+        let mut h = Checksum::hasher();
+        for (name, c) in &self.collections {
+            h.field(b"collection", name.as_bytes());
+            let validator = serde_json::to_string(&c.validator).unwrap_or_default();
+            h.field(b"validator", validator.as_bytes());
+            h.field(b"default_version", &c.default_version.to_le_bytes());
+            for doc in c.docs.values() {
+                h.field(b"doc", canonical_json(doc).as_bytes());
+            }
+        }
+        h.finish()
+    }
+}
+
+fn into_object(name: &str, doc: Value) -> Result<Value, DocError> {
+    if doc.is_object() {
+        Ok(doc)
+    } else {
+        Err(DocError::NotAnObject {
+            collection: name.into(),
+            found: type_name(&doc),
+        })
+    }
+}
+
+fn to_id(name: &str, id: &Value) -> Result<DocId, DocError> {
+    DocId::new(id.clone()).map_err(|reason| DocError::BadId {
+        collection: name.into(),
+        reason,
+    })
+}
+
+/// Fill in a missing `_id` (next free integer) and `schema_version` (collection default).
+fn stamp(c: &mut Collection, doc: &mut Value) {
+    let Value::Object(m) = doc else { return };
+    if !m.contains_key(VERSION_FIELD) {
+        m.insert(VERSION_FIELD.into(), Value::from(c.default_version));
+    }
+    if !m.contains_key(ID_FIELD) {
+        // Each probe skips a taken id, so this ends within len + 1 probes.
+        while c.docs.contains_key(&DocId::from_u64(c.next_auto_id)) {
+            c.next_auto_id += 1;
+        }
+        m.insert(ID_FIELD.into(), Value::from(c.next_auto_id));
+        c.next_auto_id += 1;
+    }
+}
+
+/// The one gate for every write: object, scalar `_id`, integer `schema_version`, depth and
+/// size bounds, then the validator. Returns the document's id.
+fn check_document(name: &str, c: &Collection, doc: &Value) -> Result<DocId, DocError> {
+    let Value::Object(m) = doc else {
+        return Err(DocError::NotAnObject {
+            collection: name.into(),
+            found: type_name(doc),
+        });
+    };
+    let raw_id = m.get(ID_FIELD).cloned().ok_or_else(|| DocError::BadId {
+        collection: name.into(),
+        reason: "the document has no _id".into(),
+    })?;
+    let id = to_id(name, &raw_id)?;
+    check_shape(name, &id, m, doc)?;
+    if let Some(schema) = &c.validator {
+        schema
+            .validate(doc)
+            .map_err(|(path, violation)| DocError::Invalid {
+                collection: name.into(),
+                id: id.clone(),
+                path,
+                violation,
+            })?;
+    }
+    Ok(id)
+}
+
+fn check_shape(
+    name: &str,
+    id: &DocId,
+    m: &Map<String, Value>,
+    doc: &Value,
+) -> Result<(), DocError> {
+    let version_ok = m
+        .get(VERSION_FIELD)
+        .and_then(Value::as_u64)
+        .is_some_and(|v| u32::try_from(v).is_ok());
+    if !version_ok {
+        let found = m
+            .get(VERSION_FIELD)
+            .map_or_else(|| "nothing".to_string(), |v| v.to_string());
+        return Err(DocError::BadVersion {
+            collection: name.into(),
+            id: id.clone(),
+            found: found.chars().take(40).collect(),
+        });
+    }
+    let d = depth(doc);
+    if d > DEPTH_MAX {
+        return Err(DocError::TooDeep {
+            collection: name.into(),
+            id: id.clone(),
+            depth: d,
+        });
+    }
+    let bytes = json_bytes(doc);
+    if bytes > DOC_BYTES_MAX {
+        return Err(DocError::TooLarge {
+            collection: name.into(),
+            id: id.clone(),
+            bytes,
+        });
+    }
+    Ok(())
+}
+
+/// Ids of matching documents and how many documents were examined to find them.
+fn matching_ids(c: &Collection, filter: &Filter) -> Result<(Vec<DocId>, u64), DocError> {
+    let compiled = filter.compile()?;
+    let hit = |d: &Value| compiled.iter().all(|(p, v)| path::matches_eq(d, p, v));
+    if let Some(id) = filter.pinned_id() {
+        return Ok(match c.docs.get(&id) {
+            Some(d) if hit(d) => (vec![id], 1),
+            Some(_) => (Vec::new(), 1),
+            None => (Vec::new(), 0),
+        });
+    }
+    let ids = c
+        .docs
+        .iter()
+        .filter(|(_, d)| hit(d))
+        .map(|(id, _)| id.clone())
+        .collect();
+    Ok((ids, c.docs.len() as u64))
+}
