@@ -33,7 +33,7 @@ pub mod update;
 pub mod value;
 
 pub use compat::{CompatMode, CompatReport, Incompatibility};
-pub use history::{Checksum, HistoryError, MigrationHistory, MigrationState, Migratable, Step};
+pub use history::{Checksum, HistoryError, Migratable, MigrationHistory, MigrationState, Step};
 pub use migration::{DocMigration, DocStep, MigrationChain};
 pub use reversibility::{check_reversibility, Finding, FindingKind};
 pub use schema::{DocSchema, FieldSpec, FieldType};

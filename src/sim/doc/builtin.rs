@@ -46,7 +46,10 @@ pub fn users_migrations() -> Vec<DocMigration> {
             2,
             3,
             "drop legacy_flag, start counting logins",
-            vec![UpdateOp::unset("legacy_flag"), UpdateOp::set("logins", json!(0))],
+            vec![
+                UpdateOp::unset("legacy_flag"),
+                UpdateOp::set("logins", json!(0)),
+            ],
             vec![UpdateOp::unset("logins")],
         ),
         DocMigration::new(
@@ -100,4 +103,84 @@ pub fn users_history() -> Result<MigrationHistory<DocStep>, HistoryError<DocErro
         h.add(m.to_version, &m.description, up, down)?;
     }
     Ok(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::doc::compat::{check_chain, derive_chain, CompatMode};
+    use crate::sim::doc::reversibility::{check_reversibility, roundtrip_check, FindingKind};
+
+    #[test]
+    fn built_in_chain_reversibility() {
+        let ms = users_migrations();
+        let schemas = derive_chain(&users_schema_v1(), &ms);
+        assert_eq!(
+            schemas.iter().map(|s| s.version).collect::<Vec<_>>(),
+            [1, 2, 3, 4]
+        );
+        let kinds: Vec<Vec<FindingKind>> = ms
+            .iter()
+            .zip(&schemas)
+            .map(|(m, s)| {
+                check_reversibility(m, Some(s))
+                    .iter()
+                    .map(|f| f.kind)
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                vec![],
+                vec![FindingKind::DataLoss],
+                vec![FindingKind::PossibleLoss]
+            ]
+        );
+        let docs = sample_users(12);
+        assert!(roundtrip_check(&ms[0], &docs).is_empty());
+        let lost = roundtrip_check(
+            &ms[1],
+            &docs
+                .iter()
+                .map(|d| ms[0].upgrade(d).unwrap())
+                .collect::<Vec<_>>(),
+        );
+        assert_eq!(lost.len(), 4, "users 3, 6, 9 and 12 had legacy_flag");
+        assert!(lost.iter().all(|f| f.path == "legacy_flag"));
+    }
+
+    #[test]
+    fn built_in_chain_compatibility() {
+        let schemas = derive_chain(&users_schema_v1(), &users_migrations());
+        let r = check_chain(CompatMode::Forward, &schemas);
+        let text: Vec<String> = r.issues.iter().map(ToString::to_string).collect();
+        assert!(
+            text.contains(&"v2 removed required field \"email\": v1 readers break".to_string()),
+            "{text:?}"
+        );
+        let r = check_chain(CompatMode::Backward, &schemas);
+        let text: Vec<String> = r.issues.iter().map(ToString::to_string).collect();
+        assert!(
+            text.iter()
+                .any(|t| t.starts_with("v2 added required field \"contact\"")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.starts_with("v3 added required field \"logins\"")),
+            "{text:?}"
+        );
+        // v3 -> v4 only pushes onto an existing array: compatible both ways.
+        assert!(check_chain(CompatMode::Full, &schemas[2..]).is_compatible());
+    }
+
+    #[test]
+    fn built_in_store_and_history() {
+        let s = users_store(7).unwrap();
+        assert_eq!(s.collection(USERS).unwrap().len(), 7);
+        let h = users_history().unwrap();
+        assert_eq!(h.records().len(), 3);
+        assert_eq!(h.current_version(), None);
+    }
 }

@@ -43,15 +43,24 @@ pub enum CompatMode {
 impl CompatMode {
     fn backward(self) -> bool {
         use CompatMode as M;
-        matches!(self, M::Backward | M::BackwardTransitive | M::Full | M::FullTransitive)
+        matches!(
+            self,
+            M::Backward | M::BackwardTransitive | M::Full | M::FullTransitive
+        )
     }
     fn forward(self) -> bool {
         use CompatMode as M;
-        matches!(self, M::Forward | M::ForwardTransitive | M::Full | M::FullTransitive)
+        matches!(
+            self,
+            M::Forward | M::ForwardTransitive | M::Full | M::FullTransitive
+        )
     }
     fn transitive(self) -> bool {
         use CompatMode as M;
-        matches!(self, M::BackwardTransitive | M::ForwardTransitive | M::FullTransitive)
+        matches!(
+            self,
+            M::BackwardTransitive | M::ForwardTransitive | M::FullTransitive
+        )
     }
 }
 
@@ -152,11 +161,10 @@ pub fn check_read(reader: &DocSchema, writer: &DocSchema) -> Vec<Incompatibility
                     writer_optional: true,
                 }))
             }
-            None if rs.required && rs.default.is_none() && parent_written(writer, field) => {
-                out.push(issue(IncompatKind::RequiredNotWritten {
+            None if rs.required && rs.default.is_none() && parent_written(writer, field) => out
+                .push(issue(IncompatKind::RequiredNotWritten {
                     writer_optional: false,
-                }))
-            }
+                })),
             _ => {}
         }
     }
@@ -302,7 +310,10 @@ fn apply_to_schema(fields: &mut Fields, op: &UpdateOp) {
 
 fn rename_in_schema(fields: &mut Fields, from: &str, to: &str) {
     let moved = take_subtree(fields, from);
-    let Some(from_required) = moved.iter().find(|(k, _)| k == from).map(|(_, s)| s.required)
+    let Some(from_required) = moved
+        .iter()
+        .find(|(k, _)| k == from)
+        .map(|(_, s)| s.required)
     else {
         // The schema does not know the source: documents may or may not have it.
         return;
@@ -355,7 +366,10 @@ mod tests {
 
     #[test]
     fn defaults_keep_new_required_fields_backward_compatible() {
-        let v2 = v1().field("phone", F::required(FieldType::String).with_default(json!("")));
+        let v2 = v1().field(
+            "phone",
+            F::required(FieldType::String).with_default(json!("")),
+        );
         let mut v2 = v2;
         v2.version = 2;
         assert!(check_chain(CompatMode::Backward, &[v1(), v2]).is_compatible());
@@ -365,7 +379,8 @@ mod tests {
     fn forward_breaks_when_a_required_field_is_removed() {
         let mut v2 = v1();
         v2.version = 2;
-        v2.fields.insert("nick".into(), F::required(FieldType::String));
+        v2.fields
+            .insert("nick".into(), F::required(FieldType::String));
         assert!(check_chain(CompatMode::Forward, &[v1(), v2.clone()]).is_compatible());
         v2.fields.remove("email");
         let r = check_chain(CompatMode::Forward, &[v1(), v2]);
@@ -379,9 +394,11 @@ mod tests {
     fn full_needs_both_and_reports_type_changes() {
         let mut v2 = v1();
         v2.version = 2;
-        v2.fields.insert("nick".into(), F::optional(FieldType::String));
+        v2.fields
+            .insert("nick".into(), F::optional(FieldType::String));
         assert!(check_chain(CompatMode::Full, &[v1(), v2.clone()]).is_compatible());
-        v2.fields.insert("age".into(), F::optional(FieldType::String));
+        v2.fields
+            .insert("age".into(), F::optional(FieldType::String));
         let r = check_chain(CompatMode::Full, &[v1(), v2]);
         assert_eq!(r.issues.len(), 2, "{:?}", r.issues);
         assert!(r.issues[0]
@@ -390,7 +407,8 @@ mod tests {
         // Widening integer -> number is backward but not forward compatible.
         let mut v3 = v1();
         v3.version = 3;
-        v3.fields.insert("age".into(), F::optional(FieldType::Number));
+        v3.fields
+            .insert("age".into(), F::optional(FieldType::Number));
         assert!(check_chain(CompatMode::Backward, &[v1(), v3.clone()]).is_compatible());
         assert!(!check_chain(CompatMode::Forward, &[v1(), v3]).is_compatible());
     }
@@ -399,15 +417,21 @@ mod tests {
     fn optional_to_required_is_reported() {
         let mut v2 = v1();
         v2.version = 2;
-        v2.fields.insert("age".into(), F::required(FieldType::Integer));
+        v2.fields
+            .insert("age".into(), F::required(FieldType::Integer));
         let r = check_chain(CompatMode::Full, &[v1(), v2]);
         assert_eq!(r.issues.len(), 1);
-        assert!(r.issues[0].to_string().contains("v2 made field \"age\" required"));
+        assert!(r.issues[0]
+            .to_string()
+            .contains("v2 made field \"age\" required"));
         let mut v2 = v1();
         v2.version = 2;
-        v2.fields.insert("email".into(), F::optional(FieldType::String));
+        v2.fields
+            .insert("email".into(), F::optional(FieldType::String));
         let r = check_chain(CompatMode::Full, &[v1(), v2]);
-        assert!(r.issues[0].to_string().contains("v2 made required field \"email\" optional"));
+        assert!(r.issues[0]
+            .to_string()
+            .contains("v2 made required field \"email\" optional"));
     }
 
     #[test]
@@ -418,7 +442,8 @@ mod tests {
         v2.fields.remove("age");
         let mut v3 = v2.clone();
         v3.version = 3;
-        v3.fields.insert("age".into(), F::optional(FieldType::String));
+        v3.fields
+            .insert("age".into(), F::optional(FieldType::String));
         let chain = [v1(), v2, v3];
         // Adjacent pairs are fine: v2 dropped age, v3 re-added it with another type.
         assert!(check_chain(CompatMode::Backward, &chain).is_compatible());
@@ -429,7 +454,10 @@ mod tests {
         assert_eq!(r.issues.len(), 1);
         assert_eq!((r.issues[0].reader, r.issues[0].writer), (3, 1));
         assert!(!check_chain(CompatMode::ForwardTransitive, &chain).is_compatible());
-        assert_eq!(check_chain(CompatMode::FullTransitive, &chain).issues.len(), 2);
+        assert_eq!(
+            check_chain(CompatMode::FullTransitive, &chain).issues.len(),
+            2
+        );
         assert!(check_chain(CompatMode::None, &chain).is_compatible());
     }
 
@@ -474,8 +502,13 @@ mod tests {
         assert_eq!(ty("age"), Some((FieldType::String, true)));
         let chain = derive_chain(&base, &[m]);
         let r = check_chain(CompatMode::Full, &chain);
-        assert!(r.issues.iter().any(|i| i.to_string().contains("removed required field \"email\"")));
-        assert!(r.issues.iter().any(|i| i.to_string().contains("changed type from integer to string")));
+        assert!(r
+            .issues
+            .iter()
+            .any(|i| i.to_string().contains("removed required field \"email\"")));
+        assert!(r.issues.iter().any(|i| i
+            .to_string()
+            .contains("changed type from integer to string")));
     }
 
     #[test]

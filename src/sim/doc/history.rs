@@ -164,7 +164,10 @@ pub enum ValidationIssue {
         current: Checksum,
     },
     /// The store changed since the last migration, outside the history.
-    OutOfBandChange { recorded: Checksum, current: Checksum },
+    OutOfBandChange {
+        recorded: Checksum,
+        current: Checksum,
+    },
     /// A migration failed and has not been repaired.
     Failed { version: u32 },
 }
@@ -479,14 +482,13 @@ impl<S: Step> MigrationHistory<S> {
         if r.down.is_empty() {
             return Err(HistoryError::NotUndoable(r.version));
         }
-        let touched = run_steps(target, &r.down).map_err(|(step, error)| {
-            HistoryError::StepFailed {
+        let touched =
+            run_steps(target, &r.down).map_err(|(step, error)| HistoryError::StepFailed {
                 version: r.version,
                 direction: Direction::Down,
                 step,
                 error,
-            }
-        })?;
+            })?;
         r.state = MigrationState::Undone;
         r.undone_at = Some(now);
         r.touched = touched;
@@ -626,10 +628,15 @@ mod tests {
             issues[..],
             [ValidationIssue::ChecksumMismatch { version: 1, .. }]
         ));
-        assert!(issues[0].to_string().contains("changed after it was applied"));
+        assert!(issues[0]
+            .to_string()
+            .contains("changed after it was applied"));
         t.0.push(s("sneaky"));
         assert_eq!(h.validate(&t).len(), 2);
-        assert!(matches!(h.migrate(&mut t, SimTime::ZERO), Err(HistoryError::Invalid(_))));
+        assert!(matches!(
+            h.migrate(&mut t, SimTime::ZERO),
+            Err(HistoryError::Invalid(_))
+        ));
         h.repair(&t);
         assert!(h.validate(&t).is_empty());
     }
@@ -644,9 +651,15 @@ mod tests {
         assert_eq!(h.record(2).unwrap().state, MigrationState::Undone);
         assert_eq!(h.current_version(), Some(1));
         assert_eq!(h.undo(&mut t, SimTime::ZERO).unwrap(), 1);
-        assert_eq!(h.undo(&mut t, SimTime::ZERO), Err(HistoryError::NothingToUndo));
+        assert_eq!(
+            h.undo(&mut t, SimTime::ZERO),
+            Err(HistoryError::NothingToUndo)
+        );
         // Undone migrations are applied again.
-        assert_eq!(h.migrate(&mut t, SimTime::ZERO).unwrap().applied, vec![1, 2]);
+        assert_eq!(
+            h.migrate(&mut t, SimTime::ZERO).unwrap().applied,
+            vec![1, 2]
+        );
         assert!(h.validate(&t).is_empty());
     }
 
@@ -657,15 +670,31 @@ mod tests {
             .unwrap();
         let mut t = Toy::default();
         let e = h.migrate(&mut t, SimTime::ZERO).unwrap_err();
-        assert!(matches!(e, HistoryError::StepFailed { version: 3, step: 1, .. }));
+        assert!(matches!(
+            e,
+            HistoryError::StepFailed {
+                version: 3,
+                step: 1,
+                ..
+            }
+        ));
         assert!(e.to_string().contains("up step 2"));
         assert_eq!(t.0, vec!["a", "b"], "step 1 of migration 3 was rolled back");
         assert_eq!(h.record(3).unwrap().state, MigrationState::Failed);
-        assert!(matches!(h.migrate(&mut t, SimTime::ZERO), Err(HistoryError::Invalid(_))));
+        assert!(matches!(
+            h.migrate(&mut t, SimTime::ZERO),
+            Err(HistoryError::Invalid(_))
+        ));
         assert_eq!(h.undo(&mut t, SimTime::ZERO).unwrap(), 2);
         h.redefine::<String>(3, vec![s("add c")], vec![]).unwrap();
         h.repair(&t);
-        assert_eq!(h.migrate(&mut t, SimTime::ZERO).unwrap().applied, vec![2, 3]);
-        assert_eq!(h.undo(&mut t, SimTime::ZERO), Err(HistoryError::NotUndoable(3)));
+        assert_eq!(
+            h.migrate(&mut t, SimTime::ZERO).unwrap().applied,
+            vec![2, 3]
+        );
+        assert_eq!(
+            h.undo(&mut t, SimTime::ZERO),
+            Err(HistoryError::NotUndoable(3))
+        );
     }
 }

@@ -69,7 +69,10 @@ impl DocMigration {
 
     /// Apply the down operators to a copy of `doc` and stamp `from_version`.
     pub fn downgrade(&self, doc: &Value) -> Result<Value, UpdateError> {
-        Ok(stamp_version(apply_ops(doc, &self.down)?, self.from_version))
+        Ok(stamp_version(
+            apply_ops(doc, &self.down)?,
+            self.from_version,
+        ))
     }
 
     /// The history steps: up rewrites `from -> to`, down rewrites `to -> from`.
@@ -146,7 +149,14 @@ impl Migratable for DocStore {
                 to_version,
                 ops,
             } => {
-                let m = DocMigration::new(collection, *from_version, *to_version, "", ops.clone(), vec![]);
+                let m = DocMigration::new(
+                    collection,
+                    *from_version,
+                    *to_version,
+                    "",
+                    ops.clone(),
+                    vec![],
+                );
                 Ok(self.migrate_eager(&m)?.written)
             }
         }
@@ -172,7 +182,7 @@ impl DocStore {
                 let new = m.upgrade(doc).map_err(|error| DocError::Update {
                     collection: name.into(),
                     id: id.clone(),
-                    error,
+                    error: Box::new(error),
                 })?;
                 rewritten.push(new);
             }
@@ -358,7 +368,8 @@ impl MigrationChain {
     /// `schema_version` is taken to be at `target`; an older one is upgraded.
     pub fn upgrade_on_write(&self, mut doc: Value, target: u32) -> Result<Value, DocError> {
         if let Value::Object(m) = &mut doc {
-            m.entry(VERSION_FIELD).or_insert_with(|| Value::from(target));
+            m.entry(VERSION_FIELD)
+                .or_insert_with(|| Value::from(target));
         }
         self.upgrade_on_read(&doc, target)
     }
@@ -383,7 +394,7 @@ impl MigrationChain {
         DocError::Update {
             collection: self.collection.clone(),
             id: self.doc_id(doc),
-            error,
+            error: Box::new(error),
         }
     }
 
@@ -394,5 +405,297 @@ impl MigrationChain {
             from,
             to,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::doc::builtin::{sample_users, users_migrations, users_store, USERS};
+    use crate::sim::doc::history::{MigrationHistory, MigrationState, ValidationIssue};
+    use crate::sim::SimTime;
+    use serde_json::json;
+
+    fn chain() -> MigrationChain {
+        MigrationChain::new(users_migrations()).unwrap()
+    }
+
+    fn all_docs(s: &DocStore) -> Vec<Value> {
+        s.find(USERS, &Filter::all()).unwrap().docs
+    }
+
+    #[test]
+    fn eager_rewrites_only_the_from_version() {
+        let mut s = users_store(10).unwrap();
+        s.insert(
+            USERS,
+            json!({"_id": 100, "schema_version": 2, "name": "n", "tags": []}),
+        )
+        .unwrap();
+        let m = &users_migrations()[0];
+        let cost = s.migrate_eager(m).unwrap();
+        assert_eq!(
+            cost,
+            Cost {
+                examined: 11,
+                written: 10
+            }
+        );
+        let c = s.collection(USERS).unwrap();
+        assert_eq!(
+            c.version_counts(),
+            &std::collections::BTreeMap::from([(2, 11)])
+        );
+        assert_eq!(c.default_version(), 2);
+        let d = s.get(USERS, &json!(1)).unwrap().unwrap();
+        assert_eq!(d["contact"]["email"], json!("user1@example.com"));
+        assert_eq!(d["prefs"], json!({"theme": "light"}));
+        assert!(d.get("email").is_none());
+        // The document already at v2 was not touched.
+        let d = s.get(USERS, &json!(100)).unwrap().unwrap();
+        assert!(d.get("prefs").is_none());
+    }
+
+    #[test]
+    fn failed_eager_migration_leaves_the_store_unchanged() {
+        let mut s = users_store(10).unwrap();
+        s.replace(
+            USERS,
+            &json!(7),
+            json!({"name": "u7", "tags": "not an array"}),
+        )
+        .unwrap();
+        let before = s.clone();
+        let m = DocMigration::new(
+            USERS,
+            1,
+            2,
+            "tag",
+            vec![UpdateOp::push("tags", json!("t"))],
+            vec![],
+        );
+        let e = s.migrate_eager(&m).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("document 7 in 'users': $push 'tags'"),
+            "{e}"
+        );
+        assert_eq!(s, before);
+    }
+
+    #[test]
+    fn lazy_read_equals_eager_migration() {
+        let eager = {
+            let mut s = users_store(30).unwrap();
+            for m in users_migrations() {
+                s.migrate_eager(&m).unwrap();
+            }
+            s
+        };
+        let lazy = users_store(30).unwrap();
+        let c = chain();
+        let read = lazy.find_lazy(&c, 4, &Filter::all()).unwrap();
+        assert_eq!(read.docs, all_docs(&eager));
+        // Reading down to v3 matches an eager store stopped at v3 (v3 -> v4 is reversible
+        // for these documents: none had the "v4" tag before).
+        let mut at3 = users_store(30).unwrap();
+        for m in &users_migrations()[..2] {
+            at3.migrate_eager(m).unwrap();
+        }
+        let eager_store = eager;
+        let down = eager_store.find_lazy(&c, 3, &Filter::all()).unwrap();
+        assert_eq!(down.docs, all_docs(&at3));
+        assert_eq!(lazy, users_store(30).unwrap(), "reads do not write");
+    }
+
+    #[test]
+    fn lazily_upgraded_documents_work_with_finds() {
+        let mut s = users_store(6).unwrap();
+        s.migrate_eager(&users_migrations()[0]).unwrap();
+        s.insert(
+            USERS,
+            json!({"_id": 50, "schema_version": 1, "name": "old",
+            "email": "old@example.com", "tags": []}),
+        )
+        .unwrap();
+        let c = chain();
+        let f = Filter::eq("contact.email", json!("old@example.com"));
+        assert!(s.find(USERS, &f).unwrap().docs.is_empty());
+        let r = s.find_lazy(&c, 3, &f).unwrap();
+        assert_eq!(r.docs.len(), 1);
+        assert_eq!(r.docs[0]["schema_version"], json!(3));
+        assert_eq!(r.cost.examined, 7);
+        let r = s
+            .find_lazy(&c, 4, &Filter::eq("tags", json!("v4")))
+            .unwrap();
+        assert_eq!(r.docs.len(), 7);
+    }
+
+    #[test]
+    fn upgrade_on_write_paths() {
+        let mut s = users_store(3).unwrap();
+        let c = chain();
+        let (id, _) = s
+            .insert_lazy(
+                &c,
+                4,
+                json!({"_id": 9, "schema_version": 1, "name": "w",
+                "email": "w@x", "tags": []}),
+            )
+            .unwrap();
+        let d = s.get(USERS, id.value()).unwrap().unwrap();
+        assert_eq!(d["schema_version"], json!(4));
+        assert_eq!(d["tags"], json!(["v4"]));
+        s.insert_lazy(&c, 4, json!({"_id": 10, "name": "new", "tags": []}))
+            .unwrap();
+        assert_eq!(
+            s.get(USERS, &json!(10)).unwrap().unwrap()["schema_version"],
+            json!(4)
+        );
+        let r = s
+            .update_lazy(
+                &c,
+                4,
+                &Filter::eq("_id", json!(2)),
+                &[UpdateOp::inc("logins", 1)],
+            )
+            .unwrap();
+        assert_eq!((r.matched, r.modified), (1, 1));
+        let d = s.get(USERS, &json!(2)).unwrap().unwrap();
+        assert_eq!(
+            (d["schema_version"].clone(), d["logins"].clone()),
+            (json!(4), json!(1))
+        );
+        let counts = s.collection(USERS).unwrap().version_counts().clone();
+        assert_eq!(counts, std::collections::BTreeMap::from([(1, 2), (4, 3)]));
+        let before = s.clone();
+        let e = s.update_lazy(&c, 4, &Filter::all(), &[UpdateOp::push("name", json!(1))]);
+        assert!(e.is_err());
+        assert_eq!(s, before);
+    }
+
+    #[test]
+    fn chains_are_checked() {
+        let ms = users_migrations();
+        assert!(MigrationChain::new(vec![]).is_err());
+        let gap = MigrationChain::new(vec![ms[0].clone(), ms[2].clone()]).unwrap_err();
+        assert!(
+            gap.to_string().contains("gap between version 2 and 3"),
+            "{gap}"
+        );
+        let mut other = ms[1].clone();
+        other.collection = "orders".into();
+        assert!(MigrationChain::new(vec![ms[0].clone(), other]).is_err());
+        let mut back = ms[0].clone();
+        back.to_version = 1;
+        assert!(MigrationChain::new(vec![back]).is_err());
+        let c = chain();
+        assert_eq!((c.base_version(), c.latest_version()), (1, 4));
+        let doc = json!({"_id": 1, "schema_version": 9});
+        let e = c.upgrade_on_read(&doc, 4).unwrap_err();
+        assert!(
+            matches!(e, DocError::NoMigrationPath { from: 9, to: 4, .. }),
+            "{e}"
+        );
+        let e = c.upgrade_on_read(&json!({"_id": 1}), 4).unwrap_err();
+        assert!(matches!(e, DocError::BadVersion { .. }));
+    }
+
+    #[test]
+    fn history_over_the_doc_store() {
+        let mut s = users_store(20).unwrap();
+        let original = s.clone();
+        let mut h = crate::sim::doc::builtin::users_history().unwrap();
+        let rep = h.migrate(&mut s, SimTime::from_ms(10)).unwrap();
+        assert_eq!(rep.applied, vec![2, 3, 4]);
+        assert_eq!(rep.touched, 60);
+        assert!(h.validate(&s).is_empty());
+        // Out-of-band write is detected.
+        s.insert(USERS, json!({"name": "intruder", "tags": []}))
+            .unwrap();
+        assert!(matches!(
+            h.validate(&s)[..],
+            [ValidationIssue::OutOfBandChange { .. }]
+        ));
+        s.delete(USERS, &json!(21)).unwrap();
+        assert!(
+            h.validate(&s).is_empty(),
+            "deleting it restores the fingerprint"
+        );
+        // Undo all three: v1 -> v2 is lossless; v2 -> v3 lost legacy_flag.
+        for v in [4, 3, 2] {
+            assert_eq!(h.undo(&mut s, SimTime::from_ms(20)).unwrap(), v);
+        }
+        let back = all_docs(&s);
+        let orig = all_docs(&original);
+        let lost: Vec<_> = orig
+            .iter()
+            .filter(|d| d.get("legacy_flag").is_some())
+            .collect();
+        assert!(!lost.is_empty());
+        for (b, o) in back.iter().zip(&orig) {
+            let mut o = o.clone();
+            if let Value::Object(m) = &mut o {
+                m.remove("legacy_flag");
+            }
+            assert_eq!(b, &o);
+        }
+    }
+
+    #[test]
+    fn failed_history_step_leaves_the_doc_store_unchanged() {
+        let mut s = users_store(5).unwrap();
+        s.replace(USERS, &json!(3), json!({"name": "u3", "tags": {}}))
+            .unwrap();
+        let before = s.clone();
+        let mut h = MigrationHistory::new();
+        let (up, down) = DocMigration::new(
+            USERS,
+            1,
+            2,
+            "t",
+            vec![UpdateOp::push("tags", json!(1))],
+            vec![],
+        )
+        .steps();
+        let mut up = up;
+        up.insert(
+            0,
+            DocStep::CreateCollection {
+                collection: "audit".into(),
+            },
+        );
+        h.add::<DocError>(1, "tag", up, down).unwrap();
+        assert!(h.migrate(&mut s, SimTime::ZERO).is_err());
+        assert_eq!(s, before, "the created collection was rolled back too");
+        assert_eq!(h.record(1).unwrap().state, MigrationState::Failed);
+        assert!(h
+            .record(1)
+            .unwrap()
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("document 3"));
+    }
+
+    #[test]
+    fn doc_step_checksums_track_changes() {
+        let (up, down) = users_migrations()[0].steps();
+        let a = crate::sim::doc::history::steps_checksum(&up, &down);
+        assert_eq!(a, crate::sim::doc::history::steps_checksum(&up, &down));
+        let mut m = users_migrations()[0].clone();
+        m.up[1] = UpdateOp::set("prefs", json!({"theme": "dark"}));
+        let (up2, down2) = m.steps();
+        assert_ne!(a, crate::sim::doc::history::steps_checksum(&up2, &down2));
+        // Key order inside values does not matter: serde_json's map is sorted.
+        let x = DocStep::SetValidator {
+            collection: "c".into(),
+            schema: None,
+        };
+        assert_eq!(
+            x.canonical(),
+            r#"{"collection":"c","schema":null,"step":"set_validator"}"#
+        );
+        assert_eq!(sample_users(2).len(), 2);
     }
 }

@@ -50,7 +50,9 @@ impl FieldPath {
             return Err(err("the path is deeper than the nesting limit"));
         }
         if segments.iter().any(String::is_empty) {
-            return Err(err("a segment is empty (two dots in a row, or a leading or trailing dot)"));
+            return Err(err(
+                "a segment is empty (two dots in a row, or a leading or trailing dot)",
+            ));
         }
         if segments.iter().any(|s| s.starts_with('$')) {
             return Err(err("a segment starts with '$'"));
@@ -262,7 +264,10 @@ mod tests {
     #[test]
     fn parse_rejects_bad_paths() {
         assert!(FieldPath::parse("").is_err());
-        assert!(FieldPath::parse("a..b").unwrap_err().to_string().contains("empty"));
+        assert!(FieldPath::parse("a..b")
+            .unwrap_err()
+            .to_string()
+            .contains("empty"));
         assert!(FieldPath::parse("a.$x").is_err());
         let deep = vec!["a"; DEPTH_MAX + 1].join(".");
         assert!(FieldPath::parse(&deep).is_err());
@@ -287,8 +292,12 @@ mod tests {
     #[test]
     fn set_refuses_to_walk_through_scalars() {
         let mut d = json!({"a": 1, "xs": [1]});
-        assert!(set(&mut d, &p("a.b"), json!(1)).unwrap_err().contains("'a'"));
-        assert!(set(&mut d, &p("xs.k"), json!(1)).unwrap_err().contains("not an index"));
+        assert!(set(&mut d, &p("a.b"), json!(1))
+            .unwrap_err()
+            .contains("'a'"));
+        assert!(set(&mut d, &p("xs.k"), json!(1))
+            .unwrap_err()
+            .contains("not an index"));
         assert!(set(&mut d, &p("xs.0.k"), json!(1)).is_err());
         assert!(set(&mut d, &p("xs.99999999"), json!(1)).is_err());
         assert_eq!(d, json!({"a": 1, "xs": [1]}));

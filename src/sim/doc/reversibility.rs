@@ -263,7 +263,9 @@ fn inc_findings(ctx: &Ctx, path: &str, by: &serde_json::Number, add: &mut Add) {
     if ctx.presence(path) != Presence::Required {
         add(
             FindingKind::NotReverted,
-            format!("documents without '{path}' get {by} from up; down leaves 0 instead of removing it"),
+            format!(
+                "documents without '{path}' get {by} from up; down leaves 0 instead of removing it"
+            ),
         );
     }
 }
@@ -432,7 +434,10 @@ mod tests {
 
     #[test]
     fn unset_loses_values() {
-        let m = mig(vec![UpdateOp::unset("nick")], vec![UpdateOp::set("nick", json!(""))]);
+        let m = mig(
+            vec![UpdateOp::unset("nick")],
+            vec![UpdateOp::set("nick", json!(""))],
+        );
         let f = check_reversibility(&m, Some(&schema()));
         assert_eq!(kinds(&f), vec![FindingKind::DataLoss]);
         assert!(f[0].message.contains("constant"), "{}", f[0]);
@@ -443,8 +448,10 @@ mod tests {
         let r = roundtrip_check(&m, &[doc]);
         assert_eq!(r[0].path, "nick");
         // Unsetting a field that never existed loses nothing.
-        assert!(check_reversibility(&mig(vec![UpdateOp::unset("zz")], vec![]), Some(&schema()))
-            .is_empty());
+        assert!(
+            check_reversibility(&mig(vec![UpdateOp::unset("zz")], vec![]), Some(&schema()))
+                .is_empty()
+        );
     }
 
     #[test]
@@ -459,7 +466,10 @@ mod tests {
             .contains("previous values are lost"));
         let f = check_reversibility(&m, None);
         assert_eq!(kinds(&f), vec![FindingKind::PossibleLoss]);
-        let m = mig(vec![UpdateOp::set("p.q", json!(1))], vec![UpdateOp::unset("p.q")]);
+        let m = mig(
+            vec![UpdateOp::set("p.q", json!(1))],
+            vec![UpdateOp::unset("p.q")],
+        );
         let f = check_reversibility(&m, Some(&schema()));
         assert_eq!(kinds(&f), vec![FindingKind::NotReverted]);
         assert!(f[0].message.contains("'p'"));
@@ -471,21 +481,48 @@ mod tests {
 
     #[test]
     fn rename_inc_push_pull() {
-        let m = mig(vec![UpdateOp::rename("nick", "name")], vec![UpdateOp::rename("name", "nick")]);
-        assert_eq!(kinds(&check_reversibility(&m, Some(&schema()))), vec![FindingKind::DataLoss]);
-        let m = mig(vec![UpdateOp::rename("name", "x")], vec![UpdateOp::unset("x")]);
-        assert_eq!(kinds(&check_reversibility(&m, Some(&schema()))), vec![FindingKind::DataLoss]);
-        let m = mig(vec![UpdateOp::inc("logins", 1)], vec![UpdateOp::inc("logins", -1)]);
-        assert_eq!(kinds(&check_reversibility(&m, Some(&schema()))), vec![FindingKind::NotReverted]);
+        let m = mig(
+            vec![UpdateOp::rename("nick", "name")],
+            vec![UpdateOp::rename("name", "nick")],
+        );
+        assert_eq!(
+            kinds(&check_reversibility(&m, Some(&schema()))),
+            vec![FindingKind::DataLoss]
+        );
+        let m = mig(
+            vec![UpdateOp::rename("name", "x")],
+            vec![UpdateOp::unset("x")],
+        );
+        assert_eq!(
+            kinds(&check_reversibility(&m, Some(&schema()))),
+            vec![FindingKind::DataLoss]
+        );
+        let m = mig(
+            vec![UpdateOp::inc("logins", 1)],
+            vec![UpdateOp::inc("logins", -1)],
+        );
+        assert_eq!(
+            kinds(&check_reversibility(&m, Some(&schema()))),
+            vec![FindingKind::NotReverted]
+        );
         let m = mig(vec![UpdateOp::inc("age", 1)], vec![]);
-        assert_eq!(kinds(&check_reversibility(&m, Some(&schema()))), vec![FindingKind::NotReverted]);
-        let m = mig(vec![UpdateOp::push("tags", json!("x"))], vec![UpdateOp::pull("tags", json!("x"))]);
+        assert_eq!(
+            kinds(&check_reversibility(&m, Some(&schema()))),
+            vec![FindingKind::NotReverted]
+        );
+        let m = mig(
+            vec![UpdateOp::push("tags", json!("x"))],
+            vec![UpdateOp::pull("tags", json!("x"))],
+        );
         let f = check_reversibility(&m, Some(&schema()));
         assert_eq!(kinds(&f), vec![FindingKind::PossibleLoss]);
         let doc = json!({"_id": 1, "schema_version": 1, "tags": ["x"]});
         assert_eq!(roundtrip_check(&m, &[doc])[0].path, "tags");
         let m = mig(vec![UpdateOp::pull("tags", json!("x"))], vec![]);
-        assert_eq!(kinds(&check_reversibility(&m, Some(&schema()))), vec![FindingKind::DataLoss]);
+        assert_eq!(
+            kinds(&check_reversibility(&m, Some(&schema()))),
+            vec![FindingKind::DataLoss]
+        );
     }
 
     #[test]
@@ -498,15 +535,25 @@ mod tests {
 
     #[test]
     fn differences_are_located() {
-        assert_eq!(first_difference(&json!({"a": 1}), &json!({"a": 1}), String::new()), None);
         assert_eq!(
-            first_difference(&json!({"a": {"b": [1, 2]}}), &json!({"a": {"b": [1, 3]}}), String::new()),
+            first_difference(&json!({"a": 1}), &json!({"a": 1}), String::new()),
+            None
+        );
+        assert_eq!(
+            first_difference(
+                &json!({"a": {"b": [1, 2]}}),
+                &json!({"a": {"b": [1, 3]}}),
+                String::new()
+            ),
             Some("a.b.1".into())
         );
         assert_eq!(
             first_difference(&json!({"a": 1}), &json!({"a": 1.0}), String::new()),
             Some("a".into())
         );
-        assert_eq!(first_difference(&json!({"a": 1}), &json!({}), String::new()), Some("a".into()));
+        assert_eq!(
+            first_difference(&json!({"a": 1}), &json!({}), String::new()),
+            Some("a".into())
+        );
     }
 }

@@ -163,7 +163,9 @@ impl DocSchema {
 
     /// Every path must parse.
     pub fn check_paths(&self) -> Result<(), PathError> {
-        self.fields.keys().try_for_each(|p| FieldPath::parse(p).map(drop))
+        self.fields
+            .keys()
+            .try_for_each(|p| FieldPath::parse(p).map(drop))
     }
 
     /// The first violation, as (concrete path such as `items.1.sku`, reason).
@@ -247,9 +249,11 @@ mod tests {
     fn accepts_valid_documents() {
         let s = users();
         s.validate(&json!({"name": "a"})).unwrap();
-        s.validate(&json!({"name": "a", "age": 3, "score": 3, "address": {"city": "x"},
-            "items": [{"sku": 1}, 5], "tags": [], "ok": true, "gone": null}))
-            .unwrap();
+        s.validate(
+            &json!({"name": "a", "age": 3, "score": 3, "address": {"city": "x"},
+            "items": [{"sku": 1}, 5], "tags": [], "ok": true, "gone": null}),
+        )
+        .unwrap();
         s.validate(&json!({"name": "a", "score": 2.5})).unwrap();
         assert!(s.check_paths().is_ok());
         assert!(DocSchema::new(1)
@@ -268,7 +272,9 @@ mod tests {
         let (p, v) = s.validate(&json!({"name": "a", "age": 1.5})).unwrap_err();
         assert_eq!(p, "age");
         assert_eq!(v.to_string(), "expected integer, found number");
-        let (p, v) = s.validate(&json!({"name": "a", "address": {}})).unwrap_err();
+        let (p, v) = s
+            .validate(&json!({"name": "a", "address": {}}))
+            .unwrap_err();
         assert_eq!((p.as_str(), v), ("address.city", Violation::Missing));
         let (p, _) = s
             .validate(&json!({"name": "a", "items": [{"sku": 1}, {"sku": "x"}]}))

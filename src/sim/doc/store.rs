@@ -59,7 +59,10 @@ pub enum DocError {
     /// The store already holds [`COLLECTIONS_MAX`] collections.
     TooManyCollections,
     /// A document that is not a JSON object.
-    NotAnObject { collection: String, found: &'static str },
+    NotAnObject {
+        collection: String,
+        found: &'static str,
+    },
     /// An `_id` that is not a scalar.
     BadId { collection: String, reason: String },
     /// Insert of an `_id` already present.
@@ -67,25 +70,56 @@ pub enum DocError {
     /// Replace of an `_id` that is absent.
     NotFound { collection: String, id: DocId },
     /// A replacement whose `_id` differs from the one being replaced.
-    IdMismatch { collection: String, id: DocId, found: DocId },
+    IdMismatch {
+        collection: String,
+        id: DocId,
+        found: DocId,
+    },
     /// `schema_version` is not an integer in `0 ..= u32::MAX`.
-    BadVersion { collection: String, id: DocId, found: String },
+    BadVersion {
+        collection: String,
+        id: DocId,
+        found: String,
+    },
     /// The validator refused the document.
-    Invalid { collection: String, id: DocId, path: String, violation: Violation },
+    Invalid {
+        collection: String,
+        id: DocId,
+        path: String,
+        violation: Violation,
+    },
     /// An update operator failed on this document.
-    Update { collection: String, id: DocId, error: UpdateError },
+    Update {
+        collection: String,
+        id: DocId,
+        /// Boxed to keep `DocError` small.
+        error: Box<UpdateError>,
+    },
     /// A filter path is malformed.
     BadPath(PathError),
     /// A validator path is malformed.
     BadValidator(PathError),
     /// The document nests deeper than [`DEPTH_MAX`].
-    TooDeep { collection: String, id: DocId, depth: usize },
+    TooDeep {
+        collection: String,
+        id: DocId,
+        depth: usize,
+    },
     /// The document is larger than [`DOC_BYTES_MAX`].
-    TooLarge { collection: String, id: DocId, bytes: usize },
+    TooLarge {
+        collection: String,
+        id: DocId,
+        bytes: usize,
+    },
     /// The collection already holds [`DOCS_PER_COLLECTION_MAX`] documents.
     CollectionFull { collection: String },
     /// No chain of migrations leads from the document's version to the target.
-    NoMigrationPath { collection: String, id: DocId, from: u32, to: u32 },
+    NoMigrationPath {
+        collection: String,
+        id: DocId,
+        from: u32,
+        to: u32,
+    },
     /// A migration chain is malformed (gaps, wrong collection).
     BadChain(String),
 }
@@ -425,7 +459,13 @@ impl DocStore {
             });
         }
         c.put(id.clone(), doc);
-        Ok((id, Cost { examined: 0, written: 1 }))
+        Ok((
+            id,
+            Cost {
+                examined: 0,
+                written: 1,
+            },
+        ))
     }
 
     /// Replace the document with `_id == id`. The replacement may omit `_id` (it is kept) and
@@ -453,7 +493,10 @@ impl DocStore {
             });
         }
         c.put(id, doc);
-        Ok(Cost { examined: 1, written: 1 })
+        Ok(Cost {
+            examined: 1,
+            written: 1,
+        })
     }
 
     /// Delete the document with this id; `written` is 0 when there was none.
@@ -476,10 +519,16 @@ impl DocStore {
     pub fn find(&self, name: &str, filter: &Filter) -> Result<FindResult, DocError> {
         let c = self.coll(name)?;
         let (ids, examined) = matching_ids(c, filter)?;
-        let docs = ids.iter().filter_map(|id| c.docs.get(id).cloned()).collect();
+        let docs = ids
+            .iter()
+            .filter_map(|id| c.docs.get(id).cloned())
+            .collect();
         Ok(FindResult {
             docs,
-            cost: Cost { examined, written: 0 },
+            cost: Cost {
+                examined,
+                written: 0,
+            },
         })
     }
 
@@ -499,7 +548,7 @@ impl DocStore {
             let new = apply_ops(old, ops).map_err(|error| DocError::Update {
                 collection: name.into(),
                 id: id.clone(),
-                error,
+                error: Box::new(error),
             })?;
             if new != *old {
                 check_document(name, c, &new)?;
@@ -540,7 +589,11 @@ impl DocStore {
     }
 
     /// Store documents that passed [`DocStore::check_write`], all at once.
-    pub(crate) fn commit(&mut self, name: &str, writes: Vec<(DocId, Value)>) -> Result<(), DocError> {
+    pub(crate) fn commit(
+        &mut self,
+        name: &str,
+        writes: Vec<(DocId, Value)>,
+    ) -> Result<(), DocError> {
         let c = self.coll_mut(name)?;
         for (id, doc) in writes {
             c.put(id, doc);
@@ -685,4 +738,304 @@ fn matching_ids(c: &Collection, filter: &Filter) -> Result<(Vec<DocId>, u64), Do
         .map(|(id, _)| id.clone())
         .collect();
     Ok((ids, c.docs.len() as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::doc::{FieldSpec, FieldType};
+    use serde_json::json;
+
+    fn store() -> DocStore {
+        let mut s = DocStore::new();
+        for d in [
+            json!({"_id": 1, "name": "ann", "tags": ["a", "b"], "address": {"city": "Oslo"}}),
+            json!({"_id": 2, "name": "bob", "tags": ["b"], "items": [{"sku": 7}, {"sku": 8}]}),
+            json!({"_id": "x", "name": "cy", "n": 1}),
+        ] {
+            s.insert("users", d).unwrap();
+        }
+        s
+    }
+
+    fn ids(r: &FindResult) -> Vec<Value> {
+        r.docs.iter().map(|d| d["_id"].clone()).collect()
+    }
+
+    #[test]
+    fn insert_stamps_version_and_assigns_ids() {
+        let mut s = store();
+        let (id, cost) = s.insert("users", json!({"name": "dee"})).unwrap();
+        assert_eq!(id, DocId::from_u64(3));
+        assert_eq!(
+            cost,
+            Cost {
+                examined: 0,
+                written: 1
+            }
+        );
+        let d = s.get("users", &json!(3)).unwrap().unwrap();
+        assert_eq!(d["schema_version"], json!(1));
+        let c = s.collection("users").unwrap();
+        assert_eq!(c.len(), 4);
+        assert_eq!(c.version_counts(), &BTreeMap::from([(1, 4)]));
+        // Ids are ordered canonically: numbers before strings.
+        let order: Vec<String> = c.iter().map(|(id, _)| id.to_string()).collect();
+        assert_eq!(order, vec!["1", "2", "3", "\"x\""]);
+    }
+
+    #[test]
+    fn insert_refuses_bad_documents() {
+        let mut s = store();
+        let e = s.insert("users", json!({"_id": 1.0})).unwrap_err();
+        assert!(matches!(e, DocError::DuplicateId { .. }));
+        assert_eq!(
+            e.to_string(),
+            "'users': a document with _id 1.0 already exists"
+        );
+        assert!(matches!(
+            s.insert("users", json!([1])),
+            Err(DocError::NotAnObject { .. })
+        ));
+        let e = s.insert("users", json!({"_id": [1]})).unwrap_err();
+        assert!(e.to_string().contains("_id must be a scalar"), "{e}");
+        for bad in [
+            json!("1"),
+            json!(-1),
+            json!(1.5),
+            json!(u64::from(u32::MAX) + 1),
+        ] {
+            let e = s
+                .insert("users", json!({"_id": 9, "schema_version": bad}))
+                .unwrap_err();
+            assert!(matches!(e, DocError::BadVersion { .. }), "{e}");
+        }
+        assert!(s.insert("bad$name", json!({})).is_err());
+        assert_eq!(s.collection("users").unwrap().len(), 3);
+    }
+
+    #[test]
+    fn bounds_on_depth_and_size() {
+        let mut s = DocStore::new();
+        let mut deep = json!(1);
+        for _ in 0..DEPTH_MAX {
+            deep = json!({ "a": deep });
+        }
+        let e = s.insert("c", json!({"_id": 1, "d": deep})).unwrap_err();
+        assert!(matches!(e, DocError::TooDeep { depth: 101, .. }), "{e}");
+        assert!(e.to_string().contains("limit is 100"));
+        let big = "x".repeat(DOC_BYTES_MAX);
+        let e = s.insert("c", json!({"_id": 1, "s": big})).unwrap_err();
+        assert!(matches!(e, DocError::TooLarge { .. }), "{e}");
+        let e = DocError::CollectionFull {
+            collection: "c".into(),
+        };
+        assert!(e.to_string().contains("2000000"));
+    }
+
+    #[test]
+    fn replace_and_delete() {
+        let mut s = store();
+        let cost = s
+            .replace("users", &json!(2), json!({"name": "bo"}))
+            .unwrap();
+        assert_eq!(cost.written, 1);
+        assert_eq!(
+            s.get("users", &json!(2)).unwrap(),
+            Some(&json!({"_id": 2, "name": "bo", "schema_version": 1}))
+        );
+        let e = s
+            .replace("users", &json!(2), json!({"_id": 3}))
+            .unwrap_err();
+        assert!(matches!(e, DocError::IdMismatch { .. }));
+        assert!(matches!(
+            s.replace("users", &json!(99), json!({})),
+            Err(DocError::NotFound { .. })
+        ));
+        assert_eq!(s.delete("users", &json!(2)).unwrap().written, 1);
+        assert_eq!(s.delete("users", &json!(2)).unwrap().written, 0);
+        assert!(matches!(
+            s.delete("nope", &json!(2)),
+            Err(DocError::NoSuchCollection(_))
+        ));
+    }
+
+    #[test]
+    fn find_by_paths_with_array_fan_out() {
+        let s = store();
+        let r = s.find("users", &Filter::eq("tags", json!("b"))).unwrap();
+        assert_eq!(ids(&r), vec![json!(1), json!(2)]);
+        assert_eq!(
+            r.cost,
+            Cost {
+                examined: 3,
+                written: 0
+            }
+        );
+        let r = s.find("users", &Filter::eq("items.sku", json!(8))).unwrap();
+        assert_eq!(ids(&r), vec![json!(2)]);
+        let r = s
+            .find(
+                "users",
+                &Filter::eq("address.city", json!("Oslo")).and("name", json!("ann")),
+            )
+            .unwrap();
+        assert_eq!(ids(&r), vec![json!(1)]);
+        let r = s.find("users", &Filter::eq("_id", json!("x"))).unwrap();
+        assert_eq!((ids(&r), r.cost.examined), (vec![json!("x")], 1));
+        let r = s.find("users", &Filter::eq("n", json!(null))).unwrap();
+        assert_eq!(ids(&r), vec![json!(1), json!(2)]);
+        assert!(matches!(
+            s.find("users", &Filter::eq("a..b", json!(1))),
+            Err(DocError::BadPath(_))
+        ));
+        let f = Filter::from_json(&json!({"name": "cy"})).unwrap();
+        assert_eq!(ids(&s.find("users", &f).unwrap()), vec![json!("x")]);
+        assert!(Filter::from_json(&json!([1])).is_err());
+    }
+
+    #[test]
+    fn update_is_all_or_nothing() {
+        let mut s = store();
+        let before = s.clone();
+        // Document "x" has n = 1, the others get n created; then $push onto "name" fails
+        // for every document, so nothing may change.
+        let e = s
+            .update(
+                "users",
+                &Filter::all(),
+                &[UpdateOp::inc("n", 1), UpdateOp::push("name", json!(1))],
+            )
+            .unwrap_err();
+        assert!(matches!(e, DocError::Update { .. }));
+        assert!(
+            e.to_string()
+                .starts_with("document 1 in 'users': $push 'name'"),
+            "{e}"
+        );
+        assert_eq!(s, before);
+        let r = s
+            .update(
+                "users",
+                &Filter::eq("tags", json!("b")),
+                &[UpdateOp::inc("n", 5)],
+            )
+            .unwrap();
+        assert_eq!(
+            (r.matched, r.modified, r.cost.examined, r.cost.written),
+            (2, 2, 3, 2)
+        );
+        let r = s
+            .update(
+                "users",
+                &Filter::eq("_id", json!(1)),
+                &[UpdateOp::set("n", json!(5))],
+            )
+            .unwrap();
+        assert_eq!((r.matched, r.modified), (1, 0));
+        let e = s
+            .update("users", &Filter::all(), &[UpdateOp::set("_id", json!(5))])
+            .unwrap_err();
+        assert!(e.to_string().contains("immutable"));
+        let e = s
+            .update(
+                "users",
+                &Filter::all(),
+                &[UpdateOp::set("schema_version", json!("two"))],
+            )
+            .unwrap_err();
+        assert!(matches!(e, DocError::BadVersion { .. }));
+    }
+
+    #[test]
+    fn validator_rejects_with_id_path_and_reason() {
+        let mut s = store();
+        let schema = DocSchema::new(1)
+            .field("name", FieldSpec::required(FieldType::String))
+            .field("address.city", FieldSpec::required(FieldType::String));
+        s.set_validator("users", Some(schema)).unwrap();
+        let e = s
+            .insert(
+                "users",
+                json!({"_id": "u9", "name": "z", "address": {"city": 5}}),
+            )
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "document \"u9\" in 'users' fails validation at 'address.city': expected string, found integer"
+        );
+        let e = s
+            .update(
+                "users",
+                &Filter::eq("_id", json!(1)),
+                &[UpdateOp::unset("name")],
+            )
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("at 'name': required field is missing"),
+            "{e}"
+        );
+        s.insert("users", json!({"_id": "u9", "name": "z"}))
+            .unwrap();
+        let bad = DocSchema::new(1).field("", FieldSpec::required(FieldType::Null));
+        assert!(matches!(
+            s.set_validator("users", Some(bad)),
+            Err(DocError::BadValidator(_))
+        ));
+        assert!(s.collection("users").unwrap().validator().is_some());
+    }
+
+    #[test]
+    fn version_counts_follow_writes() {
+        let mut s = store();
+        s.insert("users", json!({"_id": 10, "schema_version": 2}))
+            .unwrap();
+        s.update(
+            "users",
+            &Filter::eq("_id", json!(1)),
+            &[UpdateOp::set("schema_version", json!(3))],
+        )
+        .unwrap();
+        s.replace("users", &json!(2), json!({"schema_version": 2}))
+            .unwrap();
+        s.delete("users", &json!("x")).unwrap();
+        let c = s.collection("users").unwrap();
+        assert_eq!(c.version_counts(), &BTreeMap::from([(2, 2), (3, 1)]));
+        s.delete_many("users", &Filter::eq("schema_version", json!(2)))
+            .unwrap();
+        assert_eq!(
+            s.collection("users").unwrap().version_counts(),
+            &BTreeMap::from([(3, 1)])
+        );
+    }
+
+    #[test]
+    fn collections_and_fingerprints() {
+        let mut s = DocStore::new();
+        s.create_collection("a").unwrap();
+        assert!(matches!(
+            s.create_collection("a"),
+            Err(DocError::CollectionExists(_))
+        ));
+        assert!(s.create_collection("").is_err());
+        assert!(s.create_collection(&"n".repeat(121)).is_err());
+        let empty = s.fingerprint();
+        s.insert("a", json!({"_id": 1})).unwrap();
+        let one = s.fingerprint();
+        assert_ne!(empty, one);
+        let mut t = DocStore::new();
+        t.insert("a", json!({"schema_version": 1, "_id": 1}))
+            .unwrap();
+        assert_eq!(t.fingerprint(), one);
+        assert_eq!(s.drop_collection("a").unwrap().written, 1);
+        assert_eq!(s.collection_names().count(), 0);
+        for i in 0..COLLECTIONS_MAX {
+            s.create_collection(&format!("c{i}")).unwrap();
+        }
+        assert_eq!(
+            s.create_collection("more"),
+            Err(DocError::TooManyCollections)
+        );
+    }
 }

@@ -83,7 +83,10 @@ impl fmt::Display for UpdateFailure {
                 "Cannot apply $inc to a value of non-numeric type (the field holds a {found})"
             ),
             UpdateFailure::NonNumericArgument { found } => {
-                write!(f, "Cannot increment with non-numeric argument (got a {found})")
+                write!(
+                    f,
+                    "Cannot increment with non-numeric argument (got a {found})"
+                )
             }
             UpdateFailure::Overflow => write!(f, "the result does not fit in a 64-bit number"),
             UpdateFailure::NotAnArray { found } => {
@@ -252,8 +255,9 @@ pub fn apply_op(doc: &mut Value, op: &UpdateOp) -> Result<(), UpdateError> {
     }
     let segs = parse_path(op, op.path())?;
     match op {
-        UpdateOp::Set { value, .. } => path::set(doc, &segs, value.clone())
-            .map_err(|m| op.err(UpdateFailure::CannotCreate(m))),
+        UpdateOp::Set { value, .. } => {
+            path::set(doc, &segs, value.clone()).map_err(|m| op.err(UpdateFailure::CannotCreate(m)))
+        }
         UpdateOp::Unset { .. } => {
             path::remove(doc, &segs);
             Ok(())
@@ -391,7 +395,11 @@ pub fn parse_update(spec: &Value) -> Result<Vec<UpdateOp>, UpdateError> {
     let mut ops = Vec::new();
     for (name, arg) in top {
         let Value::Object(fields) = arg else {
-            return Err(bad("update", name, format!("{name} needs an object argument")));
+            return Err(bad(
+                "update",
+                name,
+                format!("{name} needs an object argument"),
+            ));
         };
         for (path, v) in fields {
             ops.push(parse_one(name, path, v)?);
@@ -489,7 +497,11 @@ mod tests {
 
     #[test]
     fn set_creates_intermediates_and_overwrites() {
-        let d = run(json!({"_id": 1, "a": 1}), &[UpdateOp::set("p.q.r", json!("x"))]).unwrap();
+        let d = run(
+            json!({"_id": 1, "a": 1}),
+            &[UpdateOp::set("p.q.r", json!("x"))],
+        )
+        .unwrap();
         assert_eq!(d, json!({"_id": 1, "a": 1, "p": {"q": {"r": "x"}}}));
         let d = run(d, &[UpdateOp::set("a", json!([1]))]).unwrap();
         assert_eq!(d["a"], json!([1]));
@@ -519,16 +531,31 @@ mod tests {
         assert!(e.to_string().contains("must differ"));
         let e = run(json!({"a": {"b": 1}}), &[UpdateOp::rename("a", "a.b.c")]).unwrap_err();
         assert_eq!(e.failure, UpdateFailure::RenameOverlap);
-        let e = run(json!({"xs": [{"a": 1}]}), &[UpdateOp::rename("xs.0.a", "b")]).unwrap_err();
+        let e = run(
+            json!({"xs": [{"a": 1}]}),
+            &[UpdateOp::rename("xs.0.a", "b")],
+        )
+        .unwrap_err();
         assert_eq!(e.failure, UpdateFailure::RenameArray);
     }
 
     #[test]
     fn inc_adds_sets_missing_and_refuses_non_numbers() {
-        let d = run(json!({"n": 1}), &[UpdateOp::inc("n", 2), UpdateOp::inc("m.k", 5)]).unwrap();
+        let d = run(
+            json!({"n": 1}),
+            &[UpdateOp::inc("n", 2), UpdateOp::inc("m.k", 5)],
+        )
+        .unwrap();
         assert_eq!(d, json!({"n": 3, "m": {"k": 5}}));
         let by = Number::from_f64(0.5).unwrap();
-        let d = run(d, &[UpdateOp::Inc { path: "n".into(), by }]).unwrap();
+        let d = run(
+            d,
+            &[UpdateOp::Inc {
+                path: "n".into(),
+                by,
+            }],
+        )
+        .unwrap();
         assert_eq!(d["n"], json!(3.5));
         let e = run(json!({"n": "x"}), &[UpdateOp::inc("n", 1)]).unwrap_err();
         assert!(e
@@ -542,8 +569,14 @@ mod tests {
 
     #[test]
     fn push_appends_creates_and_refuses_non_arrays() {
-        let d = run(json!({}), &[UpdateOp::push("xs", json!(1)), UpdateOp::push("xs", json!(2))])
-            .unwrap();
+        let d = run(
+            json!({}),
+            &[
+                UpdateOp::push("xs", json!(1)),
+                UpdateOp::push("xs", json!(2)),
+            ],
+        )
+        .unwrap();
         assert_eq!(d, json!({"xs": [1, 2]}));
         let e = run(json!({"xs": "a"}), &[UpdateOp::push("xs", json!(1))]).unwrap_err();
         assert_eq!(e.failure, UpdateFailure::NotAnArray { found: "string" });
@@ -551,7 +584,11 @@ mod tests {
 
     #[test]
     fn pull_removes_all_equal_and_matching_elements() {
-        let d = run(json!({"xs": [1, 2, 1.0, 3]}), &[UpdateOp::pull("xs", json!(1))]).unwrap();
+        let d = run(
+            json!({"xs": [1, 2, 1.0, 3]}),
+            &[UpdateOp::pull("xs", json!(1))],
+        )
+        .unwrap();
         assert_eq!(d, json!({"xs": [2, 3]}));
         let d = run(
             json!({"r": [{"s": 8, "i": "a"}, {"s": 8, "i": "b"}, {"s": 7}, 8]}),
@@ -563,7 +600,11 @@ mod tests {
         assert!(d.get("missing").is_none());
         let e = run(json!({"xs": 1}), &[UpdateOp::pull("xs", json!(1))]).unwrap_err();
         assert!(matches!(e.failure, UpdateFailure::NotAnArray { .. }));
-        let e = run(json!({"xs": []}), &[UpdateOp::pull("xs", json!({"$gte": 1}))]).unwrap_err();
+        let e = run(
+            json!({"xs": []}),
+            &[UpdateOp::pull("xs", json!({"$gte": 1}))],
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("$gte"));
     }
 

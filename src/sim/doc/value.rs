@@ -88,7 +88,10 @@ pub fn cmp_values(a: &Value, b: &Value) -> Ordering {
         }
         (Value::Object(x), Value::Object(y)) => {
             for ((kx, vx), (ky, vy)) in x.iter().zip(y) {
-                let o = kx.as_bytes().cmp(ky.as_bytes()).then_with(|| cmp_values(vx, vy));
+                let o = kx
+                    .as_bytes()
+                    .cmp(ky.as_bytes())
+                    .then_with(|| cmp_values(vx, vy));
                 if o != Ordering::Equal {
                     return o;
                 }
@@ -233,7 +236,10 @@ mod tests {
         for w in ordered.windows(2) {
             assert_eq!(cmp_values(&w[0], &w[1]), Ordering::Less, "{w:?}");
         }
-        assert!(values_equal(&json!({"a": [1, {"b": 2}]}), &json!({"a": [1.0, {"b": 2}]})));
+        assert!(values_equal(
+            &json!({"a": [1, {"b": 2}]}),
+            &json!({"a": [1.0, {"b": 2}]})
+        ));
         assert!(!values_equal(&json!({"a": 1}), &json!({"a": 1, "b": 2})));
     }
 
@@ -241,7 +247,10 @@ mod tests {
     fn ids_must_be_scalars_and_equal_numbers_collide() {
         assert!(DocId::new(json!([1])).is_err());
         assert!(DocId::new(json!({"a": 1})).unwrap_err().contains("object"));
-        assert_eq!(DocId::new(json!(1)).unwrap(), DocId::new(json!(1.0)).unwrap());
+        assert_eq!(
+            DocId::new(json!(1)).unwrap(),
+            DocId::new(json!(1.0)).unwrap()
+        );
         assert_eq!(DocId::new(json!("u1")).unwrap().to_string(), "\"u1\"");
     }
 
