@@ -1,0 +1,331 @@
+//! `INSERT`, `UPDATE`, `DELETE`. Per row, in PostgreSQL's order: evaluate, NOT NULL, CHECK,
+//! unique indexes; foreign keys at the end of the statement. Rows are visited in physical
+//! order, so `UPDATE t SET id = id + 1` fails on a unique key just where PostgreSQL does.
+
+use sqlparser::ast::{
+    AssignmentTarget, Delete, Expr, FromTable, Insert, SetExpr, TableFactor, TableObject,
+    TableWithJoins, Update,
+};
+
+use super::expr::{coerce_assign, compile, eval, ident_name, require_bool, Scope, TExpr};
+use super::fk::{check_row, RowEvent};
+use super::table::Row;
+use super::value::{Failure, Value};
+use super::{object_name, LockKind, SqlStore, StatementKind, StatementOutcome};
+
+/// One compiled `VALUES` item or `SET` value: an expression or the column's default.
+enum Item {
+    Expr(TExpr),
+    Default,
+}
+
+fn is_default_keyword(e: &Expr) -> bool {
+    matches!(e, Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
+}
+
+fn unsupported_if(cond: bool, what: &str) -> Result<(), Failure> {
+    if cond {
+        Err(Failure::unsupported(what))
+    } else {
+        Ok(())
+    }
+}
+
+/// The single plain table an `UPDATE`/`DELETE` names, and the name expressions use for it.
+fn single_table(t: &TableWithJoins) -> Result<(String, String), Failure> {
+    let TableFactor::Table {
+        name,
+        alias,
+        args: None,
+        ..
+    } = &t.relation
+    else {
+        return Err(Failure::unsupported(format!("target {}", t.relation)));
+    };
+    unsupported_if(!t.joins.is_empty(), "joins in UPDATE / DELETE")?;
+    let table = object_name(name)?;
+    let scope_name = match alias {
+        Some(a) if a.columns.is_empty() => ident_name(&a.name),
+        Some(_) => return Err(Failure::unsupported("column aliases")),
+        None => table.clone(),
+    };
+    Ok((table, scope_name))
+}
+
+impl SqlStore {
+    pub(crate) fn insert(&mut self, ins: &Insert) -> Result<StatementOutcome, Failure> {
+        let plain = ins.or.is_none()
+            && !ins.ignore
+            && !ins.overwrite
+            && ins.partitioned.is_none()
+            && ins.on.is_none()
+            && ins.returning.is_none()
+            && !ins.replace_into
+            && ins.assignments.is_empty()
+            && ins.after_columns.is_empty();
+        unsupported_if(
+            !plain,
+            "INSERT with ON CONFLICT, RETURNING or other clauses",
+        )?;
+        let TableObject::TableName(name) = &ins.table else {
+            return Err(Failure::unsupported("INSERT into a table function"));
+        };
+        let table = object_name(name)?;
+        let mut out = StatementOutcome::new(
+            StatementKind::Insert,
+            Some(table.clone()),
+            LockKind::RowExclusive,
+        );
+        let targets = self.insert_targets(&table, &ins.columns)?;
+        let rows = self.compile_values(&table, &targets, ins.source.as_deref())?;
+        let checks = self.compiled_checks(&table)?;
+        let mut events = Vec::new();
+        for items in rows {
+            let t = self.table_ref(&table)?;
+            let mut row: Row = t
+                .columns
+                .iter()
+                .map(|c| c.default.clone().unwrap_or(Value::Null))
+                .collect();
+            for (item, &col) in items.iter().zip(&targets) {
+                if let Item::Expr(e) = item {
+                    row[col] = eval(e, &[])?;
+                }
+            }
+            check_row(t, &checks, &row)?;
+            let id = self.insert_row(&table, row)?;
+            events.push(RowEvent::Inserted {
+                table: table.clone(),
+                id,
+            });
+            out.rows_affected += 1;
+        }
+        self.fire_events(events, &mut out)?;
+        Ok(out)
+    }
+
+    /// Target column positions: the list given, or every column in order.
+    fn insert_targets(
+        &self,
+        table: &str,
+        cols: &[sqlparser::ast::ObjectName],
+    ) -> Result<Vec<usize>, Failure> {
+        let t = self.table_ref(table)?;
+        if cols.is_empty() {
+            return Ok((0..t.columns.len()).collect());
+        }
+        let mut out: Vec<usize> = Vec::new();
+        for c in cols {
+            let name = match c.0.as_slice() {
+                [part] => part.as_ident().map(ident_name).unwrap_or_default(),
+                _ => return Err(Failure::unsupported(format!("column target {c}"))),
+            };
+            let pos = t.column_index(&name).ok_or_else(|| {
+                Failure::new(format!(
+                    "column \"{name}\" of relation \"{table}\" does not exist"
+                ))
+            })?;
+            if out.contains(&pos) {
+                return Err(Failure::new(format!(
+                    "column \"{name}\" specified more than once"
+                )));
+            }
+            out.push(pos);
+        }
+        Ok(out)
+    }
+
+    /// Compile every `VALUES` row up front: PostgreSQL coerces literals at parse time, so a bad
+    /// literal in the last row fails before the first row is stored.
+    fn compile_values(
+        &self,
+        table: &str,
+        targets: &[usize],
+        source: Option<&sqlparser::ast::Query>,
+    ) -> Result<Vec<Vec<Item>>, Failure> {
+        let Some(q) = source else {
+            // INSERT ... DEFAULT VALUES
+            return Ok(vec![Vec::new()]);
+        };
+        let simple = q.with.is_none()
+            && q.order_by.is_none()
+            && q.limit_clause.is_none()
+            && q.fetch.is_none();
+        let SetExpr::Values(values) = q.body.as_ref() else {
+            return Err(Failure::unsupported("INSERT ... SELECT"));
+        };
+        unsupported_if(!simple, "INSERT with WITH / ORDER BY / LIMIT")?;
+        let t = self.table_ref(table)?;
+        let mut rows = Vec::with_capacity(values.rows.len());
+        for row in &values.rows {
+            let exprs = &row.content;
+            if exprs.len() > targets.len() {
+                return Err(Failure::new(
+                    "INSERT has more expressions than target columns",
+                ));
+            }
+            if exprs.len() < targets.len() {
+                return Err(Failure::new(
+                    "INSERT has more target columns than expressions",
+                ));
+            }
+            let mut items = Vec::with_capacity(exprs.len());
+            for (e, &col) in exprs.iter().zip(targets) {
+                items.push(if is_default_keyword(e) {
+                    Item::Default
+                } else {
+                    let typed = compile(e, Scope::EMPTY)?;
+                    Item::Expr(coerce_assign(typed, &t.columns[col], "expression")?)
+                });
+            }
+            rows.push(items);
+        }
+        Ok(rows)
+    }
+
+    pub(crate) fn update(&mut self, upd: &Update) -> Result<StatementOutcome, Failure> {
+        let plain = upd.from.is_none()
+            && upd.returning.is_none()
+            && upd.or.is_none()
+            && upd.order_by.is_empty()
+            && upd.limit.is_none();
+        unsupported_if(!plain, "UPDATE with FROM, RETURNING, ORDER BY or LIMIT")?;
+        let (table, scope_name) = single_table(&upd.table)?;
+        let mut out = StatementOutcome::new(
+            StatementKind::Update,
+            Some(table.clone()),
+            LockKind::RowExclusive,
+        );
+        let t = self.table_ref(&table)?;
+        let scope = Scope {
+            table: &scope_name,
+            columns: &t.columns,
+        };
+        let mut sets: Vec<(usize, Item)> = Vec::new();
+        for a in &upd.assignments {
+            let AssignmentTarget::ColumnName(name) = &a.target else {
+                return Err(Failure::unsupported("multi-column assignment"));
+            };
+            let col_name = match name.0.as_slice() {
+                [part] => part.as_ident().map(ident_name).unwrap_or_default(),
+                _ => return Err(Failure::unsupported(format!("assignment target {name}"))),
+            };
+            let col = t.column_index(&col_name).ok_or_else(|| {
+                Failure::new(format!(
+                    "column \"{col_name}\" of relation \"{table}\" does not exist"
+                ))
+            })?;
+            if sets.iter().any(|(c, _)| *c == col) {
+                return Err(Failure::new(format!(
+                    "multiple assignments to same column \"{col_name}\""
+                )));
+            }
+            let item = if is_default_keyword(&a.value) {
+                Item::Default
+            } else {
+                Item::Expr(coerce_assign(
+                    compile(&a.value, scope)?,
+                    &t.columns[col],
+                    "expression",
+                )?)
+            };
+            sets.push((col, item));
+        }
+        let filter = self.compile_where(upd.selection.as_ref(), scope)?;
+        let checks = self.compiled_checks(&table)?;
+        let ids: Vec<u64> = t.rows_physical().map(|(id, _)| id).collect();
+        out.rows_scanned = ids.len() as u64;
+        let mut events = Vec::new();
+        for id in ids {
+            let t = self.table_ref(&table)?;
+            let Some(old) = t.row(id).cloned() else {
+                continue;
+            };
+            if !matches(filter.as_ref(), &old)? {
+                continue;
+            }
+            let mut new = old.clone();
+            for (col, item) in &sets {
+                new[*col] = match item {
+                    Item::Expr(e) => eval(e, &old)?,
+                    Item::Default => t.columns[*col].default.clone().unwrap_or(Value::Null),
+                };
+            }
+            check_row(t, &checks, &new)?;
+            self.remove_row(&table, id)?;
+            let new_id = self.insert_row(&table, new)?;
+            events.push(RowEvent::Updated {
+                table: table.clone(),
+                old,
+                new_id,
+            });
+            out.rows_affected += 1;
+        }
+        self.fire_events(events, &mut out)?;
+        Ok(out)
+    }
+
+    fn compile_where(
+        &self,
+        selection: Option<&Expr>,
+        scope: Scope,
+    ) -> Result<Option<TExpr>, Failure> {
+        selection
+            .map(|e| require_bool(compile(e, scope)?, "WHERE"))
+            .transpose()
+    }
+
+    pub(crate) fn delete(&mut self, del: &Delete) -> Result<StatementOutcome, Failure> {
+        let plain = del.tables.is_empty()
+            && del.using.is_none()
+            && del.returning.is_none()
+            && del.order_by.is_empty()
+            && del.limit.is_none();
+        unsupported_if(!plain, "DELETE with USING, RETURNING, ORDER BY or LIMIT")?;
+        let from = match &del.from {
+            FromTable::WithFromKeyword(v) | FromTable::WithoutKeyword(v) => v,
+        };
+        let [target] = from.as_slice() else {
+            return Err(Failure::unsupported("DELETE from several tables"));
+        };
+        let (table, scope_name) = single_table(target)?;
+        let mut out = StatementOutcome::new(
+            StatementKind::Delete,
+            Some(table.clone()),
+            LockKind::RowExclusive,
+        );
+        let t = self.table_ref(&table)?;
+        let scope = Scope {
+            table: &scope_name,
+            columns: &t.columns,
+        };
+        let filter = self.compile_where(del.selection.as_ref(), scope)?;
+        let ids: Vec<u64> = t.rows_physical().map(|(id, _)| id).collect();
+        out.rows_scanned = ids.len() as u64;
+        let mut events = Vec::new();
+        for id in ids {
+            let Some(row) = self.table_ref(&table)?.row(id) else {
+                continue;
+            };
+            if !matches(filter.as_ref(), row)? {
+                continue;
+            }
+            let old = self.remove_row(&table, id)?;
+            events.push(RowEvent::Deleted {
+                table: table.clone(),
+                old,
+            });
+            out.rows_affected += 1;
+        }
+        self.fire_events(events, &mut out)?;
+        Ok(out)
+    }
+}
+
+/// A row qualifies when the filter is absent or TRUE (NULL does not qualify).
+fn matches(filter: Option<&TExpr>, row: &[Value]) -> Result<bool, Failure> {
+    match filter {
+        None => Ok(true),
+        Some(f) => Ok(eval(f, row)? == Value::Bool(true)),
+    }
+}

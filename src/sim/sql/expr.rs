@@ -1,0 +1,1047 @@
+//! Expressions: sqlparser's AST is type-checked once per statement into a [`TExpr`] with
+//! column positions and explicit casts (PostgreSQL resolves types at parse time, so a type
+//! error fails a statement even when it touches no row), then evaluated per row.
+//!
+//! Constant subtrees are folded while compiling, as PostgreSQL's planner folds them: an
+//! `UPDATE t SET x = 1/0 WHERE false` fails with `division by zero`, as it does there.
+
+use sqlparser::ast::{
+    BinaryOperator, CastKind, DataType, ExactNumberInfo, Expr, FunctionArg, FunctionArgExpr,
+    FunctionArguments, Ident, TimezoneInfo, UnaryOperator, Value as AstValue,
+};
+
+use super::datetime::date_in_range;
+use super::table::Column;
+use super::value::{
+    cast_allowed, convert, input, numeric_failure, to_f32, CastContext, Category, Failure, Numeric,
+    SqlType, Value,
+};
+
+/// An expression's static type; `None` is PostgreSQL's `unknown` (a quoted literal or NULL
+/// whose type comes from its context).
+pub type Ty = Option<SqlType>;
+
+/// Arithmetic operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arith {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Mod,
+}
+
+/// Comparison operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cmp {
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+}
+
+/// A type-checked expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TExpr {
+    Const(Value),
+    Column(usize),
+    Cast {
+        e: Box<TExpr>,
+        from: SqlType,
+        to: SqlType,
+        explicit: bool,
+    },
+    /// Both operands already have type `ty`.
+    Arith {
+        op: Arith,
+        l: Box<TExpr>,
+        r: Box<TExpr>,
+        ty: SqlType,
+    },
+    /// `date ± integer` (result date) and `date - date` (result integer).
+    DateArith {
+        op: Arith,
+        l: Box<TExpr>,
+        r: Box<TExpr>,
+    },
+    Neg {
+        e: Box<TExpr>,
+        ty: SqlType,
+    },
+    /// Both operands are text.
+    Concat(Box<TExpr>, Box<TExpr>),
+    /// Both operands have one type.
+    Cmp {
+        op: Cmp,
+        l: Box<TExpr>,
+        r: Box<TExpr>,
+    },
+    And(Box<TExpr>, Box<TExpr>),
+    Or(Box<TExpr>, Box<TExpr>),
+    Not(Box<TExpr>),
+    IsNull {
+        e: Box<TExpr>,
+        negated: bool,
+    },
+    InList {
+        e: Box<TExpr>,
+        list: Vec<TExpr>,
+        negated: bool,
+    },
+    Coalesce(Vec<TExpr>),
+    Lower(Box<TExpr>),
+    Upper(Box<TExpr>),
+}
+
+/// What names an expression may use: the columns of one table (none for `VALUES`).
+#[derive(Clone, Copy)]
+pub struct Scope<'a> {
+    pub table: &'a str,
+    pub columns: &'a [Column],
+}
+
+impl Scope<'_> {
+    /// A scope without columns (`VALUES`, `DEFAULT`).
+    pub const EMPTY: Scope<'static> = Scope {
+        table: "",
+        columns: &[],
+    };
+}
+
+/// An identifier as PostgreSQL stores it: unquoted names fold to lower case.
+pub fn ident_name(id: &Ident) -> String {
+    match id.quote_style {
+        Some(_) => id.value.clone(),
+        None => id.value.to_lowercase(),
+    }
+}
+
+/// The type name PostgreSQL prints in operator and assignment errors (no modifier).
+pub fn type_name(ty: &Ty) -> String {
+    match ty {
+        None => "unknown".into(),
+        Some(SqlType::Numeric(_)) => "numeric".into(),
+        Some(SqlType::Varchar(_)) => "character varying".into(),
+        Some(t) => t.to_string(),
+    }
+}
+
+/// Map a sqlparser data type to a column type, or `not supported`.
+pub fn sql_type(dt: &DataType) -> Result<SqlType, Failure> {
+    let length = |l: &Option<sqlparser::ast::CharacterLength>| match l {
+        None => Ok(None),
+        Some(sqlparser::ast::CharacterLength::IntegerLength { length, .. }) => {
+            match u32::try_from(*length) {
+                Ok(n) if n >= 1 && n <= 10_485_760 => Ok(Some(n)),
+                _ => Err(Failure::new("length for type varchar must be at least 1")),
+            }
+        }
+        Some(_) => Err(Failure::unsupported(format!("type {dt}"))),
+    };
+    Ok(match dt {
+        DataType::SmallInt(None) | DataType::Int2(None) => SqlType::SmallInt,
+        DataType::Int(None) | DataType::Integer(None) | DataType::Int4(None) => SqlType::Int,
+        DataType::BigInt(None) | DataType::Int8(None) => SqlType::BigInt,
+        DataType::Real | DataType::Float4 => SqlType::Real,
+        DataType::DoublePrecision | DataType::Float8 => SqlType::Double,
+        DataType::Double(ExactNumberInfo::None) => SqlType::Double,
+        DataType::Numeric(info) | DataType::Decimal(info) | DataType::Dec(info) => {
+            numeric_type(info)?
+        }
+        DataType::Text => SqlType::Text,
+        DataType::Varchar(l) | DataType::CharacterVarying(l) | DataType::CharVarying(l) => {
+            SqlType::Varchar(length(l)?)
+        }
+        DataType::Bool | DataType::Boolean => SqlType::Bool,
+        DataType::Date => SqlType::Date,
+        DataType::Timestamp(None, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
+            SqlType::Timestamp
+        }
+        other => return Err(Failure::unsupported(format!("type {other}"))),
+    })
+}
+
+fn numeric_type(info: &ExactNumberInfo) -> Result<SqlType, Failure> {
+    let (p, s) = match *info {
+        ExactNumberInfo::None => return Ok(SqlType::Numeric(None)),
+        ExactNumberInfo::Precision(p) => (p, 0),
+        ExactNumberInfo::PrecisionAndScale(p, s) => (p, s),
+    };
+    if p < 1 || p > 1000 {
+        return Err(Failure::new(format!(
+            "NUMERIC precision {p} must be between 1 and 1000"
+        )));
+    }
+    if p > super::value::NUMERIC_DIGITS_MAX as u64 {
+        return Err(Failure::unsupported("NUMERIC precision above 38"));
+    }
+    if s < 0 || s as u64 > p {
+        return Err(Failure::unsupported(format!(
+            "NUMERIC scale {s} outside 0..={p}"
+        )));
+    }
+    Ok(SqlType::Numeric(Some((p as u32, s as u32))))
+}
+
+/// A compiled expression and its type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Typed {
+    pub e: TExpr,
+    pub ty: Ty,
+}
+
+fn typed(e: TExpr, ty: SqlType) -> Typed {
+    Typed { e, ty: Some(ty) }
+}
+
+/// Coerce to `to` if `ctx` allows it. `Ok(None)` means no such cast; `Err` means the value
+/// itself failed to convert (a literal with bad input syntax).
+pub fn coerce(t: Typed, to: &SqlType, ctx: CastContext) -> Result<Option<TExpr>, Failure> {
+    let explicit = ctx == CastContext::Explicit;
+    let from = match t.ty {
+        None => {
+            return Ok(Some(match t.e {
+                TExpr::Const(Value::Text(s)) => TExpr::Const(input(&s, to, explicit)?),
+                TExpr::Const(Value::Null) => TExpr::Const(Value::Null),
+                e => e,
+            }))
+        }
+        Some(f) => f,
+    };
+    if from == *to {
+        return Ok(Some(t.e));
+    }
+    if !cast_allowed(&from, to, ctx) {
+        return Ok(None);
+    }
+    let cast = TExpr::Cast {
+        e: Box::new(t.e),
+        from,
+        to: to.clone(),
+        explicit,
+    };
+    fold(cast).map(Some)
+}
+
+/// Coerce for an assignment into a column, with PostgreSQL's wording when impossible.
+pub fn coerce_assign(t: Typed, col: &Column, what: &str) -> Result<TExpr, Failure> {
+    let ty = t.ty.clone();
+    match coerce(t, &col.ty, CastContext::Assignment)? {
+        Some(e) => Ok(e),
+        None => Err(Failure::new(format!(
+            "column \"{}\" is of type {} but {what} is of type {}",
+            col.name,
+            type_name(&Some(col.ty.clone())),
+            type_name(&ty)
+        ))),
+    }
+}
+
+/// Require a boolean (`WHERE`, `CHECK`, `AND`...): unknown literals convert, others error.
+pub fn require_bool(t: Typed, context: &str) -> Result<TExpr, Failure> {
+    if t.ty.as_ref().is_some_and(|ty| *ty != SqlType::Bool) {
+        return Err(Failure::new(format!(
+            "argument of {context} must be type boolean, not type {}",
+            type_name(&t.ty)
+        )));
+    }
+    Ok(coerce(t, &SqlType::Bool, CastContext::Implicit)?.unwrap_or(TExpr::Const(Value::Null)))
+}
+
+fn is_const(e: &TExpr) -> bool {
+    matches!(e, TExpr::Const(_))
+}
+
+/// Evaluate a node now when every direct child is a constant (children were folded first).
+fn fold(e: TExpr) -> Result<TExpr, Failure> {
+    let all_const = match &e {
+        TExpr::Const(_) | TExpr::Column(_) => return Ok(e),
+        TExpr::Cast { e: x, .. }
+        | TExpr::Neg { e: x, .. }
+        | TExpr::Not(x)
+        | TExpr::IsNull { e: x, .. }
+        | TExpr::Lower(x)
+        | TExpr::Upper(x) => is_const(x),
+        TExpr::Arith { l, r, .. }
+        | TExpr::DateArith { l, r, .. }
+        | TExpr::Concat(l, r)
+        | TExpr::Cmp { l, r, .. }
+        | TExpr::And(l, r)
+        | TExpr::Or(l, r) => is_const(l) && is_const(r),
+        TExpr::InList { e: x, list, .. } => is_const(x) && list.iter().all(is_const),
+        TExpr::Coalesce(list) => list.iter().all(is_const),
+    };
+    if all_const {
+        Ok(TExpr::Const(eval(&e, &[])?))
+    } else {
+        Ok(e)
+    }
+}
+
+/// Compile an expression in a scope.
+pub fn compile(expr: &Expr, scope: Scope) -> Result<Typed, Failure> {
+    match expr {
+        Expr::Value(v) => literal(&v.value),
+        Expr::Identifier(id) => column(scope, None, id),
+        Expr::CompoundIdentifier(ids) if ids.len() == 2 => column(scope, Some(&ids[0]), &ids[1]),
+        Expr::Nested(e) => compile(e, scope),
+        Expr::UnaryOp { op, expr } => unary(*op, expr, scope),
+        Expr::BinaryOp { left, op, right } => binary(left, op, right, scope),
+        Expr::IsNull(e) | Expr::IsNotNull(e) => {
+            let t = compile(e, scope)?;
+            let negated = matches!(expr, Expr::IsNotNull(_));
+            let e = Box::new(t.e);
+            Ok(typed(fold(TExpr::IsNull { e, negated })?, SqlType::Bool))
+        }
+        Expr::InList {
+            expr,
+            list,
+            negated,
+        } => in_list(expr, list, *negated, scope),
+        Expr::Between {
+            expr,
+            negated,
+            low,
+            high,
+        } => {
+            let ge = comparison(compile(expr, scope)?, Cmp::GtEq, compile(low, scope)?)?;
+            let le = comparison(compile(expr, scope)?, Cmp::LtEq, compile(high, scope)?)?;
+            let both = fold(TExpr::And(Box::new(ge), Box::new(le)))?;
+            let e = if *negated {
+                fold(TExpr::Not(Box::new(both)))?
+            } else {
+                both
+            };
+            Ok(typed(e, SqlType::Bool))
+        }
+        Expr::Cast {
+            kind: CastKind::Cast | CastKind::DoubleColon,
+            expr,
+            data_type,
+            format: None,
+        } => cast(compile(expr, scope)?, &sql_type(data_type)?),
+        Expr::TypedString(ts) => {
+            let text = match &ts.value.value {
+                AstValue::SingleQuotedString(s) => s.clone(),
+                other => return Err(Failure::unsupported(format!("literal {other}"))),
+            };
+            let lit = Typed {
+                e: TExpr::Const(Value::Text(text)),
+                ty: None,
+            };
+            cast(lit, &sql_type(&ts.data_type)?)
+        }
+        Expr::Function(f) => function(f, scope),
+        other => Err(Failure::unsupported(format!("expression {other}"))),
+    }
+}
+
+fn literal(v: &AstValue) -> Result<Typed, Failure> {
+    Ok(match v {
+        AstValue::Number(n, _) => number(n, false)?,
+        AstValue::SingleQuotedString(s)
+        | AstValue::EscapedStringLiteral(s)
+        | AstValue::NationalStringLiteral(s) => Typed {
+            e: TExpr::Const(Value::Text(s.clone())),
+            ty: None,
+        },
+        AstValue::DollarQuotedString(d) => Typed {
+            e: TExpr::Const(Value::Text(d.value.clone())),
+            ty: None,
+        },
+        AstValue::Boolean(b) => typed(TExpr::Const(Value::Bool(*b)), SqlType::Bool),
+        AstValue::Null => Typed {
+            e: TExpr::Const(Value::Null),
+            ty: None,
+        },
+        other => return Err(Failure::unsupported(format!("literal {other}"))),
+    })
+}
+
+/// A numeric literal: `integer` if it fits, else `bigint`, else `numeric`; any point or
+/// exponent makes it `numeric` (PostgreSQL's rules).
+fn number(text: &str, negative: bool) -> Result<Typed, Failure> {
+    let signed = if negative {
+        format!("-{text}")
+    } else {
+        text.to_string()
+    };
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(i) = signed.parse::<i64>() {
+            let ty = if i32::try_from(i).is_ok() {
+                SqlType::Int
+            } else {
+                SqlType::BigInt
+            };
+            return Ok(typed(TExpr::Const(Value::Int(i)), ty));
+        }
+    }
+    let n = Numeric::parse(&signed).map_err(numeric_failure)?;
+    Ok(typed(
+        TExpr::Const(Value::Numeric(n)),
+        SqlType::Numeric(None),
+    ))
+}
+
+fn column(scope: Scope, table: Option<&Ident>, id: &Ident) -> Result<Typed, Failure> {
+    let name = ident_name(id);
+    if let Some(t) = table {
+        let t = ident_name(t);
+        if t != scope.table {
+            return Err(Failure::new(format!(
+                "missing FROM-clause entry for table \"{t}\""
+            )));
+        }
+    }
+    match scope.columns.iter().position(|c| c.name == name) {
+        Some(i) => Ok(typed(TExpr::Column(i), scope.columns[i].ty.clone())),
+        None => Err(Failure::new(format!("column \"{name}\" does not exist"))),
+    }
+}
+
+fn unary(op: UnaryOperator, expr: &Expr, scope: Scope) -> Result<Typed, Failure> {
+    match op {
+        UnaryOperator::Not => {
+            let e = require_bool(compile(expr, scope)?, "NOT")?;
+            Ok(typed(fold(TExpr::Not(Box::new(e)))?, SqlType::Bool))
+        }
+        UnaryOperator::Plus => compile(expr, scope),
+        UnaryOperator::Minus => {
+            // `-2147483648` is one literal in PostgreSQL, so fold the sign into it.
+            if let Expr::Value(v) = expr {
+                if let AstValue::Number(n, _) = &v.value {
+                    return number(n, true);
+                }
+            }
+            let t = compile(expr, scope)?;
+            match &t.ty {
+                Some(ty) if ty.category() == Category::Numeric => {
+                    let ty = ty.base();
+                    let e = Box::new(t.e);
+                    Ok(typed(fold(TExpr::Neg { e, ty: ty.clone() })?, ty))
+                }
+                _ => Err(Failure::new(format!(
+                    "operator does not exist: - {}",
+                    type_name(&t.ty)
+                ))),
+            }
+        }
+        other => Err(Failure::unsupported(format!("operator {other}"))),
+    }
+}
+
+fn binary(left: &Expr, op: &BinaryOperator, right: &Expr, scope: Scope) -> Result<Typed, Failure> {
+    let l = compile(left, scope)?;
+    let r = compile(right, scope)?;
+    let cmp = match op {
+        BinaryOperator::Eq => Some(Cmp::Eq),
+        BinaryOperator::NotEq => Some(Cmp::NotEq),
+        BinaryOperator::Lt => Some(Cmp::Lt),
+        BinaryOperator::LtEq => Some(Cmp::LtEq),
+        BinaryOperator::Gt => Some(Cmp::Gt),
+        BinaryOperator::GtEq => Some(Cmp::GtEq),
+        _ => None,
+    };
+    if let Some(c) = cmp {
+        return Ok(typed(comparison(l, c, r)?, SqlType::Bool));
+    }
+    let arith = match op {
+        BinaryOperator::Plus => Arith::Add,
+        BinaryOperator::Minus => Arith::Sub,
+        BinaryOperator::Multiply => Arith::Mul,
+        BinaryOperator::Divide => Arith::Div,
+        BinaryOperator::Modulo => Arith::Mod,
+        BinaryOperator::And | BinaryOperator::Or => {
+            let name = if *op == BinaryOperator::And {
+                "AND"
+            } else {
+                "OR"
+            };
+            let (l, r) = (
+                Box::new(require_bool(l, name)?),
+                Box::new(require_bool(r, name)?),
+            );
+            let e = if name == "AND" {
+                TExpr::And(l, r)
+            } else {
+                TExpr::Or(l, r)
+            };
+            return Ok(typed(fold(e)?, SqlType::Bool));
+        }
+        BinaryOperator::StringConcat => return concat(l, r),
+        other => return Err(Failure::unsupported(format!("operator {other}"))),
+    };
+    arithmetic(l, arith, r, op)
+}
+
+fn op_missing(l: &Ty, op: &dyn std::fmt::Display, r: &Ty) -> Failure {
+    Failure::new(format!(
+        "operator does not exist: {} {op} {}",
+        type_name(l),
+        type_name(r)
+    ))
+}
+
+/// The type both sides of a numeric operator widen to.
+fn numeric_common(a: &SqlType, b: &SqlType) -> SqlType {
+    let (a, b) = (a.base(), b.base());
+    match (&a, &b) {
+        (SqlType::Real, SqlType::Real) => SqlType::Real,
+        _ if a.is_integer() && b.is_integer() => {
+            if a.numeric_rank() >= b.numeric_rank() {
+                a
+            } else {
+                b
+            }
+        }
+        (SqlType::Numeric(_), _) | (_, SqlType::Numeric(_))
+            if a.numeric_rank() <= 4 && b.numeric_rank() <= 4 =>
+        {
+            SqlType::Numeric(None)
+        }
+        _ => SqlType::Double,
+    }
+}
+
+/// Give an unknown side the other side's type, as PostgreSQL resolves `int_col + '5'`.
+fn resolve_unknown(l: Typed, r: Typed) -> Result<(Typed, Typed), Failure> {
+    let fill = |t: Typed, ty: &SqlType| -> Result<Typed, Failure> {
+        let ty = ty.base();
+        let e = coerce(t, &ty, CastContext::Implicit)?.unwrap_or(TExpr::Const(Value::Null));
+        Ok(typed(e, ty))
+    };
+    match (&l.ty, &r.ty) {
+        (None, Some(t)) => {
+            let t = t.clone();
+            Ok((fill(l, &t)?, r))
+        }
+        (Some(t), None) => {
+            let t = t.clone();
+            Ok((l, fill(r, &t)?))
+        }
+        _ => Ok((l, r)),
+    }
+}
+
+fn arithmetic(l: Typed, op: Arith, r: Typed, sym: &BinaryOperator) -> Result<Typed, Failure> {
+    if l.ty.is_none() && r.ty.is_none() {
+        return Err(Failure::new(format!(
+            "operator is not unique: unknown {sym} unknown"
+        )));
+    }
+    let (l, r) = resolve_unknown(l, r)?;
+    let (lt, rt) = (
+        l.ty.clone().unwrap_or(SqlType::Text),
+        r.ty.clone().unwrap_or(SqlType::Text),
+    );
+    let date_op = match (&lt, op, &rt) {
+        (SqlType::Date, Arith::Add | Arith::Sub, t) if t.is_integer() => Some(SqlType::Date),
+        (t, Arith::Add, SqlType::Date) if t.is_integer() => Some(SqlType::Date),
+        (SqlType::Date, Arith::Sub, SqlType::Date) => Some(SqlType::Int),
+        _ => None,
+    };
+    if let Some(ty) = date_op {
+        // Keep the date on the left so evaluation has one shape.
+        let (l, r) = if lt == SqlType::Date {
+            (l.e, r.e)
+        } else {
+            (r.e, l.e)
+        };
+        let e = TExpr::DateArith {
+            op,
+            l: Box::new(l),
+            r: Box::new(r),
+        };
+        return Ok(typed(fold(e)?, ty));
+    }
+    let numeric = lt.category() == Category::Numeric && rt.category() == Category::Numeric;
+    let ty = numeric_common(&lt, &rt);
+    let float_mod = op == Arith::Mod && matches!(ty, SqlType::Real | SqlType::Double);
+    if !numeric || float_mod {
+        return Err(op_missing(&l.ty, sym, &r.ty));
+    }
+    let widen = |t: Typed| -> Result<TExpr, Failure> {
+        coerce(t, &ty, CastContext::Implicit)?.ok_or_else(|| Failure::new("internal: widening"))
+    };
+    let (le, re) = (widen(l)?, widen(r)?);
+    let e = TExpr::Arith {
+        op,
+        l: Box::new(le),
+        r: Box::new(re),
+        ty: ty.clone(),
+    };
+    Ok(typed(fold(e)?, ty))
+}
+
+fn concat(l: Typed, r: Typed) -> Result<Typed, Failure> {
+    let stringy = |t: &Ty| t.as_ref().is_none_or(|t| t.category() == Category::String);
+    if !stringy(&l.ty) && !stringy(&r.ty) {
+        return Err(op_missing(&l.ty, &"||", &r.ty));
+    }
+    let to_text = |t: Typed| -> Result<TExpr, Failure> {
+        let ty = t.ty.clone();
+        coerce(t, &SqlType::Text, CastContext::Assignment)?
+            .ok_or_else(|| op_missing(&ty, &"||", &Some(SqlType::Text)))
+    };
+    let e = TExpr::Concat(Box::new(to_text(l)?), Box::new(to_text(r)?));
+    Ok(typed(fold(e)?, SqlType::Text))
+}
+
+/// The common type of several expressions (`COALESCE`, `IN`), as `select_common_type` picks.
+fn common_type(types: &[Ty], what: &str) -> Result<SqlType, Failure> {
+    let mut acc: Option<SqlType> = None;
+    for t in types.iter().flatten() {
+        acc = Some(match acc {
+            None => t.base(),
+            Some(a) if a == t.base() => a,
+            Some(a) => match (a.category(), t.category()) {
+                (Category::Numeric, Category::Numeric) => numeric_common(&a, t),
+                (Category::String, Category::String) => SqlType::Text,
+                (Category::DateTime, Category::DateTime) => SqlType::Timestamp,
+                _ => {
+                    return Err(Failure::new(format!(
+                        "{what} types {} and {} cannot be matched",
+                        type_name(&Some(a)),
+                        type_name(&Some(t.clone()))
+                    )))
+                }
+            },
+        });
+    }
+    Ok(acc.unwrap_or(SqlType::Text))
+}
+
+fn comparison(l: Typed, op: Cmp, r: Typed) -> Result<TExpr, Failure> {
+    let (l, r) = resolve_unknown(l, r)?;
+    let sym = match op {
+        Cmp::Eq => "=",
+        Cmp::NotEq => "<>",
+        Cmp::Lt => "<",
+        Cmp::LtEq => "<=",
+        Cmp::Gt => ">",
+        Cmp::GtEq => ">=",
+    };
+    let ty = match (&l.ty, &r.ty) {
+        (Some(a), Some(b)) if a.category() == b.category() => {
+            common_type(&[l.ty.clone(), r.ty.clone()], "")?
+        }
+        (None, None) => SqlType::Text,
+        _ => return Err(op_missing(&l.ty, &sym, &r.ty)),
+    };
+    let to = |t: Typed| -> Result<TExpr, Failure> {
+        coerce(t, &ty, CastContext::Implicit)?.ok_or_else(|| Failure::new("internal: comparison"))
+    };
+    let (le, re) = (to(l)?, to(r)?);
+    fold(TExpr::Cmp {
+        op,
+        l: Box::new(le),
+        r: Box::new(re),
+    })
+}
+
+fn in_list(expr: &Expr, list: &[Expr], negated: bool, scope: Scope) -> Result<Typed, Failure> {
+    let x = compile(expr, scope)?;
+    let items = list
+        .iter()
+        .map(|e| compile(e, scope))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut types: Vec<Ty> = vec![x.ty.clone()];
+    types.extend(items.iter().map(|t| t.ty.clone()));
+    let ty = common_type(&types, "IN").map_err(|_| {
+        let other = items.iter().find(|t| {
+            t.ty.as_ref()
+                .is_some_and(|t| x.ty.as_ref().is_some_and(|x| x.category() != t.category()))
+        });
+        op_missing(&x.ty, &"=", &other.map(|t| t.ty.clone()).unwrap_or(None))
+    })?;
+    let to = |t: Typed| -> Result<TExpr, Failure> {
+        coerce(t, &ty, CastContext::Implicit)?.ok_or_else(|| Failure::new("internal: IN"))
+    };
+    let e = Box::new(to(x)?);
+    let list = items.into_iter().map(to).collect::<Result<Vec<_>, _>>()?;
+    Ok(typed(
+        fold(TExpr::InList { e, list, negated })?,
+        SqlType::Bool,
+    ))
+}
+
+fn cast(t: Typed, to: &SqlType) -> Result<Typed, Failure> {
+    let from = t.ty.clone();
+    match coerce(t, to, CastContext::Explicit)? {
+        Some(e) => Ok(typed(e, to.clone())),
+        None => Err(Failure::new(format!(
+            "cannot cast type {} to {}",
+            type_name(&from),
+            to
+        ))),
+    }
+}
+
+fn function(f: &sqlparser::ast::Function, scope: Scope) -> Result<Typed, Failure> {
+    let name = match f.name.0.as_slice() {
+        [part] => part.as_ident().map(ident_name).unwrap_or_default(),
+        _ => String::new(),
+    };
+    let FunctionArguments::List(list) = &f.args else {
+        return Err(Failure::unsupported(format!("function {}", f.name)));
+    };
+    if f.over.is_some() || f.filter.is_some() || list.duplicate_treatment.is_some() {
+        return Err(Failure::unsupported(format!("function call {f}")));
+    }
+    let args = list
+        .args
+        .iter()
+        .map(|a| match a {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => compile(e, scope),
+            other => Err(Failure::unsupported(format!("function argument {other}"))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    match (name.as_str(), args.len()) {
+        ("coalesce", n) if n >= 1 => {
+            let types: Vec<Ty> = args.iter().map(|a| a.ty.clone()).collect();
+            let ty = common_type(&types, "COALESCE")?;
+            let list = args
+                .into_iter()
+                .map(|a| {
+                    coerce(a, &ty, CastContext::Implicit)
+                        .map(|e| e.unwrap_or(TExpr::Const(Value::Null)))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(typed(fold(TExpr::Coalesce(list))?, ty))
+        }
+        ("lower" | "upper", 1) => {
+            let a = args
+                .into_iter()
+                .next()
+                .ok_or_else(|| Failure::new("internal: args"))?;
+            if a.ty
+                .as_ref()
+                .is_some_and(|t| t.category() != Category::String)
+            {
+                return Err(Failure::new(format!(
+                    "function {name}({}) does not exist",
+                    type_name(&a.ty)
+                )));
+            }
+            let e = Box::new(
+                coerce(a, &SqlType::Text, CastContext::Implicit)?
+                    .unwrap_or(TExpr::Const(Value::Null)),
+            );
+            let e = if name == "lower" {
+                TExpr::Lower(e)
+            } else {
+                TExpr::Upper(e)
+            };
+            Ok(typed(fold(e)?, SqlType::Text))
+        }
+        _ => Err(Failure::unsupported(format!("function {}", f.name))),
+    }
+}
+
+// ---- evaluation ----
+
+/// Evaluate against one row (`row` is empty for constant expressions).
+pub fn eval(e: &TExpr, row: &[Value]) -> Result<Value, Failure> {
+    Ok(match e {
+        TExpr::Const(v) => v.clone(),
+        TExpr::Column(i) => row.get(*i).cloned().unwrap_or(Value::Null),
+        TExpr::Cast {
+            e,
+            from,
+            to,
+            explicit,
+        } => convert(eval(e, row)?, from, to, *explicit)?,
+        TExpr::Arith { op, l, r, ty } => match (eval(l, row)?, eval(r, row)?) {
+            (Value::Null, _) | (_, Value::Null) => Value::Null,
+            (a, b) => arith(*op, a, b, ty)?,
+        },
+        TExpr::DateArith { op, l, r } => match (eval(l, row)?, eval(r, row)?) {
+            (Value::Date(d), Value::Int(i)) => {
+                let days = if *op == Arith::Add {
+                    d as i64 + i
+                } else {
+                    d as i64 - i
+                };
+                if !date_in_range(days) {
+                    return Err(Failure::new("date out of range"));
+                }
+                Value::Date(days as i32)
+            }
+            (Value::Date(a), Value::Date(b)) => Value::Int(a as i64 - b as i64),
+            _ => Value::Null,
+        },
+        TExpr::Neg { e, ty } => match eval(e, row)? {
+            Value::Int(i) => ty.check_int(-(i as i128))?,
+            Value::Real(x) => Value::Real(-x),
+            Value::Numeric(n) => Value::Numeric(n.neg()),
+            v => v,
+        },
+        TExpr::Concat(l, r) => match (eval(l, row)?, eval(r, row)?) {
+            (Value::Text(a), Value::Text(b)) => Value::Text(a + &b),
+            _ => Value::Null,
+        },
+        TExpr::Cmp { op, l, r } => compare(*op, &eval(l, row)?, &eval(r, row)?),
+        TExpr::And(l, r) => and(eval(l, row)?, || eval(r, row))?,
+        TExpr::Or(l, r) => or(eval(l, row)?, || eval(r, row))?,
+        TExpr::Not(e) => match eval(e, row)? {
+            Value::Bool(b) => Value::Bool(!b),
+            _ => Value::Null,
+        },
+        TExpr::IsNull { e, negated } => Value::Bool(eval(e, row)?.is_null() != *negated),
+        TExpr::InList { e, list, negated } => in_values(eval(e, row)?, list, *negated, row)?,
+        TExpr::Coalesce(list) => {
+            for item in list {
+                let v = eval(item, row)?;
+                if !v.is_null() {
+                    return Ok(v);
+                }
+            }
+            Value::Null
+        }
+        // The C collation changes ASCII letters only.
+        TExpr::Lower(e) => map_text(eval(e, row)?, |s| s.to_ascii_lowercase()),
+        TExpr::Upper(e) => map_text(eval(e, row)?, |s| s.to_ascii_uppercase()),
+    })
+}
+
+fn map_text(v: Value, f: impl Fn(&str) -> String) -> Value {
+    match v {
+        Value::Text(s) => Value::Text(f(&s)),
+        other => other,
+    }
+}
+
+/// Three-valued `AND`: false wins over NULL.
+fn and(l: Value, r: impl FnOnce() -> Result<Value, Failure>) -> Result<Value, Failure> {
+    if l == Value::Bool(false) {
+        return Ok(l);
+    }
+    Ok(match (l, r()?) {
+        (_, Value::Bool(false)) => Value::Bool(false),
+        (Value::Bool(true), Value::Bool(true)) => Value::Bool(true),
+        _ => Value::Null,
+    })
+}
+
+/// Three-valued `OR`: true wins over NULL.
+fn or(l: Value, r: impl FnOnce() -> Result<Value, Failure>) -> Result<Value, Failure> {
+    if l == Value::Bool(true) {
+        return Ok(l);
+    }
+    Ok(match (l, r()?) {
+        (_, Value::Bool(true)) => Value::Bool(true),
+        (Value::Bool(false), Value::Bool(false)) => Value::Bool(false),
+        _ => Value::Null,
+    })
+}
+
+fn compare(op: Cmp, a: &Value, b: &Value) -> Value {
+    if a.is_null() || b.is_null() {
+        return Value::Null;
+    }
+    let o = a.total_cmp(b);
+    Value::Bool(match op {
+        Cmp::Eq => o.is_eq(),
+        Cmp::NotEq => o.is_ne(),
+        Cmp::Lt => o.is_lt(),
+        Cmp::LtEq => o.is_le(),
+        Cmp::Gt => o.is_gt(),
+        Cmp::GtEq => o.is_ge(),
+    })
+}
+
+/// `x IN (...)`: true on a match, else NULL if anything was NULL, else false.
+fn in_values(x: Value, list: &[TExpr], negated: bool, row: &[Value]) -> Result<Value, Failure> {
+    if x.is_null() {
+        return Ok(Value::Null);
+    }
+    let mut saw_null = false;
+    for item in list {
+        match compare(Cmp::Eq, &x, &eval(item, row)?) {
+            Value::Bool(true) => return Ok(Value::Bool(!negated)),
+            Value::Null => saw_null = true,
+            _ => {}
+        }
+    }
+    Ok(if saw_null {
+        Value::Null
+    } else {
+        Value::Bool(negated)
+    })
+}
+
+fn arith(op: Arith, a: Value, b: Value, ty: &SqlType) -> Result<Value, Failure> {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => {
+            let (x, y) = (x as i128, y as i128);
+            let v = match op {
+                Arith::Add => x + y,
+                Arith::Sub => x - y,
+                Arith::Mul => x * y,
+                Arith::Div | Arith::Mod if y == 0 => return Err(Failure::new("division by zero")),
+                // Rust's `/` and `%` truncate toward zero, as C and PostgreSQL do.
+                Arith::Div => x / y,
+                Arith::Mod => x % y,
+            };
+            ty.check_int(v)
+        }
+        (Value::Real(x), Value::Real(y)) => float_arith(op, x, y, ty),
+        (Value::Numeric(x), Value::Numeric(y)) => {
+            let r = match op {
+                Arith::Add => x.add(y),
+                Arith::Sub => x.sub(y),
+                Arith::Mul => x.mul(y),
+                Arith::Div => x.div(y),
+                Arith::Mod => x.rem(y),
+            };
+            r.map(Value::Numeric).map_err(numeric_failure)
+        }
+        _ => Err(Failure::new("internal: arithmetic on mismatched values")),
+    }
+}
+
+fn float_arith(op: Arith, x: f64, y: f64, ty: &SqlType) -> Result<Value, Failure> {
+    let v = match op {
+        Arith::Add => x + y,
+        Arith::Sub => x - y,
+        Arith::Mul => x * y,
+        Arith::Div if y == 0.0 => return Err(Failure::new("division by zero")),
+        Arith::Div => x / y,
+        Arith::Mod => return Err(Failure::new("internal: float modulo")),
+    };
+    if v.is_infinite() && x.is_finite() && y.is_finite() {
+        return Err(Failure::new("value out of range: overflow"));
+    }
+    if v == 0.0 && matches!(op, Arith::Mul | Arith::Div) && x != 0.0 && y.is_finite() {
+        return Err(Failure::new("value out of range: underflow"));
+    }
+    if *ty == SqlType::Real {
+        return Ok(Value::Real(to_f32(v)?));
+    }
+    Ok(Value::Real(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::parser::Parser;
+
+    fn cols() -> Vec<Column> {
+        let c = |name: &str, ty: SqlType| Column {
+            name: name.into(),
+            ty,
+            not_null: false,
+            default: None,
+        };
+        vec![
+            c("i", SqlType::Int),
+            c("s", SqlType::Text),
+            c("d", SqlType::Date),
+        ]
+    }
+
+    fn run(sql: &str) -> Result<Value, Failure> {
+        let expr = Parser::new(&PostgreSqlDialect {})
+            .try_with_sql(sql)
+            .and_then(|mut p| p.parse_expr())
+            .map_err(|e| Failure::new(e.to_string()))?;
+        let columns = cols();
+        let scope = Scope {
+            table: "t",
+            columns: &columns,
+        };
+        let t = compile(&expr, scope)?;
+        let row = vec![Value::Int(7), Value::Text("Ab".into()), Value::Date(0)];
+        eval(&t.e, &row)
+    }
+
+    fn text(sql: &str) -> String {
+        match run(sql) {
+            Ok(v) => v.to_text().unwrap_or_else(|| "NULL".into()),
+            Err(e) => format!("ERROR: {}", e.message),
+        }
+    }
+
+    #[test]
+    fn integer_arithmetic_truncates_and_checks_overflow() {
+        assert_eq!(text("7 / 2"), "3");
+        assert_eq!(text("-7 / 2"), "-3");
+        assert_eq!(text("-7 % 3"), "-1");
+        assert_eq!(text("i / 0"), "ERROR: division by zero");
+        assert_eq!(text("2147483647 + i"), "ERROR: integer out of range");
+        assert_eq!(text("-2147483648"), "-2147483648");
+        assert_eq!(text("i * 1.5"), "10.5");
+        assert_eq!(text("1.0 / 3"), "0.33333333333333333333");
+        assert_eq!(text("i + '3'"), "10");
+        assert_eq!(
+            text("i + 'x'"),
+            "ERROR: invalid input syntax for type integer: \"x\""
+        );
+        assert_eq!(
+            text("'a' + 'b'"),
+            "ERROR: operator is not unique: unknown + unknown"
+        );
+        assert_eq!(
+            text("s + 1"),
+            "ERROR: operator does not exist: text + integer"
+        );
+        assert_eq!(
+            text("1.5::float8 % 2"),
+            "ERROR: operator does not exist: double precision % integer"
+        );
+    }
+
+    #[test]
+    fn three_valued_logic() {
+        assert_eq!(text("NULL AND false"), "false");
+        assert_eq!(text("NULL AND true"), "NULL");
+        assert_eq!(text("NULL OR true"), "true");
+        assert_eq!(text("NOT (NULL = 1)"), "NULL");
+        assert_eq!(text("i IN (1, NULL)"), "NULL");
+        assert_eq!(text("i IN (7, NULL)"), "true");
+        assert_eq!(text("i NOT IN (1, 2)"), "true");
+        assert_eq!(text("NULL IS NULL"), "true");
+        assert_eq!(text("i IS NOT NULL"), "true");
+        assert_eq!(text("i BETWEEN 1 AND 7"), "true");
+        assert_eq!(
+            text("i AND true"),
+            "ERROR: argument of AND must be type boolean, not type integer"
+        );
+    }
+
+    #[test]
+    fn strings_functions_and_casts() {
+        assert_eq!(text("s || i"), "Ab7");
+        assert_eq!(text("'x' || true"), "xtrue");
+        assert_eq!(text("s || NULL"), "NULL");
+        assert_eq!(
+            text("i || i"),
+            "ERROR: operator does not exist: integer || integer"
+        );
+        assert_eq!(text("lower(s) || upper(s)"), "abAB");
+        assert_eq!(
+            text("lower(i)"),
+            "ERROR: function lower(integer) does not exist"
+        );
+        assert_eq!(text("coalesce(NULL, i, 3)"), "7");
+        assert_eq!(
+            text("coalesce(s, i)"),
+            "ERROR: COALESCE types text and integer cannot be matched"
+        );
+        assert_eq!(text("CAST('12' AS int) + 1"), "13");
+        assert_eq!(text("'2024-01-31'::date + 1"), "2024-02-01");
+        assert_eq!(text("d - '1969-12-31'::date"), "1");
+        assert_eq!(text("'abc'::varchar(2)"), "ab");
+        assert_eq!(text("d::int"), "ERROR: cannot cast type date to integer");
+        assert_eq!(text("1.5::float8 = 1.5"), "true");
+        assert_eq!(
+            text("s = 1"),
+            "ERROR: operator does not exist: text = integer"
+        );
+        assert_eq!(text("nope"), "ERROR: column \"nope\" does not exist");
+        assert_eq!(text("now()"), "ERROR: not supported: function now");
+    }
+}
