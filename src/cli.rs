@@ -3,6 +3,8 @@
 //! ```text
 //! migrascope run SCENARIO.json [--commands LOG.json]   run to the scenario's end, print a JSON report
 //! migrascope run --default                              the same for the built-in default scenario
+//! migrascope sql FILE.sql                               run SQL on an empty table store, print the
+//!                                                       tables as JSON lines (exit 1 on a failed statement)
 //! ```
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -24,7 +26,7 @@ fn main() -> std::process::ExitCode {
 #[cfg(not(target_arch = "wasm32"))]
 fn run(args: &[String]) -> Result<String, String> {
     use migrascope::sim::{Scenario, TimedCommand};
-    const USAGE: &str = "usage: migrascope run (SCENARIO.json | --default) [--commands LOG.json]";
+    const USAGE: &str = "usage: migrascope run (SCENARIO.json | --default) [--commands LOG.json]\n       migrascope sql FILE.sql";
     let read = |p: &str| std::fs::read_to_string(p).map_err(|e| format!("cannot read {p}: {e}"));
     match args.first().map(String::as_str) {
         Some("run") => {
@@ -42,6 +44,17 @@ fn run(args: &[String]) -> Result<String, String> {
                 _ => return Err(USAGE.into()),
             };
             migrascope::cli_report::run_report(scenario, &commands).map_err(|e| e.to_string())
+        }
+        Some("sql") => {
+            let path = args.get(1).filter(|_| args.len() == 2).ok_or(USAGE)?;
+            let run = migrascope::sim::sql::dump::run_script(&read(path)?);
+            // The output is complete JSON lines; print it as is and choose the exit code here.
+            print!("{}", run.output);
+            if let Some(detail) = run.error.as_ref().and_then(|e| e.detail.as_ref()) {
+                eprintln!("DETAIL: {detail}");
+            }
+            std::io::Write::flush(&mut std::io::stdout()).map_err(|e| e.to_string())?;
+            std::process::exit(if run.error.is_some() { 1 } else { 0 });
         }
         _ => Err(USAGE.into()),
     }

@@ -77,7 +77,8 @@ impl SqlStore {
             LockKind::RowExclusive,
         );
         let targets = self.insert_targets(&table, &ins.columns)?;
-        let rows = self.compile_values(&table, &targets, ins.source.as_deref())?;
+        let explicit = !ins.columns.is_empty();
+        let rows = self.compile_values(&table, &targets, explicit, ins.source.as_deref())?;
         let checks = self.compiled_checks(&table)?;
         let mut events = Vec::new();
         for items in rows {
@@ -141,6 +142,7 @@ impl SqlStore {
         &self,
         table: &str,
         targets: &[usize],
+        explicit: bool,
         source: Option<&sqlparser::ast::Query>,
     ) -> Result<Vec<Vec<Item>>, Failure> {
         let Some(q) = source else {
@@ -159,6 +161,12 @@ impl SqlStore {
         let mut rows = Vec::with_capacity(values.rows.len());
         for row in &values.rows {
             let exprs = &row.content;
+            // Without a column list, VALUES may stop early: the rest take their defaults.
+            let targets = if explicit {
+                targets
+            } else {
+                &targets[..exprs.len().min(targets.len())]
+            };
             if exprs.len() > targets.len() {
                 return Err(Failure::new(
                     "INSERT has more expressions than target columns",

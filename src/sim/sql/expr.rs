@@ -14,7 +14,7 @@ use super::datetime::date_in_range;
 use super::table::Column;
 use super::value::{
     cast_allowed, convert, input, numeric_failure, to_f32, CastContext, Category, Failure, Numeric,
-    SqlType, Value,
+    NumericError, SqlType, Value,
 };
 
 /// An expression's static type; `None` is PostgreSQL's `unknown` (a quoted literal or NULL
@@ -378,11 +378,19 @@ fn number(text: &str, negative: bool) -> Result<Typed, Failure> {
             return Ok(typed(TExpr::Const(Value::Int(i)), ty));
         }
     }
-    let n = Numeric::parse(&signed).map_err(numeric_failure)?;
-    Ok(typed(
-        TExpr::Const(Value::Numeric(n)),
-        SqlType::Numeric(None),
-    ))
+    match Numeric::parse(&signed) {
+        Ok(n) => Ok(typed(
+            TExpr::Const(Value::Numeric(n)),
+            SqlType::Numeric(None),
+        )),
+        // Wider than the simulator's 38 digits (`1e300`): read it as double precision, which
+        // keeps float columns and float arithmetic working; a NUMERIC target still refuses it.
+        Err(NumericError::TooWide) => match signed.parse::<f64>() {
+            Ok(x) if x.is_finite() => Ok(typed(TExpr::Const(Value::Real(x)), SqlType::Double)),
+            _ => Err(numeric_failure(NumericError::TooWide)),
+        },
+        Err(e) => Err(numeric_failure(e)),
+    }
 }
 
 fn column(scope: Scope, table: Option<&Ident>, id: &Ident) -> Result<Typed, Failure> {

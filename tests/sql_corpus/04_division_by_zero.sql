@@ -1,0 +1,4 @@
+CREATE TABLE m (a INT PRIMARY KEY, b INT);
+INSERT INTO m VALUES (1, 1), (2, 0), (3, 5);
+UPDATE m SET a = a / b WHERE a > 5;
+UPDATE m SET b = 10 / b;

@@ -1,0 +1,3 @@
+CREATE TABLE c (id INT PRIMARY KEY, n INT);
+INSERT INTO c VALUES (1, '42'), (2, ' 7 ');
+INSERT INTO c VALUES (3, 'abc');

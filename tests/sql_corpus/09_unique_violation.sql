@@ -1,0 +1,3 @@
+CREATE TABLE u (id INT PRIMARY KEY, email TEXT UNIQUE);
+INSERT INTO u VALUES (1, 'a@x'), (2, NULL), (3, NULL);
+INSERT INTO u VALUES (4, 'b@x'), (5, 'a@x');

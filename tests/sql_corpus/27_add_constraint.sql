@@ -1,0 +1,7 @@
+CREATE TABLE o (id INT, code TEXT, amount INT);
+INSERT INTO o VALUES (1, 'a', 5), (2, 'b', 6);
+ALTER TABLE o ADD PRIMARY KEY (id);
+ALTER TABLE o ADD CONSTRAINT o_code_uniq UNIQUE (code);
+ALTER TABLE o ADD CONSTRAINT positive CHECK (amount > 0);
+INSERT INTO o VALUES (3, 'c', 7);
+ALTER TABLE o ADD CONSTRAINT big CHECK (amount > 5);

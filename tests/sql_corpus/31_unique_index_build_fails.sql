@@ -1,0 +1,3 @@
+CREATE TABLE e (id INT PRIMARY KEY, city TEXT);
+INSERT INTO e VALUES (1, 'oslo'), (2, 'oslo');
+CREATE UNIQUE INDEX ON e (city);

@@ -1,0 +1,3 @@
+CREATE TABLE a (id INT PRIMARY KEY, flag BOOLEAN, v VARCHAR(3));
+INSERT INTO a VALUES (1, true, 'ok');
+INSERT INTO a VALUES (2, 1, 'no');

@@ -1,0 +1,3 @@
+CREATE TABLE a (id INT PRIMARY KEY, v VARCHAR(3));
+INSERT INTO a VALUES (1, 'abc'), (2, 'ab   ');
+INSERT INTO a VALUES (3, 'abcd');

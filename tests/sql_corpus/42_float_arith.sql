@@ -1,0 +1,5 @@
+CREATE TABLE fl (id INT PRIMARY KEY, a DOUBLE PRECISION, b REAL, c DOUBLE PRECISION);
+INSERT INTO fl VALUES (1, 0.1, 0.1, NULL), (2, 1e300, 3.4e38, NULL), (3, -2.5, 2.5, NULL);
+UPDATE fl SET c = a + b WHERE id <> 2;
+UPDATE fl SET b = b * 2 WHERE id = 3;
+UPDATE fl SET a = a * 1e10 WHERE id = 2;
