@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gloo::events::EventListener;
+use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
@@ -135,7 +135,9 @@ pub fn App() -> Html {
         let latest = latest.clone();
         use_effect_with((), move |_| {
             let window = gloo::utils::window();
-            let listener = EventListener::new(&window, "keydown", move |e| {
+            // Not passive: shortcuts call preventDefault (Space would otherwise scroll).
+            let opts = EventListenerOptions::enable_prevent_default();
+            let listener = EventListener::new_with_options(&window, "keydown", opts, move |e| {
                 let speed = latest.borrow().speed;
                 if let Some(e) = e.dyn_ref::<KeyboardEvent>() {
                     on_key(e, &dispatch, speed);
