@@ -161,11 +161,6 @@ fn draw_legend<DB: DrawingBackend>(
         (x, y),
         font(12.0, s, palette::MUTED, HPos::Left, VPos::Center),
     ))?;
-    area.draw(&Text::new(
-        frame.time_label.clone(),
-        ((12.0 * s) as i32, (12.0 * s) as i32),
-        font(13.0, s, palette::INK, HPos::Left, VPos::Top),
-    ))?;
     Ok(())
 }
 

@@ -150,7 +150,11 @@ impl Simulation {
         };
         sim.hash.write_u64(seed);
         sim.schedule_next_write();
-        sim.schedule(SimDuration::ZERO, Event::Heartbeat);
+        // The first heartbeat after one interval: at time zero there is nothing to repeat.
+        sim.schedule(
+            SimDuration::from_ms(sim.scenario.cluster.heartbeat_ms),
+            Event::Heartbeat,
+        );
         sim.schedule(sim.sample_interval(), Event::Sample);
         for index in 0..sim.scenario.faults.len() {
             let at = sim.scenario.faults[index].at;

@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gloo::events::EventListener;
+use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
@@ -35,8 +35,13 @@ struct Canvases {
 
 /// One animation frame: advance the model by the wall time since the last frame, draw the
 /// topology, and a few times a second draw the charts and ask the panels to refresh.
-fn tick(ts: f64, latest: &RefCell<AppState>, clock: &RefCell<LoopClock>, c: &Canvases,
-        dispatch: &UseReducerDispatcher<AppState>) {
+fn tick(
+    ts: f64,
+    latest: &RefCell<AppState>,
+    clock: &RefCell<LoopClock>,
+    c: &Canvases,
+    dispatch: &UseReducerDispatcher<AppState>,
+) {
     let st = latest.borrow().clone();
     let mut clk = clock.borrow_mut();
     let dt = clk.last_ts.map_or(0.0, |last| ts - last);
@@ -109,13 +114,19 @@ pub fn App() -> Html {
     *latest.borrow_mut() = (*state).clone();
 
     {
-        let canvases = Canvases { topology: topology.clone(), charts: chart_refs.clone() };
+        let canvases = Canvases {
+            topology: topology.clone(),
+            charts: chart_refs.clone(),
+        };
         let dispatch = state.dispatcher();
         let latest = latest.clone();
         use_effect_with((), move |_| {
             let slot: Rc<RefCell<Option<AnimationFrame>>> = Rc::default();
             let clock = RefCell::new(LoopClock::default());
-            schedule(slot.clone(), Rc::new(move |ts| tick(ts, &latest, &clock, &canvases, &dispatch)));
+            schedule(
+                slot.clone(),
+                Rc::new(move |ts| tick(ts, &latest, &clock, &canvases, &dispatch)),
+            );
             move || drop(slot.borrow_mut().take())
         });
     }
@@ -124,7 +135,9 @@ pub fn App() -> Html {
         let latest = latest.clone();
         use_effect_with((), move |_| {
             let window = gloo::utils::window();
-            let listener = EventListener::new(&window, "keydown", move |e| {
+            // Not passive: shortcuts call preventDefault (Space would otherwise scroll).
+            let opts = EventListenerOptions::enable_prevent_default();
+            let listener = EventListener::new_with_options(&window, "keydown", opts, move |e| {
                 let speed = latest.borrow().speed;
                 if let Some(e) = e.dyn_ref::<KeyboardEvent>() {
                     on_key(e, &dispatch, speed);
@@ -142,8 +155,11 @@ pub fn App() -> Html {
         let on = on.clone();
         Callback::from(move |_: MouseEvent| on.emit(Action::CloseHelp))
     };
-    let chart_titles = ["Committed writes per second", "Replication lag per follower",
-                        "Commit latency p99"];
+    let chart_titles = [
+        "Committed writes per second",
+        "Replication lag per follower",
+        "Commit latency p99",
+    ];
     html! {
         <div class="app">
             <header class="top">

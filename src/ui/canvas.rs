@@ -32,7 +32,8 @@ where
     F: FnOnce(
         &DrawingArea<CanvasBackend, plotters::coord::Shift>,
         f64,
-    ) -> Result<(), DrawingAreaErrorKind<<CanvasBackend as DrawingBackend>::ErrorType>>,
+    )
+        -> Result<(), DrawingAreaErrorKind<<CanvasBackend as DrawingBackend>::ErrorType>>,
 {
     let Some(dpr) = fit_to_dpr(canvas) else {
         return;

@@ -9,7 +9,8 @@ use crate::sim::Command;
 use crate::view_model::{NodeStatus, Status};
 
 fn input_value(e: &Event) -> String {
-    e.target_unchecked_into::<web_sys::HtmlInputElement>().value()
+    e.target_unchecked_into::<web_sys::HtmlInputElement>()
+        .value()
 }
 
 #[derive(Properties, PartialEq)]
@@ -92,17 +93,19 @@ fn node_row(n: &NodeStatus, on: &Callback<Action>) -> Html {
     let id = n.id;
     let crash = if n.up {
         html! { <button class="danger" aria-label={format!("Crash node {}", n.label)}
-            onclick={issue(Command::Crash { node: id })}>{"Crash"}</button> }
+        onclick={issue(Command::Crash { node: id })}>{"Crash"}</button> }
     } else {
         html! { <button aria-label={format!("Restart node {}", n.label)}
-            onclick={issue(Command::Restart { node: id })}>{"Restart"}</button> }
+        onclick={issue(Command::Restart { node: id })}>{"Restart"}</button> }
     };
     let link = match n.link_cut {
         None => html! { <span class="role">{"leader"}</span> },
-        Some(false) => html! { <button class="danger" aria-label={format!("Cut link n0–{}", n.label)}
-            onclick={issue(Command::CutLink { a: 0, b: id })}>{"Cut link"}</button> },
+        Some(false) => {
+            html! { <button class="danger" aria-label={format!("Cut link n0–{}", n.label)}
+            onclick={issue(Command::CutLink { a: 0, b: id })}>{"Cut link"}</button> }
+        }
         Some(true) => html! { <button aria-label={format!("Heal link n0–{}", n.label)}
-            onclick={issue(Command::HealLink { a: 0, b: id })}>{"Heal link"}</button> },
+        onclick={issue(Command::HealLink { a: 0, b: id })}>{"Heal link"}</button> },
     };
     let state = match (n.up, n.link_cut) {
         (false, _) => "crashed".to_string(),

@@ -27,7 +27,9 @@ fn show(msg: &str) -> Option<()> {
     let overlay = doc.create_element("div").ok()?;
     overlay.set_id("panic-overlay");
     overlay.set_attribute("role", "alertdialog").ok()?;
-    overlay.set_attribute("aria-labelledby", "panic-title").ok()?;
+    overlay
+        .set_attribute("aria-labelledby", "panic-title")
+        .ok()?;
     let card = doc.create_element("div").ok()?;
     card.set_class_name("panic-card");
     let title = doc.create_element("h2").ok()?;

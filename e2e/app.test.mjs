@@ -1,0 +1,126 @@
+// End-to-end: the built page (dist/) in real headless Chromium, driven like a user would.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { startServer, SUB_PATH } from './server.mjs';
+import { launch, watchErrors, inkShare } from './browser.mjs';
+
+const SHOTS = 'e2e/screenshots';
+let srv, browser;
+
+before(async () => {
+  assert.ok(fs.existsSync('dist/index.html'), 'dist/ is missing: run trunk build --release first');
+  fs.mkdirSync(SHOTS, { recursive: true });
+  srv = await startServer('dist');
+  browser = await launch();
+});
+after(async () => { await browser?.close(); srv?.server.close(); });
+
+const simTime = (page) => page.locator('#sim-time').textContent();
+const seconds = (label) => Number.parseFloat(label);
+
+async function openApp(url) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = watchErrors(page);
+  const t0 = Date.now();
+  await page.goto(url);
+  await page.locator('#topology').waitFor();
+  return { page, errors, firstRenderMs: Date.now() - t0 };
+}
+
+test('play, pause, step, change seed; canvas drawn; no console errors', async () => {
+  const { page, errors, firstRenderMs } = await openApp(srv.base + '/');
+  console.log(`first render: ${firstRenderMs} ms`);
+  assert.equal(await simTime(page), '0.000000 s');
+
+  await page.click('#play');
+  await page.waitForFunction(() => Number.parseFloat(document.querySelector('#sim-time').textContent) > 1.0,
+    null, { timeout: 10_000 });
+  const ink = await inkShare(page, '#topology');
+  assert.ok(ink > 0.01, `topology canvas looks blank (${ink})`);
+  assert.ok(await inkShare(page, '#chart-0') > 0.01, 'chart canvas looks blank');
+  await page.screenshot({ path: `${SHOTS}/playing.png` });
+
+  await page.click('#play'); // pause
+  await page.waitForTimeout(300); // the panels refresh a few times a second
+  const paused = await simTime(page);
+  await page.waitForTimeout(700);
+  assert.equal(await simTime(page), paused, 'time moved while paused');
+
+  await page.click('#step');
+  await page.waitForFunction((p) => document.querySelector('#sim-time').textContent !== p, paused);
+  assert.ok(seconds(await simTime(page)) > seconds(paused), 'step did not move time forward');
+
+  await page.fill('#seed', '42');
+  await page.click('#apply-seed');
+  await page.waitForFunction(() => document.querySelector('#sim-time').textContent === '0.000000 s');
+  assert.equal(await page.inputValue('#seed'), '42');
+
+  // Bad input gets a clear message and loses nothing.
+  await page.fill('#seed', '-5');
+  await page.click('#apply-seed');
+  await page.locator('#error').waitFor();
+  assert.match(await page.locator('#error').textContent(), /seed must be a whole number/);
+  assert.equal(await simTime(page), '0.000000 s');
+  await page.screenshot({ path: `${SHOTS}/after-seed.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('faults: cut a link and crash a node from the panel, heal, see the log', async () => {
+  const { page, errors } = await openApp(srv.base + '/');
+  await page.click('#play');
+  await page.getByRole('button', { name: 'Cut link n0–n1' }).click();
+  await page.getByRole('button', { name: 'Crash node n2' }).click();
+  await page.waitForFunction(() => /lag [1-9]/.test(document.querySelector('#node-1').textContent),
+    null, { timeout: 10_000 });
+  const log = await page.locator('#event-log').textContent();
+  assert.match(log, /link n0–n1 cut/);
+  assert.match(log, /node n2 crashed/);
+  await page.screenshot({ path: `${SHOTS}/faults.png` });
+  await page.click('#heal-all');
+  await page.getByRole('button', { name: 'Restart node n2' }).click();
+  await page.waitForFunction(() => /in sync|lag [0-9]/.test(document.querySelector('#node-1').textContent));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('keyboard: space plays, ? opens the help', async () => {
+  const { page, errors } = await openApp(srv.base + '/');
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => Number.parseFloat(document.querySelector('#sim-time').textContent) > 0.2);
+  await page.keyboard.press('?');
+  await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('works from a sub-path inside an iframe (relative asset URLs)', async () => {
+  const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+  const errors = watchErrors(page);
+  await page.goto(srv.base + '/iframe.html');
+  const frame = page.frameLocator('#sim');
+  await frame.locator('#play').click();
+  const inner = page.frames().find((f) => f.url().includes(SUB_PATH));
+  assert.ok(inner, 'iframe did not load the app');
+  await inner.waitForFunction(() => Number.parseFloat(document.querySelector('#sim-time').textContent) > 0.5);
+  assert.ok(await inkShare(inner, '#topology') > 0.01, 'iframe canvas blank');
+  await page.screenshot({ path: `${SHOTS}/iframe.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('canvases are sized for devicePixelRatio', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 2 });
+  const page = await ctx.newPage();
+  await page.goto(srv.base + '/');
+  await page.locator('#topology').waitFor();
+  await page.click('#step');
+  await page.waitForFunction(() => {
+    const c = document.querySelector('#topology');
+    return c.width === Math.round(c.clientWidth * 2) && c.width > 0;
+  });
+  await ctx.close();
+});

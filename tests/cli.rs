@@ -1,0 +1,55 @@
+//! The native command line, run as a user would run it.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::process::Command;
+
+fn migrascope(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_migrascope"))
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("migrascope-{}-{name}", std::process::id()));
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn run_default_prints_a_json_report() {
+    let (code, out, err) = migrascope(&["run", "--default"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["simulated_ms"], 60_000);
+    assert!(v["committed"].as_u64().unwrap() > 1_000);
+    assert_eq!(v["history_hash"].as_str().unwrap().len(), 16);
+}
+
+#[test]
+fn same_file_same_report() {
+    let p = temp_file("s.json", r#"{"seed": 5, "duration_ms": 5000}"#);
+    let a = migrascope(&["run", p.to_str().unwrap()]);
+    let b = migrascope(&["run", p.to_str().unwrap()]);
+    assert_eq!(a.0, 0, "{}", a.2);
+    assert_eq!(a.1, b.1);
+}
+
+#[test]
+fn bad_scenarios_get_clear_messages_not_panics() {
+    let p = temp_file("bad.json", r#"{"cluster": {"nodes": 40}}"#);
+    let (code, _, err) = migrascope(&["run", p.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cluster.nodes = 40 is out of range"), "{err}");
+    let (code, _, err) = migrascope(&["run", "/nonexistent/x.json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read"), "{err}");
+    let (code, _, err) = migrascope(&["frobnicate"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("usage"), "{err}");
+}
