@@ -56,6 +56,8 @@ const EXPR_DEPTH_MAX: usize = 50;
 pub enum LockKind {
     /// Transaction control: no table lock.
     None,
+    /// `SELECT`: blocks only `ACCESS EXCLUSIVE`.
+    AccessShare,
     /// `INSERT`/`UPDATE`/`DELETE`: other writers are not blocked.
     RowExclusive,
     /// `CREATE INDEX CONCURRENTLY`: writes continue.
@@ -79,6 +81,8 @@ pub enum StatementKind {
     Insert,
     Update,
     Delete,
+    /// A `SELECT` (evaluated for its errors and row count; it changes nothing).
+    Select,
     Begin,
     Commit,
     Rollback,
@@ -90,7 +94,8 @@ pub struct StatementOutcome {
     pub kind: StatementKind,
     /// The table it addressed, when there is one.
     pub table: Option<String>,
-    /// Rows inserted, updated or deleted by the statement itself (PostgreSQL's row count).
+    /// Rows inserted, updated, deleted or (for `SELECT`) returned by the statement itself
+    /// (PostgreSQL's row count).
     pub rows_affected: u64,
     /// Rows changed in other tables by `ON DELETE CASCADE / SET NULL`.
     pub rows_cascaded: u64,
@@ -352,6 +357,7 @@ impl SqlStore {
             Statement::Insert(ins) => self.insert(ins),
             Statement::Update(upd) => self.update(upd),
             Statement::Delete(del) => self.delete(del),
+            Statement::Query(q) => self.select(q),
             other => {
                 let text = other.to_string();
                 let head: String = text.chars().take(60).collect();

@@ -3,8 +3,8 @@
 //! order, so `UPDATE t SET id = id + 1` fails on a unique key just where PostgreSQL does.
 
 use sqlparser::ast::{
-    AssignmentTarget, Delete, Expr, FromTable, Insert, SetExpr, TableFactor, TableObject,
-    TableWithJoins, Update,
+    AssignmentTarget, Delete, Expr, FromTable, GroupByExpr, Insert, Query, SelectItem, SetExpr,
+    TableFactor, TableObject, TableWithJoins, Update,
 };
 
 use super::expr::{coerce_assign, compile, eval, ident_name, require_bool, Scope, TExpr};
@@ -326,6 +326,80 @@ impl SqlStore {
             out.rows_affected += 1;
         }
         self.fire_events(events, &mut out)?;
+        Ok(out)
+    }
+}
+
+impl SqlStore {
+    /// `SELECT items [FROM table] [WHERE ...]`: type-checked and evaluated like PostgreSQL
+    /// evaluates it (so its errors abort a transaction), counting the rows it returns.
+    pub(crate) fn select(&mut self, q: &Query) -> Result<StatementOutcome, Failure> {
+        let simple = q.with.is_none() && q.fetch.is_none() && q.locks.is_empty();
+        let SetExpr::Select(sel) = q.body.as_ref() else {
+            return Err(Failure::unsupported("set operations and VALUES queries"));
+        };
+        let plain = sel.distinct.is_none()
+            && sel.into.is_none()
+            && sel.having.is_none()
+            && matches!(&sel.group_by, GroupByExpr::Expressions(v, m) if v.is_empty() && m.is_empty());
+        unsupported_if(
+            !simple || !plain,
+            "SELECT beyond a filtered scan of one table",
+        )?;
+        let (table, scope_name) = match sel.from.as_slice() {
+            [] => (None, String::new()),
+            [one] => {
+                let (t, s) = single_table(one)?;
+                (Some(t), s)
+            }
+            _ => return Err(Failure::unsupported("SELECT from several tables")),
+        };
+        let lock = if table.is_some() {
+            LockKind::AccessShare
+        } else {
+            LockKind::None
+        };
+        let mut out = StatementOutcome::new(StatementKind::Select, table.clone(), lock);
+        let columns = match &table {
+            Some(t) => self.table_ref(t)?.columns.clone(),
+            None => Vec::new(),
+        };
+        let scope = Scope {
+            table: &scope_name,
+            columns: &columns,
+        };
+        let mut items = Vec::new();
+        for item in &sel.projection {
+            match item {
+                SelectItem::Wildcard(_) if table.is_some() => {}
+                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                    items.push(compile(e, scope)?.e)
+                }
+                other => return Err(Failure::unsupported(format!("select item {other}"))),
+            }
+        }
+        let filter = self.compile_where(sel.selection.as_ref(), scope)?;
+        let rows: Vec<Row> = match &table {
+            Some(t) => self
+                .table_ref(t)?
+                .rows_physical()
+                .map(|(_, r)| r.clone())
+                .collect(),
+            None => vec![Vec::new()],
+        };
+        out.rows_scanned = if table.is_some() {
+            rows.len() as u64
+        } else {
+            0
+        };
+        for row in &rows {
+            if matches(filter.as_ref(), row)? {
+                for e in &items {
+                    eval(e, row)?;
+                }
+                out.rows_affected += 1;
+            }
+        }
         Ok(out)
     }
 }

@@ -91,8 +91,25 @@ pub enum TExpr {
         negated: bool,
     },
     Coalesce(Vec<TExpr>),
-    Lower(Box<TExpr>),
-    Upper(Box<TExpr>),
+    /// `lower`, `upper`, `length` of a text value.
+    TextFn {
+        f: TextFn,
+        e: Box<TExpr>,
+    },
+    /// Searched `CASE`: the first true condition's result, else `otherwise`.
+    Case {
+        whens: Vec<(TExpr, TExpr)>,
+        otherwise: Box<TExpr>,
+    },
+}
+
+/// One-argument text functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextFn {
+    Lower,
+    Upper,
+    /// Characters, as an `integer`.
+    Length,
 }
 
 /// What names an expression may use: the columns of one table (none for `VALUES`).
@@ -262,8 +279,7 @@ fn fold(e: TExpr) -> Result<TExpr, Failure> {
         | TExpr::Neg { e: x, .. }
         | TExpr::Not(x)
         | TExpr::IsNull { e: x, .. }
-        | TExpr::Lower(x)
-        | TExpr::Upper(x) => is_const(x),
+        | TExpr::TextFn { e: x, .. } => is_const(x),
         TExpr::Arith { l, r, .. }
         | TExpr::DateArith { l, r, .. }
         | TExpr::Concat(l, r)
@@ -272,6 +288,9 @@ fn fold(e: TExpr) -> Result<TExpr, Failure> {
         | TExpr::Or(l, r) => is_const(l) && is_const(r),
         TExpr::InList { e: x, list, .. } => is_const(x) && list.iter().all(is_const),
         TExpr::Coalesce(list) => list.iter().all(is_const),
+        TExpr::Case { whens, otherwise } => {
+            is_const(otherwise) && whens.iter().all(|(c, r)| is_const(c) && is_const(r))
+        }
     };
     if all_const {
         Ok(TExpr::Const(eval(&e, &[])?))
@@ -334,6 +353,17 @@ pub fn compile(expr: &Expr, scope: Scope) -> Result<Typed, Failure> {
             cast(lit, &sql_type(&ts.data_type)?)
         }
         Expr::Function(f) => function(f, scope),
+        Expr::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => case(
+            operand.as_deref(),
+            conditions,
+            else_result.as_deref(),
+            scope,
+        ),
         other => Err(Failure::unsupported(format!("expression {other}"))),
     }
 }
@@ -719,33 +749,74 @@ fn function(f: &sqlparser::ast::Function, scope: Scope) -> Result<Typed, Failure
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(typed(fold(TExpr::Coalesce(list))?, ty))
         }
-        ("lower" | "upper", 1) => {
+        ("lower" | "upper" | "length", 1) => {
             let a = args
                 .into_iter()
                 .next()
                 .ok_or_else(|| Failure::new("internal: args"))?;
-            if a.ty
-                .as_ref()
-                .is_some_and(|t| t.category() != Category::String)
-            {
-                return Err(Failure::new(format!(
-                    "function {name}({}) does not exist",
-                    type_name(&a.ty)
-                )));
-            }
-            let e = Box::new(
-                coerce(a, &SqlType::Text, CastContext::Implicit)?
-                    .unwrap_or(TExpr::Const(Value::Null)),
-            );
-            let e = if name == "lower" {
-                TExpr::Lower(e)
-            } else {
-                TExpr::Upper(e)
-            };
-            Ok(typed(fold(e)?, SqlType::Text))
+            text_fn(&name, a)
         }
         _ => Err(Failure::unsupported(format!("function {}", f.name))),
     }
+}
+
+fn text_fn(name: &str, a: Typed) -> Result<Typed, Failure> {
+    if a.ty
+        .as_ref()
+        .is_some_and(|t| t.category() != Category::String)
+    {
+        return Err(Failure::new(format!(
+            "function {name}({}) does not exist",
+            type_name(&a.ty)
+        )));
+    }
+    let e = Box::new(
+        coerce(a, &SqlType::Text, CastContext::Implicit)?.unwrap_or(TExpr::Const(Value::Null)),
+    );
+    let (f, ty) = match name {
+        "lower" => (TextFn::Lower, SqlType::Text),
+        "upper" => (TextFn::Upper, SqlType::Text),
+        _ => (TextFn::Length, SqlType::Int),
+    };
+    Ok(typed(fold(TExpr::TextFn { f, e })?, ty))
+}
+
+/// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`; results share one type as in PostgreSQL.
+fn case(
+    operand: Option<&Expr>,
+    conditions: &[sqlparser::ast::CaseWhen],
+    else_result: Option<&Expr>,
+    scope: Scope,
+) -> Result<Typed, Failure> {
+    let mut conds = Vec::with_capacity(conditions.len());
+    let mut results = Vec::with_capacity(conditions.len() + 1);
+    for w in conditions {
+        let cond = match operand {
+            Some(op) => comparison(compile(op, scope)?, Cmp::Eq, compile(&w.condition, scope)?)?,
+            None => require_bool(compile(&w.condition, scope)?, "CASE/WHEN")?,
+        };
+        conds.push(cond);
+        results.push(compile(&w.result, scope)?);
+    }
+    let otherwise = match else_result {
+        Some(e) => compile(e, scope)?,
+        None => Typed {
+            e: TExpr::Const(Value::Null),
+            ty: None,
+        },
+    };
+    results.push(otherwise);
+    let types: Vec<Ty> = results.iter().map(|r| r.ty.clone()).collect();
+    let ty = common_type(&types, "CASE")?;
+    let mut coerced = results
+        .into_iter()
+        .map(|r| {
+            coerce(r, &ty, CastContext::Implicit).map(|e| e.unwrap_or(TExpr::Const(Value::Null)))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let otherwise = Box::new(coerced.pop().unwrap_or(TExpr::Const(Value::Null)));
+    let whens = conds.into_iter().zip(coerced).collect();
+    Ok(typed(fold(TExpr::Case { whens, otherwise })?, ty))
 }
 
 // ---- evaluation ----
@@ -809,16 +880,21 @@ pub fn eval(e: &TExpr, row: &[Value]) -> Result<Value, Failure> {
             Value::Null
         }
         // The C collation changes ASCII letters only.
-        TExpr::Lower(e) => map_text(eval(e, row)?, |s| s.to_ascii_lowercase()),
-        TExpr::Upper(e) => map_text(eval(e, row)?, |s| s.to_ascii_uppercase()),
+        TExpr::TextFn { f, e } => match (f, eval(e, row)?) {
+            (TextFn::Lower, Value::Text(s)) => Value::Text(s.to_ascii_lowercase()),
+            (TextFn::Upper, Value::Text(s)) => Value::Text(s.to_ascii_uppercase()),
+            (TextFn::Length, Value::Text(s)) => Value::Int(s.chars().count() as i64),
+            _ => Value::Null,
+        },
+        TExpr::Case { whens, otherwise } => {
+            for (cond, result) in whens {
+                if eval(cond, row)? == Value::Bool(true) {
+                    return eval(result, row);
+                }
+            }
+            eval(otherwise, row)?
+        }
     })
-}
-
-fn map_text(v: Value, f: impl Fn(&str) -> String) -> Value {
-    match v {
-        Value::Text(s) => Value::Text(f(&s)),
-        other => other,
-    }
 }
 
 /// Three-valued `AND`: false wins over NULL.

@@ -285,7 +285,7 @@ pub fn float_text(x: f64, single: bool) -> String {
         return if x.is_sign_negative() { "-0" } else { "0" }.into();
     }
     let sci = if single {
-        format!("{:e}", x as f32)
+        f32_shortest(x as f32)
     } else {
         format!("{x:e}")
     };
@@ -315,6 +315,34 @@ pub fn float_text(x: f64, single: bool) -> String {
     } else {
         format!("{sign}{}.{}", &digits[..int_len], &digits[int_len..])
     }
+}
+
+/// Shortest digits that read back as `x`, never a decimal lying exactly halfway to a
+/// neighbouring `f32`: PostgreSQL's Ryu treats those interval bounds as excluded, where Rust's
+/// formatter may pick them (`50331648` prints as `5.0331648e+07`, not `5.033165e+07`).
+fn f32_shortest(x: f32) -> String {
+    let at_midpoint = |text: &str| {
+        let Ok(d) = text.parse::<f64>() else {
+            return false;
+        };
+        // Neighbours by bit pattern (x is finite and nonzero here); `f32::next_up` needs
+        // Rust 1.86, above the crate's minimum.
+        let bits = x.to_bits();
+        let (lo, hi) = (
+            f32::from_bits(bits - 1) as f64,
+            f32::from_bits(bits + 1) as f64,
+        );
+        let v = x as f64;
+        d == (v + lo) / 2.0 || d == (v + hi) / 2.0
+    };
+    let shortest = format!("{x:e}");
+    if !at_midpoint(&shortest) {
+        return shortest;
+    }
+    (1..=9)
+        .map(|digits| format!("{:.*e}", digits - 1, x))
+        .find(|t| t.parse::<f32>() == Ok(x) && !at_midpoint(t))
+        .unwrap_or(shortest)
 }
 
 fn syntax(ty: &SqlType, text: &str) -> Failure {
@@ -646,6 +674,7 @@ mod tests {
         assert_eq!(float_text(123456.0, true), "123456");
         assert_eq!(float_text(1.1f32 as f64, true), "1.1");
         assert_eq!(float_text(0.1 + 0.2, false), "0.30000000000000004");
+        assert_eq!(float_text(50331648.0, true), "5.0331648e+07");
         assert_eq!(Value::Real(f64::NAN).to_json(), "\"NaN\"");
     }
 
