@@ -5,6 +5,7 @@
 //! [`roundtrip_check`] confirms a prediction on real documents by running up, then down.
 
 use serde_json::Value;
+use std::cell::Cell;
 use std::fmt;
 
 use super::migration::DocMigration;
@@ -73,6 +74,8 @@ enum Presence {
 struct Ctx<'a> {
     before: Option<&'a DocSchema>,
     down: &'a [UpdateOp],
+    /// Down operators already matched as the inverse of an up operator.
+    used: Vec<Cell<bool>>,
 }
 
 impl Ctx<'_> {
@@ -80,10 +83,15 @@ impl Ctx<'_> {
         let Some(s) = self.before else {
             return Presence::Unknown;
         };
+        // A nested required field is only present where its parent is: required all the
+        // way up, or merely optional.
+        let ancestors_required = path
+            .match_indices('.')
+            .all(|(i, _)| s.fields.get(&path[..i]).is_some_and(|f| f.required));
         match s.fields.get(path) {
-            Some(f) if f.required => Presence::Required,
+            Some(f) if f.required && ancestors_required => Presence::Required,
             Some(_) => Presence::Optional,
-            // Fields under an undeclared parent may still exist: the schema is open.
+            // Fields under a declared parent may exist undeclared: the schema is open.
             None if s.fields.keys().any(|k| under(k, path) || under(path, k)) => Presence::Unknown,
             None => Presence::Absent,
         }
@@ -91,11 +99,27 @@ impl Ctx<'_> {
     fn ty(&self, path: &str) -> Option<FieldType> {
         self.before?.fields.get(path).map(|f| f.ty)
     }
-    fn down_has(&self, pred: impl Fn(&UpdateOp) -> bool) -> bool {
-        self.down.iter().any(pred)
+    /// Match the first unused down operator satisfying `pred` and consume it, so two up
+    /// steps cannot both count one down step as their inverse.
+    fn take(&self, pred: impl Fn(&UpdateOp) -> bool) -> bool {
+        let hit = self
+            .down
+            .iter()
+            .zip(&self.used)
+            .find(|(op, used)| !used.get() && pred(op));
+        hit.map(|(_, used)| used.set(true)).is_some()
     }
+    /// True when down unsets `path` or an ancestor. Unsets are idempotent, so one may undo
+    /// several up steps (`$unset a` undoes `$set a.b` and `$set a.c`): mark, do not consume.
     fn down_unsets(&self, path: &str) -> bool {
-        self.down_has(|o| matches!(o, UpdateOp::Unset { path: q } if q == path || under(path, q)))
+        let mut found = false;
+        for (op, used) in self.down.iter().zip(&self.used) {
+            if matches!(op, UpdateOp::Unset { path: q } if q == path || under(path, q)) {
+                used.set(true);
+                found = true;
+            }
+        }
+        found
     }
 }
 
@@ -106,15 +130,29 @@ fn under(path: &str, ancestor: &str) -> bool {
         && path.as_bytes()[ancestor.len()] == b'.'
 }
 
+fn overlaps(a: &str, b: &str) -> bool {
+    a == b || under(a, b) || under(b, a)
+}
+
+/// Paths an operator reads or writes.
+fn touched(op: &UpdateOp) -> Vec<&str> {
+    match op {
+        UpdateOp::Rename { from, to } => vec![from, to],
+        other => vec![other.path()],
+    }
+}
+
 /// Predict what `m`'s down steps fail to restore. `before` is the schema at
 /// `m.from_version` when known; without it, field existence is unknown and overwrites are
-/// reported as possible losses.
+/// reported as possible losses. Each up step is matched with its inverse among the down
+/// steps; down steps left over are checked for damage of their own.
 pub fn check_reversibility(m: &DocMigration, before: Option<&DocSchema>) -> Vec<Finding> {
     let ctx = Ctx {
         before,
         down: &m.down,
+        used: m.down.iter().map(|_| Cell::new(false)).collect(),
     };
-    let mut out = Vec::new();
+    let mut out = overlap_findings(m);
     for (i, op) in m.up.iter().enumerate() {
         let mut add = |kind, message: String| {
             out.push(Finding {
@@ -143,7 +181,34 @@ pub fn check_reversibility(m: &DocMigration, before: Option<&DocSchema>) -> Vec<
             }
         }
     }
-    out.extend(down_side_findings(m, &ctx));
+    out.extend(leftover_down_findings(m, &ctx));
+    out
+}
+
+/// The step-by-step reading is only exact when up steps touch separate fields.
+fn overlap_findings(m: &DocMigration) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (j, later) in m.up.iter().enumerate() {
+        let clash = m.up[..j].iter().enumerate().find_map(|(i, earlier)| {
+            touched(earlier)
+                .into_iter()
+                .find(|p| touched(later).iter().any(|q| overlaps(p, q)))
+                .map(|p| (i, p))
+        });
+        if let Some((i, p)) = clash {
+            out.push(Finding {
+                side: "up",
+                step: j,
+                path: p.to_string(),
+                kind: FindingKind::PossibleLoss,
+                message: format!(
+                    "up steps {} and {} both touch '{p}'; steps are checked one at a time, so confirm with a round trip",
+                    i + 1,
+                    j + 1
+                ),
+            });
+        }
+    }
     out
 }
 
@@ -153,7 +218,7 @@ fn unset_findings(ctx: &Ctx, path: &str, add: &mut Add) {
     if ctx.presence(path) == Presence::Absent {
         return;
     }
-    let restores = ctx.down_has(|o| matches!(o, UpdateOp::Set { path: q, .. } if q == path));
+    let restores = ctx.take(|o| matches!(o, UpdateOp::Set { path: q, .. } if q == path));
     let message = if restores {
         format!("up removes '{path}'; down sets it to a constant, so the original values are lost")
     } else {
@@ -190,7 +255,8 @@ fn set_findings(ctx: &Ctx, path: &str, value: &Value, add: &mut Add) {
     }
 }
 
-/// `$set a.b` on documents without `a` creates `a`; `$unset a.b` leaves an empty `a`.
+/// Writing `a.b` on documents without `a` creates `a`; removing `a.b` again leaves an empty
+/// `a` unless down removes it too.
 fn new_parent_findings(ctx: &Ctx, path: &str, add: &mut Add) {
     let mut end = 0;
     while let Some(i) = path[end..].find('.') {
@@ -222,11 +288,10 @@ fn rename_findings(ctx: &Ctx, from: &str, to: &str, add: &mut Add) {
         ),
     }
     let back =
-        ctx.down_has(|o| matches!(o, UpdateOp::Rename { from: f, to: t } if f == to && t == from));
+        ctx.take(|o| matches!(o, UpdateOp::Rename { from: f, to: t } if f == to && t == from));
     if back {
-        return;
-    }
-    if ctx.down_unsets(to) {
+        new_parent_findings(ctx, to, add);
+    } else if ctx.down_unsets(to) {
         add(
             FindingKind::DataLoss,
             format!("up renames '{from}' to '{to}' and down removes '{to}': the values are lost"),
@@ -240,7 +305,7 @@ fn rename_findings(ctx: &Ctx, from: &str, to: &str, add: &mut Add) {
 }
 
 fn inc_findings(ctx: &Ctx, path: &str, by: &serde_json::Number, add: &mut Add) {
-    let inverse = ctx.down_has(|o| match o {
+    let inverse = ctx.take(|o| match o {
         UpdateOp::Inc { path: q, by: b } if q == path => {
             b.as_f64().zip(by.as_f64()).is_some_and(|(x, y)| x == -y)
         }
@@ -271,7 +336,7 @@ fn inc_findings(ctx: &Ctx, path: &str, by: &serde_json::Number, add: &mut Add) {
 }
 
 fn push_findings(ctx: &Ctx, path: &str, value: &Value, add: &mut Add) {
-    let pulls = ctx.down_has(
+    let pulls = ctx.take(
         |o| matches!(o, UpdateOp::Pull { path: q, condition } if q == path && values_equal(condition, value)),
     );
     if !pulls {
@@ -295,34 +360,49 @@ fn push_findings(ctx: &Ctx, path: &str, value: &Value, add: &mut Add) {
     }
 }
 
-/// Down operators that destroy data up did not create: `$unset` of a field that existed
-/// before, `$pull` that was not paired with a `$push`.
-fn down_side_findings(m: &DocMigration, ctx: &Ctx) -> Vec<Finding> {
-    let created_by_up = |p: &str| {
-        m.up.iter().any(|o| {
-            let target = match o {
-                UpdateOp::Rename { to, .. } => to.as_str(),
-                UpdateOp::Pull { .. } | UpdateOp::Unset { .. } => return false,
-                other => other.path(),
-            };
-            target == p || under(target, p) || under(p, target)
-        })
-    };
+/// Down steps that are no up step's inverse change data of their own accord: report what
+/// they destroy or leave changed.
+fn leftover_down_findings(m: &DocMigration, ctx: &Ctx) -> Vec<Finding> {
     let mut out = Vec::new();
-    for (i, op) in m.down.iter().enumerate() {
-        if let UpdateOp::Unset { path } = op {
-            if !created_by_up(path) && ctx.presence(path) != Presence::Absent {
-                out.push(Finding {
-                    side: "down",
-                    step: i,
-                    path: path.clone(),
-                    kind: FindingKind::DataLoss,
-                    message: format!(
-                        "down removes '{path}', which up did not create: undo destroys its values"
-                    ),
-                });
-            }
+    for (i, (op, used)) in m.down.iter().zip(&ctx.used).enumerate() {
+        if used.get() {
+            continue;
         }
+        let path = op.path();
+        let existed = ctx.presence(path) != Presence::Absent;
+        let (kind, message) = match op {
+            // Removing what was never there before up is harmless (an empty parent, say).
+            UpdateOp::Unset { .. } if !existed => continue,
+            UpdateOp::Unset { .. } => (
+                FindingKind::DataLoss,
+                format!("down removes '{path}', which existed before up: undo destroys its values"),
+            ),
+            UpdateOp::Set { .. } | UpdateOp::Pull { .. } if existed => (
+                FindingKind::DataLoss,
+                format!(
+                    "down's {} changes '{path}', which up did not: undo destroys its values",
+                    op.name()
+                ),
+            ),
+            UpdateOp::Rename { to, .. } if ctx.presence(to) != Presence::Absent => (
+                FindingKind::DataLoss,
+                format!("down renames '{path}' onto '{to}', whose values are lost"),
+            ),
+            _ => (
+                FindingKind::NotReverted,
+                format!(
+                    "down's {} on '{path}' undoes no up step: documents come back changed",
+                    op.name()
+                ),
+            ),
+        };
+        out.push(Finding {
+            side: "down",
+            step: i,
+            path: path.to_string(),
+            kind,
+            message,
+        });
     }
     out
 }
