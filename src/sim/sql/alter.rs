@@ -9,10 +9,10 @@ use sqlparser::ast::{
     RenameTableNameKind,
 };
 
-use super::ddl::{column_def, default_value, rename_idents, table_constraint, Spec};
+use super::ddl::{column_def, column_default, rename_idents, table_constraint, Spec};
 use super::expr::{coerce, compile, eval, ident_name, sql_type, type_name, Scope, Typed};
 use super::table::ConstraintKind;
-use super::value::{CastContext, Failure, SqlType, Value};
+use super::value::{cast_allowed, CastContext, Failure, SqlType, Value};
 use super::{
     object_name, LockKind, SqlStore, StatementKind, StatementOutcome, COLUMNS_PER_TABLE_MAX,
 };
@@ -54,6 +54,16 @@ impl SqlStore {
                 return Ok(out);
             }
             return Err(Failure::new(format!("relation \"{name}\" does not exist")));
+        }
+        // PostgreSQL's grammar has RENAME only as an ALTER TABLE of its own.
+        let rename = |op: &AlterTableOperation| {
+            matches!(
+                op,
+                AlterTableOperation::RenameColumn { .. } | AlterTableOperation::RenameTable { .. }
+            )
+        };
+        if at.operations.len() > 1 && at.operations.iter().any(rename) {
+            return Err(Failure::new("syntax error at or near \"RENAME\""));
         }
         self.snapshot()?;
         for op in &at.operations {
@@ -160,7 +170,8 @@ impl SqlStore {
                 "tables can have at most {COLUMNS_PER_TABLE_MAX} columns"
             )));
         }
-        let fill = col.default.clone().unwrap_or(Value::Null);
+        // PostgreSQL 11+ stores the default once for existing rows (no rewrite).
+        let fill = col.default_value()?;
         if col.not_null && fill.is_null() && !t.rows.is_empty() {
             return Err(Failure::new(format!(
                 "column \"{}\" of relation \"{table}\" contains null values",
@@ -352,7 +363,7 @@ impl SqlStore {
                 self.table_mut(table)?.columns[pos].not_null = false;
             }
             AlterColumnOperation::SetDefault { value } => {
-                let v = default_value(value, &t.columns[pos])?;
+                let v = column_default(value, &t.columns[pos])?;
                 self.table_mut(table)?.columns[pos].default = Some(v);
             }
             AlterColumnOperation::DropDefault => self.table_mut(table)?.columns[pos].default = None,
@@ -401,22 +412,14 @@ impl SqlStore {
                 })?
             }
         };
-        let default = match &col.default {
-            None => None,
-            Some(v) => {
-                let typed = Typed {
-                    e: super::expr::TExpr::Const(v.clone()),
-                    ty: Some(col.ty.clone()),
-                };
-                let e = coerce(typed, &to, CastContext::Assignment)?.ok_or_else(|| {
-                    Failure::new(format!(
-                        "default for column \"{}\" cannot be cast automatically to type {to}",
-                        col.name
-                    ))
-                })?;
-                Some(eval(&e, &[])?)
+        if let Some(d) = &col.default {
+            if !cast_allowed(&d.ty, &to, CastContext::Assignment) {
+                return Err(Failure::new(format!(
+                    "default for column \"{}\" cannot be cast automatically to type {to}",
+                    col.name
+                )));
             }
-        };
+        }
         let rewrite = using.is_some() || !binary_compatible(&col.ty, &to);
         let mut new_rows = Vec::with_capacity(t.row_count());
         for (id, row) in t.rows_physical() {
@@ -431,7 +434,6 @@ impl SqlStore {
         }
         let t = self.table_mut(table)?;
         t.columns[pos].ty = to;
-        t.columns[pos].default = default;
         for (id, v) in new_rows {
             if let Some(r) = t.rows.get_mut(&id) {
                 r[pos] = v;

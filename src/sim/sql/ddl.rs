@@ -10,8 +10,8 @@ use sqlparser::ast::{
 };
 
 use super::expr::{self, coerce_assign, compile, eval, ident_name, require_bool, Scope};
-use super::table::{Column, Constraint, ConstraintKind, FkAction, Index, Table};
-use super::value::{Failure, Value};
+use super::table::{Column, ColumnDefault, Constraint, ConstraintKind, FkAction, Index, Table};
+use super::value::{cast_allowed, CastContext, Failure, Value};
 use super::{
     object_name, LockKind, SqlStore, StatementKind, StatementOutcome, COLUMNS_PER_TABLE_MAX,
     INDEXES_PER_TABLE_MAX, TABLES_MAX,
@@ -182,6 +182,20 @@ pub(crate) fn rename_idents(e: &mut Expr, f: &mut dyn FnMut(&str) -> Option<Stri
         Expr::InList { expr, list, .. } => {
             rename_idents(expr, f);
             list.iter_mut().for_each(|x| rename_idents(x, f));
+        }
+        Expr::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => {
+            for x in operand.iter_mut().chain(else_result.iter_mut()) {
+                rename_idents(x, f);
+            }
+            for w in conditions {
+                rename_idents(&mut w.condition, f);
+                rename_idents(&mut w.result, f);
+            }
         }
         Expr::Function(func) => {
             if let sqlparser::ast::FunctionArguments::List(l) = &mut func.args {
@@ -646,7 +660,7 @@ pub(crate) fn column_def(def: &ColumnDef, specs: &mut Vec<NamedSpec>) -> Result<
         match &opt.option {
             ColumnOption::Null => col.not_null = false,
             ColumnOption::NotNull => col.not_null = true,
-            ColumnOption::Default(e) => col.default = Some(default_value(e, &col)?),
+            ColumnOption::Default(e) => col.default = Some(column_default(e, &col)?),
             ColumnOption::PrimaryKey(_) => specs.push(NamedSpec {
                 name: cname,
                 spec: Spec::PrimaryKey(one()),
@@ -673,9 +687,10 @@ pub(crate) fn column_def(def: &ColumnDef, specs: &mut Vec<NamedSpec>) -> Result<
     Ok(col)
 }
 
-/// Evaluate a `DEFAULT` expression now (the subset has no volatile functions) and convert it
-/// to the column type, with PostgreSQL's wording when the types do not match.
-pub(crate) fn default_value(e: &Expr, col: &Column) -> Result<Value, Failure> {
+/// Evaluate a `DEFAULT` expression now (the subset has no volatile functions) and check that
+/// it can be assigned to the column, with PostgreSQL's wording when the types do not match.
+/// A quoted literal is read as the column type now, as PostgreSQL reads it at `CREATE`.
+pub(crate) fn column_default(e: &Expr, col: &Column) -> Result<ColumnDefault, Failure> {
     let t = compile(e, Scope::EMPTY).map_err(|f| {
         if f.message.starts_with("column \"") {
             Failure::new("cannot use column reference in DEFAULT expression")
@@ -683,6 +698,24 @@ pub(crate) fn default_value(e: &Expr, col: &Column) -> Result<Value, Failure> {
             f
         }
     })?;
-    let e = coerce_assign(t, col, "default expression")?;
-    eval(&e, &[])
+    let Some(ty) = t.ty.clone() else {
+        let e = coerce_assign(t, col, "default expression")?;
+        let value = eval(&e, &[])?;
+        return Ok(ColumnDefault {
+            value,
+            ty: col.ty.clone(),
+        });
+    };
+    if !cast_allowed(&ty, &col.ty, CastContext::Assignment) {
+        return Err(Failure::new(format!(
+            "column \"{}\" is of type {} but default expression is of type {}",
+            col.name,
+            expr::type_name(&Some(col.ty.clone())),
+            expr::type_name(&Some(ty))
+        )));
+    }
+    Ok(ColumnDefault {
+        value: eval(&t.e, &[])?,
+        ty,
+    })
 }

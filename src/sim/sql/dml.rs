@@ -7,7 +7,7 @@ use sqlparser::ast::{
     TableFactor, TableObject, TableWithJoins, Update,
 };
 
-use super::expr::{coerce_assign, compile, eval, ident_name, require_bool, Scope, TExpr};
+use super::expr::{coerce_assign, compile, eval, ident_name, require_bool, Scope, TExpr, Typed};
 use super::fk::{check_row, RowEvent};
 use super::table::Row;
 use super::value::{Failure, Value};
@@ -17,6 +17,46 @@ use super::{object_name, LockKind, SqlStore, StatementKind, StatementOutcome};
 enum Item {
     Expr(TExpr),
     Default,
+}
+
+/// Rows to insert: compiled item lists, and which list evaluates against which source row
+/// (an empty row for `VALUES`, the selected row for `INSERT ... SELECT`).
+struct Source {
+    items: Vec<Vec<Item>>,
+    rows: Vec<(usize, Row)>,
+}
+
+/// Match one row of expressions (`None` = `DEFAULT`) to the target columns and coerce each
+/// to its column type. Without a column list the row may be shorter than the table.
+fn assign_items(
+    t: &super::table::Table,
+    targets: &[usize],
+    explicit: bool,
+    exprs: Vec<Option<Typed>>,
+) -> Result<Vec<Item>, Failure> {
+    let targets = if explicit {
+        targets
+    } else {
+        &targets[..exprs.len().min(targets.len())]
+    };
+    if exprs.len() > targets.len() {
+        return Err(Failure::new(
+            "INSERT has more expressions than target columns",
+        ));
+    }
+    if exprs.len() < targets.len() {
+        return Err(Failure::new(
+            "INSERT has more target columns than expressions",
+        ));
+    }
+    exprs
+        .into_iter()
+        .zip(targets)
+        .map(|(e, &col)| match e {
+            None => Ok(Item::Default),
+            Some(typed) => coerce_assign(typed, &t.columns[col], "expression").map(Item::Expr),
+        })
+        .collect()
 }
 
 fn is_default_keyword(e: &Expr) -> bool {
@@ -78,20 +118,23 @@ impl SqlStore {
         );
         let targets = self.insert_targets(&table, &ins.columns)?;
         let explicit = !ins.columns.is_empty();
-        let rows = self.compile_values(&table, &targets, explicit, ins.source.as_deref())?;
+        let source = self.compile_source(&table, &targets, explicit, ins.source.as_deref())?;
         let checks = self.compiled_checks(&table)?;
         let mut events = Vec::new();
-        for items in rows {
+        for (k, src) in &source.rows {
             let t = self.table_ref(&table)?;
-            let mut row: Row = t
-                .columns
-                .iter()
-                .map(|c| c.default.clone().unwrap_or(Value::Null))
-                .collect();
-            for (item, &col) in items.iter().zip(&targets) {
-                if let Item::Expr(e) = item {
-                    row[col] = eval(e, &[])?;
-                }
+            let items = &source.items[*k];
+            let mut row: Row = Vec::with_capacity(t.columns.len());
+            for (pos, c) in t.columns.iter().enumerate() {
+                let given = targets
+                    .iter()
+                    .position(|&x| x == pos)
+                    .and_then(|i| items.get(i));
+                row.push(match given {
+                    Some(Item::Expr(e)) => eval(e, src)?,
+                    // Defaults are converted only for columns that need them, as in PostgreSQL.
+                    _ => c.default_value()?,
+                });
             }
             check_row(t, &checks, &row)?;
             let id = self.insert_row(&table, row)?;
@@ -136,59 +179,54 @@ impl SqlStore {
         Ok(out)
     }
 
-    /// Compile every `VALUES` row up front: PostgreSQL coerces literals at parse time, so a bad
-    /// literal in the last row fails before the first row is stored.
-    fn compile_values(
+    /// Compile the rows to insert up front: PostgreSQL coerces literals at parse time, so a bad
+    /// literal in the last `VALUES` row fails before the first row is stored.
+    fn compile_source(
         &self,
         table: &str,
         targets: &[usize],
         explicit: bool,
-        source: Option<&sqlparser::ast::Query>,
-    ) -> Result<Vec<Vec<Item>>, Failure> {
+        source: Option<&Query>,
+    ) -> Result<Source, Failure> {
         let Some(q) = source else {
             // INSERT ... DEFAULT VALUES
-            return Ok(vec![Vec::new()]);
+            return Ok(Source {
+                items: vec![Vec::new()],
+                rows: vec![(0, Vec::new())],
+            });
         };
-        let simple = q.with.is_none()
-            && q.order_by.is_none()
-            && q.limit_clause.is_none()
-            && q.fetch.is_none();
-        let SetExpr::Values(values) = q.body.as_ref() else {
-            return Err(Failure::unsupported("INSERT ... SELECT"));
-        };
-        unsupported_if(!simple, "INSERT with WITH / ORDER BY / LIMIT")?;
         let t = self.table_ref(table)?;
-        let mut rows = Vec::with_capacity(values.rows.len());
-        for row in &values.rows {
-            let exprs = &row.content;
-            // Without a column list, VALUES may stop early: the rest take their defaults.
-            let targets = if explicit {
-                targets
-            } else {
-                &targets[..exprs.len().min(targets.len())]
-            };
-            if exprs.len() > targets.len() {
-                return Err(Failure::new(
-                    "INSERT has more expressions than target columns",
-                ));
+        match q.body.as_ref() {
+            SetExpr::Values(values) => {
+                let simple = q.with.is_none()
+                    && q.order_by.is_none()
+                    && q.limit_clause.is_none()
+                    && q.fetch.is_none();
+                unsupported_if(!simple, "INSERT with WITH / ORDER BY / LIMIT")?;
+                let mut items = Vec::with_capacity(values.rows.len());
+                for row in &values.rows {
+                    let exprs = row
+                        .content
+                        .iter()
+                        .map(|e| match is_default_keyword(e) {
+                            true => Ok(None),
+                            false => compile(e, Scope::EMPTY).map(Some),
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    items.push(assign_items(t, targets, explicit, exprs)?);
+                }
+                let rows = (0..items.len()).map(|k| (k, Vec::new())).collect();
+                Ok(Source { items, rows })
             }
-            if exprs.len() < targets.len() {
-                return Err(Failure::new(
-                    "INSERT has more target columns than expressions",
-                ));
+            SetExpr::Select(_) => {
+                let selected = self.run_select(q)?;
+                let exprs = selected.items.into_iter().map(Some).collect();
+                let items = vec![assign_items(t, targets, explicit, exprs)?];
+                let rows = selected.rows.into_iter().map(|r| (0, r)).collect();
+                Ok(Source { items, rows })
             }
-            let mut items = Vec::with_capacity(exprs.len());
-            for (e, &col) in exprs.iter().zip(targets) {
-                items.push(if is_default_keyword(e) {
-                    Item::Default
-                } else {
-                    let typed = compile(e, Scope::EMPTY)?;
-                    Item::Expr(coerce_assign(typed, &t.columns[col], "expression")?)
-                });
-            }
-            rows.push(items);
+            _ => Err(Failure::unsupported("INSERT from set operations")),
         }
-        Ok(rows)
     }
 
     pub(crate) fn update(&mut self, upd: &Update) -> Result<StatementOutcome, Failure> {
@@ -256,7 +294,7 @@ impl SqlStore {
             for (col, item) in &sets {
                 new[*col] = match item {
                     Item::Expr(e) => eval(e, &old)?,
-                    Item::Default => t.columns[*col].default.clone().unwrap_or(Value::Null),
+                    Item::Default => t.columns[*col].default_value()?,
                 };
             }
             check_row(t, &checks, &new)?;
@@ -334,6 +372,24 @@ impl SqlStore {
     /// `SELECT items [FROM table] [WHERE ...]`: type-checked and evaluated like PostgreSQL
     /// evaluates it (so its errors abort a transaction), counting the rows it returns.
     pub(crate) fn select(&mut self, q: &Query) -> Result<StatementOutcome, Failure> {
+        let selected = self.run_select(q)?;
+        let lock = match selected.table {
+            Some(_) => LockKind::AccessShare,
+            None => LockKind::None,
+        };
+        let mut out = StatementOutcome::new(StatementKind::Select, selected.table, lock);
+        out.rows_scanned = selected.scanned;
+        for row in &selected.rows {
+            for item in &selected.items {
+                eval(&item.e, row)?;
+            }
+            out.rows_affected += 1;
+        }
+        Ok(out)
+    }
+
+    /// Compile a `SELECT` over at most one table and collect the rows its `WHERE` keeps.
+    fn run_select(&self, q: &Query) -> Result<Selected, Failure> {
         let simple = q.with.is_none() && q.fetch.is_none() && q.locks.is_empty();
         let SetExpr::Select(sel) = q.body.as_ref() else {
             return Err(Failure::unsupported("set operations and VALUES queries"));
@@ -354,54 +410,58 @@ impl SqlStore {
             }
             _ => return Err(Failure::unsupported("SELECT from several tables")),
         };
-        let lock = if table.is_some() {
-            LockKind::AccessShare
-        } else {
-            LockKind::None
-        };
-        let mut out = StatementOutcome::new(StatementKind::Select, table.clone(), lock);
-        let columns = match &table {
-            Some(t) => self.table_ref(t)?.columns.clone(),
-            None => Vec::new(),
-        };
+        let source = table.as_deref().map(|t| self.table_ref(t)).transpose()?;
+        let columns = source.map(|t| t.columns.as_slice()).unwrap_or(&[]);
         let scope = Scope {
             table: &scope_name,
-            columns: &columns,
+            columns,
         };
         let mut items = Vec::new();
         for item in &sel.projection {
             match item {
-                SelectItem::Wildcard(_) if table.is_some() => {}
+                SelectItem::Wildcard(_) if source.is_some() => {
+                    items.extend(columns.iter().enumerate().map(|(i, c)| Typed {
+                        e: TExpr::Column(i),
+                        ty: Some(c.ty.clone()),
+                    }))
+                }
                 SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
-                    items.push(compile(e, scope)?.e)
+                    items.push(compile(e, scope)?)
                 }
                 other => return Err(Failure::unsupported(format!("select item {other}"))),
             }
         }
         let filter = self.compile_where(sel.selection.as_ref(), scope)?;
-        let rows: Vec<Row> = match &table {
-            Some(t) => self
-                .table_ref(t)?
-                .rows_physical()
-                .map(|(_, r)| r.clone())
-                .collect(),
+        let all: Vec<Row> = match source {
+            Some(t) => t.rows_physical().map(|(_, r)| r.clone()).collect(),
             None => vec![Vec::new()],
         };
-        out.rows_scanned = if table.is_some() {
-            rows.len() as u64
+        let scanned = if source.is_some() {
+            all.len() as u64
         } else {
             0
         };
-        for row in &rows {
-            if matches(filter.as_ref(), row)? {
-                for e in &items {
-                    eval(e, row)?;
-                }
-                out.rows_affected += 1;
+        let mut rows = Vec::new();
+        for row in all {
+            if matches(filter.as_ref(), &row)? {
+                rows.push(row);
             }
         }
-        Ok(out)
+        Ok(Selected {
+            items,
+            rows,
+            scanned,
+            table,
+        })
     }
+}
+
+/// A compiled `SELECT`: its items (wildcards expanded) and the rows its filter kept.
+struct Selected {
+    items: Vec<Typed>,
+    rows: Vec<Row>,
+    scanned: u64,
+    table: Option<String>,
 }
 
 /// A row qualifies when the filter is absent or TRUE (NULL does not qualify).

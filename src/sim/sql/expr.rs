@@ -844,7 +844,7 @@ pub fn eval(e: &TExpr, row: &[Value]) -> Result<Value, Failure> {
                     d as i64 - i
                 };
                 if !date_in_range(days) {
-                    return Err(Failure::new("date out of range"));
+                    return Err(Failure::unsupported("dates outside years 1..9999"));
                 }
                 Value::Date(days as i32)
             }

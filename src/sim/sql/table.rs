@@ -20,9 +20,28 @@ pub struct Column {
     pub ty: SqlType,
     /// `NOT NULL` (primary key columns are always not null).
     pub not_null: bool,
-    /// The `DEFAULT`, already evaluated and converted to the column type (defaults are
-    /// constant expressions in the supported subset).
-    pub default: Option<Value>,
+    /// The `DEFAULT`, if any.
+    pub default: Option<ColumnDefault>,
+}
+
+/// A column default: the `DEFAULT` expression's value (defaults are constant in the supported
+/// subset) and its type. Like PostgreSQL, the conversion to the column type (range and
+/// `NUMERIC(p,s)` / `VARCHAR(n)` checks included) runs on each use, so
+/// `NUMERIC(3,2) DEFAULT 100` is accepted and fails only when a row needs it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ColumnDefault {
+    pub value: Value,
+    pub ty: SqlType,
+}
+
+impl Column {
+    /// The value a row gets when this column is not given (NULL without a default).
+    pub fn default_value(&self) -> Result<Value, Failure> {
+        match &self.default {
+            None => Ok(Value::Null),
+            Some(d) => super::value::convert(d.value.clone(), &d.ty, &self.ty, false),
+        }
+    }
 }
 
 /// What a foreign key does to referencing rows when a referenced row is deleted.

@@ -1,0 +1,7 @@
+CREATE TABLE p (id INT PRIMARY KEY, code TEXT UNIQUE);
+CREATE TABLE c (id INT PRIMARY KEY, code TEXT REFERENCES p (code) ON DELETE CASCADE);
+INSERT INTO p VALUES (1, 'a'), (2, 'b');
+INSERT INTO c VALUES (1, 'a'), (2, 'b'), (3, NULL);
+UPDATE p SET id = id + 10;
+DELETE FROM p WHERE code = 'a';
+UPDATE p SET code = 'z';
