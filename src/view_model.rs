@@ -204,8 +204,27 @@ pub fn progress(sent: SimTime, deliver: SimTime, now: SimTime) -> f64 {
 pub struct SeriesView {
     pub name: String,
     pub colour: Rgb,
-    /// (seconds, value)
-    pub points: Vec<(f64, f64)>,
+    /// Runs of (seconds, value) points. A series has no value while nothing happens (no commit,
+    /// no latency), and a line drawn across such a gap would invent a trend, so it is split.
+    pub segments: Vec<Vec<(f64, f64)>>,
+}
+
+impl SeriesView {
+    pub fn points(&self) -> impl Iterator<Item = &(f64, f64)> + '_ {
+        self.segments.iter().flatten()
+    }
+}
+
+/// Split points into runs wherever two neighbours are more than `gap_s` apart.
+pub fn split_at_gaps(points: impl Iterator<Item = (f64, f64)>, gap_s: f64) -> Vec<Vec<(f64, f64)>> {
+    let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
+    for p in points {
+        match out.last_mut() {
+            Some(run) if run.last().is_some_and(|q| p.0 - q.0 <= gap_s) => run.push(p),
+            _ => out.push(vec![p]),
+        }
+    }
+    out
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -220,7 +239,7 @@ pub struct ChartView {
 /// The charts show the last this many simulated seconds.
 pub const CHART_WINDOW_S: f64 = 30.0;
 
-fn chart(title: &str, unit: &str, series: &[&Series], now: SimTime) -> ChartView {
+fn chart(title: &str, unit: &str, series: &[&Series], now: SimTime, gap_s: f64) -> ChartView {
     let x_hi = now.as_secs_f64().max(CHART_WINDOW_S);
     let x_lo = x_hi - CHART_WINDOW_S;
     let series: Vec<SeriesView> = series
@@ -229,16 +248,17 @@ fn chart(title: &str, unit: &str, series: &[&Series], now: SimTime) -> ChartView
         .map(|(i, s)| SeriesView {
             name: s.name.clone(),
             colour: palette::SERIES[i % palette::SERIES.len()],
-            points: s
-                .points()
-                .map(|(t, v)| (t.as_secs_f64(), *v))
-                .filter(|(t, _)| *t >= x_lo)
-                .collect(),
+            segments: split_at_gaps(
+                s.points()
+                    .map(|(t, v)| (t.as_secs_f64(), *v))
+                    .filter(|(t, _)| *t >= x_lo),
+                gap_s,
+            ),
         })
         .collect();
     let y_max = series
         .iter()
-        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .flat_map(|s| s.points().map(|p| p.1))
         .fold(0.0f64, f64::max);
     ChartView {
         title: title.into(),
@@ -268,10 +288,23 @@ pub fn charts(sim: &Simulation) -> Vec<ChartView> {
     let m = sim.metrics();
     let now = sim.now();
     let lag: Vec<&Series> = m.lag_entries.iter().collect();
+    let gap_s = 2.5 * sim.scenario().sample_interval_ms as f64 / 1e3;
     vec![
-        chart("Committed writes", "writes/s", &[&m.committed_per_s], now),
-        chart("Replication lag per follower", "entries", &lag, now),
-        chart("Commit latency p99", "ms", &[&m.commit_latency_p99_ms], now),
+        chart(
+            "Committed writes",
+            "writes/s",
+            &[&m.committed_per_s],
+            now,
+            gap_s,
+        ),
+        chart("Replication lag per follower", "entries", &lag, now, gap_s),
+        chart(
+            "Commit latency p99",
+            "ms",
+            &[&m.commit_latency_p99_ms],
+            now,
+            gap_s,
+        ),
     ]
 }
 
@@ -297,10 +330,10 @@ pub fn figures(sim: &Simulation) -> Vec<(&'static str, String)> {
         ("writes accepted", c.writes_accepted.to_string()),
         ("committed", c.committed.to_string()),
         ("rejected", c.writes_rejected.to_string()),
-        ("max lag", format!("{max_lag} entries")),
+        ("max lag", plural(max_lag, "entry", "entries")),
         (
-            "messages lost",
-            (c.dropped_lost + c.dropped_link_cut).to_string(),
+            "messages dropped",
+            (c.dropped_lost + c.dropped_link_cut + c.dropped_node_down).to_string(),
         ),
         ("events", sim.events_processed().to_string()),
     ]
@@ -420,6 +453,18 @@ mod tests {
     }
 
     #[test]
+    fn series_split_where_samples_are_missing() {
+        let pts = [(0.0, 1.0), (0.25, 2.0), (0.5, 3.0), (5.0, 9.0), (5.25, 8.0)];
+        let runs = split_at_gaps(pts.into_iter(), 0.625);
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0].len(), 3);
+        assert_eq!(runs[1], vec![(5.0, 9.0), (5.25, 8.0)]);
+        assert!(split_at_gaps(std::iter::empty(), 1.0).is_empty());
+        assert_eq!(plural(1, "entry", "entries"), "1 entry");
+        assert_eq!(plural(0, "entry", "entries"), "0 entries");
+    }
+
+    #[test]
     fn progress_is_clamped() {
         assert_eq!(progress(SimTime(10), SimTime(20), SimTime(15)), 0.5);
         assert_eq!(progress(SimTime(10), SimTime(20), SimTime(99)), 1.0);
@@ -434,7 +479,12 @@ mod tests {
         assert_eq!(cs.len(), 3);
         assert_eq!(cs[1].series.len(), 4);
         assert_eq!(cs[0].x_range, (10.0, 40.0));
-        assert!(cs[0].series[0].points.iter().all(|p| p.0 >= 10.0));
+        assert!(cs[0].series[0].points().all(|p| p.0 >= 10.0));
+        assert_eq!(
+            cs[0].series[0].segments.len(),
+            1,
+            "no gaps while writes flow"
+        );
         assert!(cs[0].y_range.1 >= 20.0);
         assert_eq!(nice_ceiling(0.3), 1.0);
         assert_eq!(nice_ceiling(37.0), 50.0);

@@ -45,17 +45,19 @@ pub fn draw_chart<DB: DrawingBackend>(
         .draw()?;
     for sv in &chart.series {
         let colour = rgb(sv.colour);
-        c.draw_series(LineSeries::new(
-            sv.points.iter().copied(),
-            colour.stroke_width((2.0 * s) as u32),
-        ))?
-        .label(sv.name.clone())
-        .legend(move |(x, y)| {
-            PathElement::new(
-                vec![(x, y), (x + (14.0 * s) as i32, y)],
-                colour.stroke_width((2.0 * s) as u32),
-            )
-        });
+        let line = colour.stroke_width((2.0 * s) as u32);
+        for run in sv.segments.iter().skip(1) {
+            c.draw_series(LineSeries::new(run.iter().copied(), line))?;
+        }
+        let first = sv.segments.first().map(Vec::as_slice).unwrap_or(&[]);
+        c.draw_series(LineSeries::new(first.iter().copied(), line))?
+            .label(sv.name.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(
+                    vec![(x, y), (x + (14.0 * s) as i32, y)],
+                    colour.stroke_width((2.0 * s) as u32),
+                )
+            });
     }
     if chart.series.len() > 1 {
         c.configure_series_labels()
@@ -69,7 +71,7 @@ pub fn draw_chart<DB: DrawingBackend>(
             )
             .draw()?;
     }
-    if chart.series.iter().all(|s| s.points.is_empty()) {
+    if chart.series.iter().all(|s| s.segments.is_empty()) {
         let (w, h) = area.dim_in_pixel();
         area.draw(&Text::new(
             "waiting for data…",
