@@ -1,0 +1,388 @@
+//! SQL rows -> documents under a validated [`SqlToDocs`] mapping.
+//!
+//! Related rows are found through sorted row-index vectors (one per embedded foreign key,
+//! built once), so mapping is one pass over each root table plus a binary search per
+//! relationship, and documents can be streamed to a sink without keeping them all.
+
+use serde_json::{Map, Value as Json};
+use std::cmp::Ordering;
+
+use super::convert::{sql_to_json, ConvertOptions, Tally};
+use super::relational::{key_text, TableData, Tables};
+use super::rules::{column, plain_fields, schema, Embed, EmbedKind, MappingError, SqlToDocs};
+use crate::sim::sql::{Row, Value};
+
+/// Row positions of one table sorted by one column's value (ties by position), for lookups
+/// by key.
+#[derive(Clone, Debug)]
+struct SortedIndex {
+    col: usize,
+    order: Vec<u32>,
+}
+
+impl SortedIndex {
+    fn build(t: &TableData, col: usize) -> SortedIndex {
+        let mut order: Vec<u32> = (0..t.rows.len() as u32).collect();
+        // Generated and store-read tables are usually sorted already: skip the sort then.
+        let sorted = order
+            .windows(2)
+            .all(|w| cmp_at(&t.rows, col, w[0], w[1]) != Ordering::Greater);
+        if !sorted {
+            order.sort_by(|&a, &b| cmp_at(&t.rows, col, a, b));
+        }
+        SortedIndex { col, order }
+    }
+
+    /// Positions of the rows whose column equals `key` (none for NULL keys).
+    fn range<'a>(&'a self, rows: &[Row], key: &Value) -> &'a [u32] {
+        if key.is_null() {
+            return &[];
+        }
+        let lo = self
+            .order
+            .partition_point(|&i| rows[i as usize][self.col].total_cmp(key) == Ordering::Less);
+        let hi = lo
+            + self.order[lo..]
+                .partition_point(|&i| rows[i as usize][self.col].total_cmp(key) == Ordering::Equal);
+        &self.order[lo..hi]
+    }
+}
+
+fn cmp_at(rows: &[Row], col: usize, a: u32, b: u32) -> Ordering {
+    rows[a as usize][col]
+        .total_cmp(&rows[b as usize][col])
+        .then(a.cmp(&b))
+}
+
+/// One table's part of a document: which columns become which fields, and what is embedded.
+#[derive(Debug)]
+struct Node<'a> {
+    data: &'a TableData,
+    fields: Vec<(usize, String)>,
+    embeds: Vec<EmbedNode<'a>>,
+}
+
+#[derive(Debug)]
+struct EmbedNode<'a> {
+    kind: EmbedKind,
+    field: String,
+    /// Column of the parent row whose value is looked up (its key, or its foreign key).
+    parent_col: usize,
+    /// `id_array`: the join table column copied into the array.
+    value_col: usize,
+    index: SortedIndex,
+    node: Node<'a>,
+}
+
+/// A collection ready to map.
+#[derive(Debug)]
+struct CollectionPlan<'a> {
+    name: String,
+    node: Node<'a>,
+    key_col: usize,
+}
+
+/// Maps rows to documents; build once per (mapping, tables), then stream or collect.
+#[derive(Debug)]
+pub struct DocMapper<'a> {
+    opts: ConvertOptions,
+    collections: Vec<CollectionPlan<'a>>,
+}
+
+/// One collection's documents.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MappedCollection {
+    /// Collection name.
+    pub name: String,
+    /// Documents in root-table order.
+    pub docs: Vec<Json>,
+}
+
+impl<'a> DocMapper<'a> {
+    /// Validate `mapping` against `tables` and build the lookup indexes.
+    pub fn new(mapping: &SqlToDocs, tables: &'a Tables) -> Result<DocMapper<'a>, MappingError> {
+        mapping.validate(tables)?;
+        let mut collections = Vec::new();
+        for c in &mapping.collections {
+            let data = tables
+                .get(&c.table)
+                .ok_or_else(|| MappingError::UnknownTable(c.table.clone()))?;
+            let key_col = data.schema.single_key().unwrap_or(0);
+            let node = build_node(tables, data, true, None, &c.embed)?;
+            collections.push(CollectionPlan {
+                name: c.collection.clone(),
+                node,
+                key_col,
+            });
+        }
+        Ok(DocMapper {
+            opts: mapping.options.clone(),
+            collections,
+        })
+    }
+
+    /// Collection names in mapping order.
+    pub fn collection_names(&self) -> Vec<&str> {
+        self.collections.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    /// Number of root rows (= documents before errors) of collection `i`.
+    pub fn root_rows(&self, i: usize) -> usize {
+        self.collections.get(i).map_or(0, |c| c.node.data.rows.len())
+    }
+
+    /// Position of collection `name`.
+    pub fn collection_index(&self, name: &str) -> Option<usize> {
+        self.collections.iter().position(|c| c.name == name)
+    }
+
+    /// The `_id` value of root row `row` of collection `i`.
+    pub fn root_key(&self, i: usize, row: usize) -> Option<&Value> {
+        let c = self.collections.get(i)?;
+        c.node.data.rows.get(row).map(|r| &r[c.key_col])
+    }
+
+    /// The document for root row `row` of collection `i`; `None` (with the reason in
+    /// `tally`) when it breaks the size bound.
+    pub fn document(&self, i: usize, row: usize, tally: &mut Tally) -> Option<Json> {
+        let c = self.collections.get(i)?;
+        let r = c.node.data.rows.get(row)?;
+        tally.records_in += 1;
+        let key = || key_text(&[&r[c.key_col]]);
+        let doc = Json::Object(self.object(&c.node, r, &c.name, &key, tally));
+        let bytes = json_bytes_estimate(&doc);
+        if bytes > self.opts.doc_bytes_max {
+            let why = format!("document is about {bytes} bytes, over the {} byte limit", self.opts.doc_bytes_max);
+            tally.error(&c.name, key(), "", why);
+            return None;
+        }
+        tally.records_out += 1;
+        Some(doc)
+    }
+
+    /// Every document of every collection, in order, to `sink(collection index, doc)`.
+    pub fn for_each(&self, tally: &mut Tally, mut sink: impl FnMut(usize, Json)) {
+        for i in 0..self.collections.len() {
+            for row in 0..self.root_rows(i) {
+                if let Some(doc) = self.document(i, row, tally) {
+                    sink(i, doc);
+                }
+            }
+        }
+    }
+
+    /// All documents, collected per collection.
+    pub fn collect(&self) -> (Vec<MappedCollection>, Tally) {
+        let mut tally = Tally::default();
+        let mut out: Vec<MappedCollection> = self
+            .collections
+            .iter()
+            .map(|c| MappedCollection {
+                name: c.name.clone(),
+                docs: Vec::with_capacity(c.node.data.rows.len()),
+            })
+            .collect();
+        self.for_each(&mut tally, |i, d| out[i].docs.push(d));
+        (out, tally)
+    }
+
+    fn object(
+        &self,
+        node: &Node,
+        row: &Row,
+        entity: &str,
+        key: &dyn Fn() -> String,
+        tally: &mut Tally,
+    ) -> Map<String, Json> {
+        let mut m = Map::new();
+        let cols = &node.data.schema.columns;
+        for (i, field) in &node.fields {
+            match sql_to_json(&row[*i], &cols[*i].ty, &self.opts, tally) {
+                Ok(Some(j)) => {
+                    m.insert(field.clone(), j);
+                }
+                Ok(None) => {}
+                Err(why) => tally.error(entity, key(), field, why),
+            }
+        }
+        for e in &node.embeds {
+            self.embed(e, row, &mut m, entity, key, tally);
+        }
+        m
+    }
+
+    fn embed(
+        &self,
+        e: &EmbedNode,
+        row: &Row,
+        m: &mut Map<String, Json>,
+        entity: &str,
+        key: &dyn Fn() -> String,
+        tally: &mut Tally,
+    ) {
+        let rows = &e.node.data.rows;
+        let found = e.index.range(rows, &row[e.parent_col]);
+        match e.kind {
+            EmbedKind::Array | EmbedKind::IdArray => {
+                let max = self.opts.embedded_items_max;
+                if found.len() > max {
+                    let why = format!("{} rows, only the first {max} embedded", found.len());
+                    tally.error(entity, key(), &e.field, why);
+                }
+                let mut items = Vec::with_capacity(found.len().min(max));
+                for &ci in found.iter().take(max) {
+                    let child = &rows[ci as usize];
+                    if e.kind == EmbedKind::IdArray {
+                        let ty = &e.node.data.schema.columns[e.value_col].ty;
+                        match sql_to_json(&child[e.value_col], ty, &self.opts, tally) {
+                            Ok(Some(j)) => items.push(j),
+                            Ok(None) => items.push(Json::Null),
+                            Err(why) => tally.error(entity, key(), &e.field, why),
+                        }
+                    } else {
+                        items.push(Json::Object(self.object(&e.node, child, entity, key, tally)));
+                    }
+                }
+                m.insert(e.field.clone(), Json::Array(items));
+            }
+            EmbedKind::Object => {
+                if let Some(&ci) = found.first() {
+                    let sub = self.object(&e.node, &rows[ci as usize], entity, key, tally);
+                    m.insert(e.field.clone(), Json::Object(sub));
+                } else {
+                    self.dangling(e, row, m, entity, key, tally);
+                }
+            }
+            EmbedKind::Merge => {
+                if let Some(&ci) = found.first() {
+                    let sub = self.object(&e.node, &rows[ci as usize], entity, key, tally);
+                    for (k, v) in sub {
+                        m.insert(format!("{}{k}", e.field), v);
+                    }
+                } else {
+                    self.dangling(e, row, m, entity, key, tally);
+                }
+            }
+        }
+    }
+
+    /// A NULL foreign key embeds nothing (or null); one that points nowhere is an error.
+    fn dangling(
+        &self,
+        e: &EmbedNode,
+        row: &Row,
+        m: &mut Map<String, Json>,
+        entity: &str,
+        key: &dyn Fn() -> String,
+        tally: &mut Tally,
+    ) {
+        let fk = &row[e.parent_col];
+        if fk.is_null() {
+            if e.kind == EmbedKind::Object && self.opts.nulls == super::convert::NullMode::Write {
+                m.insert(e.field.clone(), Json::Null);
+            }
+            return;
+        }
+        let why = format!("references missing {} row {}", e.node.data.schema.name, key_text(&[fk]));
+        tally.error(entity, key(), &e.field, why);
+    }
+}
+
+fn build_node<'a>(
+    tables: &'a Tables,
+    data: &'a TableData,
+    root: bool,
+    dropped: Option<&str>,
+    embeds: &[Embed],
+) -> Result<Node<'a>, MappingError> {
+    let fields = plain_fields(&data.schema, root, dropped, embeds);
+    let mut out = Vec::with_capacity(embeds.len());
+    for e in embeds {
+        let child = tables
+            .get(&e.table)
+            .ok_or_else(|| MappingError::UnknownTable(e.table.clone()))?;
+        let cs = schema(tables, &e.table)?;
+        let (parent_col, index_col, drop) = match e.kind {
+            EmbedKind::Array | EmbedKind::IdArray => {
+                let pk = data.schema.single_key().unwrap_or(0);
+                (pk, column(cs, &e.foreign_key)?, Some(e.foreign_key.as_str()))
+            }
+            EmbedKind::Object | EmbedKind::Merge => {
+                let fk = column(&data.schema, &e.foreign_key)?;
+                (fk, cs.single_key().unwrap_or(0), None)
+            }
+        };
+        let value_col = match &e.value_column {
+            Some(v) => column(cs, v)?,
+            None => 0,
+        };
+        let mut node = build_node(tables, child, false, drop, &e.embed)?;
+        if e.kind == EmbedKind::Merge {
+            // The merged row's key is the parent's foreign key, already a field.
+            let key = cs.single_key();
+            node.fields.retain(|(i, _)| Some(*i) != key);
+        }
+        out.push(EmbedNode {
+            kind: e.kind,
+            field: e.field.clone(),
+            parent_col,
+            value_col,
+            index: SortedIndex::build(child, index_col),
+            node,
+        });
+    }
+    Ok(Node {
+        data,
+        fields,
+        embeds: out,
+    })
+}
+
+/// Compact JSON size in bytes without serialising: exact for everything but non-integer
+/// numbers, which count as 24 bytes (the longest shortest-form double).
+pub fn json_bytes_estimate(v: &Json) -> usize {
+    match v {
+        Json::Null => 4,
+        Json::Bool(b) => {
+            if *b {
+                4
+            } else {
+                5
+            }
+        }
+        Json::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => int_len(i.unsigned_abs()) + usize::from(i < 0),
+            (None, Some(u)) => int_len(u),
+            _ => 24,
+        },
+        Json::String(s) => string_len(s),
+        Json::Array(a) => 2 + a.len().saturating_sub(1) + a.iter().map(json_bytes_estimate).sum::<usize>(),
+        Json::Object(m) => {
+            2 + m.len().saturating_sub(1)
+                + m.iter()
+                    .map(|(k, v)| string_len(k) + 1 + json_bytes_estimate(v))
+                    .sum::<usize>()
+        }
+    }
+}
+
+fn int_len(mut u: u64) -> usize {
+    let mut n = 1;
+    while u >= 10 {
+        u /= 10;
+        n += 1;
+    }
+    n
+}
+
+fn string_len(s: &str) -> usize {
+    let extra: usize = s
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+            0..=0x1f => 5,
+            _ => 0,
+        })
+        .sum();
+    s.len() + 2 + extra
+}
