@@ -10,7 +10,8 @@ use sqlparser::ast::{
 };
 
 use super::ddl::{column_def, column_default, rename_idents, table_constraint, Spec};
-use super::expr::{coerce, compile, eval, ident_name, sql_type, type_name, Scope, Typed};
+use super::expr::{coerce, compile, eval, ident_name, sql_type, Scope, Typed};
+use super::fk::key_types_compatible;
 use super::table::ConstraintKind;
 use super::value::{cast_allowed, CastContext, Failure, SqlType, Value};
 use super::{
@@ -468,24 +469,7 @@ impl SqlStore {
         for fk in fks {
             let child = self.table_ref(&fk.child)?;
             let parent = self.table_ref(&fk.parent)?;
-            for (&c, &p) in fk.child_cols.iter().zip(&fk.parent_cols) {
-                let (ct, pt) = (&child.columns[c].ty, &parent.columns[p].ty);
-                if ct.category() != pt.category() {
-                    return Err(Failure::with_detail(
-                        format!(
-                            "foreign key constraint \"{}\" cannot be implemented",
-                            fk.name
-                        ),
-                        format!(
-                            "Key columns \"{}\" and \"{}\" are of incompatible types: {} and {}.",
-                            child.columns[c].name,
-                            parent.columns[p].name,
-                            type_name(&Some(ct.clone())),
-                            type_name(&Some(pt.clone()))
-                        ),
-                    ));
-                }
-            }
+            key_types_compatible(&fk.name, child, &fk.child_cols, parent, &fk.parent_cols)?;
             for row in child.rows.values() {
                 self.check_child_row(&fk, row)?;
             }

@@ -19,6 +19,49 @@ enum Item {
     Default,
 }
 
+/// `SET col = expr, ...`: target positions and values coerced to the column types.
+fn compile_sets(
+    assignments: &[sqlparser::ast::Assignment],
+    table: &str,
+    scope: Scope,
+) -> Result<Vec<(usize, Item)>, Failure> {
+    let mut sets: Vec<(usize, Item)> = Vec::new();
+    for a in assignments {
+        let AssignmentTarget::ColumnName(name) = &a.target else {
+            return Err(Failure::unsupported("multi-column assignment"));
+        };
+        let col_name = match name.0.as_slice() {
+            [part] => part.as_ident().map(ident_name).unwrap_or_default(),
+            _ => return Err(Failure::unsupported(format!("assignment target {name}"))),
+        };
+        let col = scope
+            .columns
+            .iter()
+            .position(|c| c.name == col_name)
+            .ok_or_else(|| {
+                Failure::new(format!(
+                    "column \"{col_name}\" of relation \"{table}\" does not exist"
+                ))
+            })?;
+        if sets.iter().any(|(c, _)| *c == col) {
+            return Err(Failure::new(format!(
+                "multiple assignments to same column \"{col_name}\""
+            )));
+        }
+        let item = if is_default_keyword(&a.value) {
+            Item::Default
+        } else {
+            Item::Expr(coerce_assign(
+                compile(&a.value, scope)?,
+                &scope.columns[col],
+                "expression",
+            )?)
+        };
+        sets.push((col, item));
+    }
+    Ok(sets)
+}
+
 /// Rows to insert: compiled item lists, and which list evaluates against which source row
 /// (an empty row for `VALUES`, the selected row for `INSERT ... SELECT`).
 struct Source {
@@ -247,36 +290,7 @@ impl SqlStore {
             table: &scope_name,
             columns: &t.columns,
         };
-        let mut sets: Vec<(usize, Item)> = Vec::new();
-        for a in &upd.assignments {
-            let AssignmentTarget::ColumnName(name) = &a.target else {
-                return Err(Failure::unsupported("multi-column assignment"));
-            };
-            let col_name = match name.0.as_slice() {
-                [part] => part.as_ident().map(ident_name).unwrap_or_default(),
-                _ => return Err(Failure::unsupported(format!("assignment target {name}"))),
-            };
-            let col = t.column_index(&col_name).ok_or_else(|| {
-                Failure::new(format!(
-                    "column \"{col_name}\" of relation \"{table}\" does not exist"
-                ))
-            })?;
-            if sets.iter().any(|(c, _)| *c == col) {
-                return Err(Failure::new(format!(
-                    "multiple assignments to same column \"{col_name}\""
-                )));
-            }
-            let item = if is_default_keyword(&a.value) {
-                Item::Default
-            } else {
-                Item::Expr(coerce_assign(
-                    compile(&a.value, scope)?,
-                    &t.columns[col],
-                    "expression",
-                )?)
-            };
-            sets.push((col, item));
-        }
+        let sets = compile_sets(&upd.assignments, &table, scope)?;
         let filter = self.compile_where(upd.selection.as_ref(), scope)?;
         let checks = self.compiled_checks(&table)?;
         let ids: Vec<u64> = t.rows_physical().map(|(id, _)| id).collect();

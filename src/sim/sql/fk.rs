@@ -91,21 +91,7 @@ impl SqlStore {
             Some(n) => n,
             None => self.choose_name(table, &columns, "fkey", false),
         };
-        for (&c, &p) in child_cols.iter().zip(&parent_cols) {
-            let (ct, pt) = (&child.columns[c], &parent.columns[p]);
-            if ct.ty.category() != pt.ty.category() {
-                return Err(Failure::with_detail(
-                    format!("foreign key constraint \"{name}\" cannot be implemented"),
-                    format!(
-                        "Key columns \"{}\" and \"{}\" are of incompatible types: {} and {}.",
-                        ct.name,
-                        pt.name,
-                        super::expr::type_name(&Some(ct.ty.clone())),
-                        super::expr::type_name(&Some(pt.ty.clone()))
-                    ),
-                ));
-            }
-        }
+        key_types_compatible(&name, child, &child_cols, parent, &parent_cols)?;
         let info = FkInfo {
             name: name.clone(),
             child: table.to_string(),
@@ -433,6 +419,33 @@ pub(crate) fn check_row(
                     t.name
                 ),
                 t.failing_row(row),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// PostgreSQL needs an equality operator between each pair of key columns; here: the same
+/// type category (integer and numeric mix, text and varchar mix, date and timestamp mix).
+pub(crate) fn key_types_compatible(
+    name: &str,
+    child: &Table,
+    child_cols: &[usize],
+    parent: &Table,
+    parent_cols: &[usize],
+) -> Result<(), Failure> {
+    for (&c, &p) in child_cols.iter().zip(parent_cols) {
+        let (ct, pt) = (&child.columns[c], &parent.columns[p]);
+        if ct.ty.category() != pt.ty.category() {
+            return Err(Failure::with_detail(
+                format!("foreign key constraint \"{name}\" cannot be implemented"),
+                format!(
+                    "Key columns \"{}\" and \"{}\" are of incompatible types: {} and {}.",
+                    ct.name,
+                    pt.name,
+                    super::expr::type_name(&Some(ct.ty.clone())),
+                    super::expr::type_name(&Some(pt.ty.clone()))
+                ),
             ));
         }
     }
