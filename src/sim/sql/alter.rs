@@ -237,8 +237,8 @@ impl SqlStore {
                 ref_columns,
                 ..
             } => {
-                !columns.iter().any(|x| x == col)
-                    && !(ref_table == table && ref_columns.iter().any(|x| x == col))
+                let self_ref = ref_table == table && ref_columns.iter().any(|x| x == col);
+                !(columns.iter().any(|x| x == col) || self_ref)
             }
             ConstraintKind::Check { expr } => {
                 let mut uses = false;

@@ -29,7 +29,7 @@ pub(crate) enum Spec {
         ref_columns: Vec<String>,
         on_delete: FkAction,
     },
-    Check(Expr),
+    Check(Box<Expr>),
 }
 
 /// A constraint with its optional explicit name.
@@ -121,7 +121,7 @@ pub(crate) fn table_constraint(tc: &TableConstraint) -> Result<NamedSpec, Failur
             )?;
             NamedSpec {
                 name: name_of(&c.name),
-                spec: Spec::Check((*c.expr).clone()),
+                spec: Spec::Check(c.expr.clone()),
             }
         }
         other => return Err(Failure::unsupported(format!("constraint {other}"))),
@@ -403,7 +403,7 @@ impl SqlStore {
         &mut self,
         table: &str,
         name: Option<String>,
-        expr: Expr,
+        expr: Box<Expr>,
         validate: bool,
     ) -> Result<(), Failure> {
         let t = self.table_ref(table)?;
@@ -679,7 +679,7 @@ pub(crate) fn column_def(def: &ColumnDef, specs: &mut Vec<NamedSpec>) -> Result<
             }
             ColumnOption::Check(c) => specs.push(NamedSpec {
                 name: cname,
-                spec: Spec::Check((*c.expr).clone()),
+                spec: Spec::Check(c.expr.clone()),
             }),
             other => return Err(Failure::unsupported(format!("column option {other}"))),
         }

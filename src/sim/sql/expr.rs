@@ -151,7 +151,7 @@ pub fn sql_type(dt: &DataType) -> Result<SqlType, Failure> {
         None => Ok(None),
         Some(sqlparser::ast::CharacterLength::IntegerLength { length, .. }) => {
             match u32::try_from(*length) {
-                Ok(n) if n >= 1 && n <= 10_485_760 => Ok(Some(n)),
+                Ok(n) if (1..=10_485_760).contains(&n) => Ok(Some(n)),
                 _ => Err(Failure::new("length for type varchar must be at least 1")),
             }
         }
@@ -186,7 +186,7 @@ fn numeric_type(info: &ExactNumberInfo) -> Result<SqlType, Failure> {
         ExactNumberInfo::Precision(p) => (p, 0),
         ExactNumberInfo::PrecisionAndScale(p, s) => (p, s),
     };
-    if p < 1 || p > 1000 {
+    if !(1..=1000).contains(&p) {
         return Err(Failure::new(format!(
             "NUMERIC precision {p} must be between 1 and 1000"
         )));
@@ -857,7 +857,7 @@ pub fn eval(e: &TExpr, row: &[Value]) -> Result<Value, Failure> {
         TExpr::Neg { e, ty } => match eval(e, row)? {
             Value::Int(i) => ty.check_int(-(i as i128))?,
             Value::Real(x) => Value::Real(-x),
-            Value::Numeric(n) => Value::Numeric(n.neg()),
+            Value::Numeric(n) => Value::Numeric(-n),
             v => v,
         },
         TExpr::Concat(l, r) => match (eval(l, row)?, eval(r, row)?) {
@@ -977,11 +977,11 @@ fn arith(op: Arith, a: Value, b: Value, ty: &SqlType) -> Result<Value, Failure> 
         (Value::Real(x), Value::Real(y)) => float_arith(op, x, y, ty),
         (Value::Numeric(x), Value::Numeric(y)) => {
             let r = match op {
-                Arith::Add => x.add(y),
-                Arith::Sub => x.sub(y),
-                Arith::Mul => x.mul(y),
-                Arith::Div => x.div(y),
-                Arith::Mod => x.rem(y),
+                Arith::Add => x.checked_add(y),
+                Arith::Sub => x.checked_sub(y),
+                Arith::Mul => x.checked_mul(y),
+                Arith::Div => x.checked_div(y),
+                Arith::Mod => x.checked_rem(y),
             };
             r.map(Value::Numeric).map_err(numeric_failure)
         }

@@ -118,7 +118,7 @@ impl Numeric {
             let m = pow10((-scale) as u32).ok_or(NumericError::TooWide)?;
             Numeric::new(unscaled.checked_mul(m).ok_or(NumericError::TooWide)?, 0)?
         };
-        Ok(if neg { n.neg() } else { n })
+        Ok(if neg { -n } else { n })
     }
 
     /// The same value at `scale` digits, rounding half away from zero when digits are dropped.
@@ -153,13 +153,6 @@ impl Numeric {
         }
     }
 
-    pub fn neg(self) -> Numeric {
-        Numeric {
-            unscaled: -self.unscaled,
-            scale: self.scale,
-        }
-    }
-
     pub fn is_zero(self) -> bool {
         self.unscaled == 0
     }
@@ -174,18 +167,18 @@ impl Numeric {
     }
 
     /// `self + other`, scale = the larger of the two.
-    pub fn add(self, other: Numeric) -> Result<Numeric, NumericError> {
+    pub fn checked_add(self, other: Numeric) -> Result<Numeric, NumericError> {
         let (a, b, scale) = self.aligned(other)?;
         Numeric::new(a.checked_add(b).ok_or(NumericError::TooWide)?, scale)
     }
 
     /// `self - other`, scale = the larger of the two.
-    pub fn sub(self, other: Numeric) -> Result<Numeric, NumericError> {
-        self.add(other.neg())
+    pub fn checked_sub(self, other: Numeric) -> Result<Numeric, NumericError> {
+        self.checked_add(-other)
     }
 
     /// `self * other`, exact (scale = sum of scales).
-    pub fn mul(self, other: Numeric) -> Result<Numeric, NumericError> {
+    pub fn checked_mul(self, other: Numeric) -> Result<Numeric, NumericError> {
         let u = self
             .unscaled
             .checked_mul(other.unscaled)
@@ -194,7 +187,7 @@ impl Numeric {
     }
 
     /// `self % other` with the sign of the dividend (PostgreSQL `numeric_mod`).
-    pub fn rem(self, other: Numeric) -> Result<Numeric, NumericError> {
+    pub fn checked_rem(self, other: Numeric) -> Result<Numeric, NumericError> {
         if other.is_zero() {
             return Err(NumericError::DivisionByZero);
         }
@@ -239,7 +232,7 @@ impl Numeric {
     }
 
     /// `self / other` at PostgreSQL's quotient scale, rounded half away from zero.
-    pub fn div(self, other: Numeric) -> Result<Numeric, NumericError> {
+    pub fn checked_div(self, other: Numeric) -> Result<Numeric, NumericError> {
         if other.is_zero() {
             return Err(NumericError::DivisionByZero);
         }
@@ -313,6 +306,17 @@ fn long_div(n: u128, d: u128, e: u32) -> Result<u128, NumericError> {
     Ok(if last >= 5 { q + 1 } else { q })
 }
 
+impl std::ops::Neg for Numeric {
+    type Output = Numeric;
+    /// Exact: magnitudes stay below `10^38`, far from `i128::MIN`.
+    fn neg(self) -> Numeric {
+        Numeric {
+            unscaled: -self.unscaled,
+            scale: self.scale,
+        }
+    }
+}
+
 impl Ord for Numeric {
     /// By value: `1.0 == 1.00`, as in PostgreSQL.
     fn cmp(&self, other: &Self) -> Ordering {
@@ -376,22 +380,28 @@ mod tests {
 
     #[test]
     fn arithmetic_scales_follow_postgres() {
-        assert_eq!(n("1.5").mul(n("2.25")).unwrap().to_string(), "3.375");
-        assert_eq!(n("1.0").add(n("2.25")).unwrap().to_string(), "3.25");
         assert_eq!(
-            n("1.0").div(n("3.0")).unwrap().to_string(),
+            n("1.5").checked_mul(n("2.25")).unwrap().to_string(),
+            "3.375"
+        );
+        assert_eq!(n("1.0").checked_add(n("2.25")).unwrap().to_string(), "3.25");
+        assert_eq!(
+            n("1.0").checked_div(n("3.0")).unwrap().to_string(),
             "0.33333333333333333333"
         );
         assert_eq!(
-            n("10.0").div(n("4")).unwrap().to_string(),
+            n("10.0").checked_div(n("4")).unwrap().to_string(),
             "2.5000000000000000"
         );
         assert_eq!(
-            n("1").div(n("8")).unwrap().to_string(),
+            n("1").checked_div(n("8")).unwrap().to_string(),
             "0.12500000000000000000"
         );
-        assert_eq!(n("-7").rem(n("3")).unwrap().to_string(), "-1");
-        assert_eq!(n("1").div(Numeric::ZERO), Err(NumericError::DivisionByZero));
+        assert_eq!(n("-7").checked_rem(n("3")).unwrap().to_string(), "-1");
+        assert_eq!(
+            n("1").checked_div(Numeric::ZERO),
+            Err(NumericError::DivisionByZero)
+        );
     }
 
     #[test]
@@ -416,6 +426,6 @@ mod tests {
     fn too_wide_values_are_refused() {
         assert_eq!(Numeric::parse(&"9".repeat(39)), Err(NumericError::TooWide));
         let big = n(&"9".repeat(38));
-        assert_eq!(big.add(n("1")), Err(NumericError::TooWide));
+        assert_eq!(big.checked_add(n("1")), Err(NumericError::TooWide));
     }
 }

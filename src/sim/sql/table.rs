@@ -74,7 +74,7 @@ pub enum ConstraintKind {
         on_delete: FkAction,
     },
     /// A boolean expression over the row's columns; the row is refused when it is false.
-    Check { expr: Expr },
+    Check { expr: Box<Expr> },
 }
 
 /// A named table constraint.
