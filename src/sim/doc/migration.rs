@@ -214,14 +214,17 @@ impl DocStore {
         let c = self
             .collection(name)
             .ok_or_else(|| DocError::NoSuchCollection(name.into()))?;
+        let compiled = filter.compile()?;
+        let candidates = compiled.candidates(c);
+        let examined = candidates.len() as u64;
         let mut docs = Vec::new();
-        for (_, doc) in c.iter() {
+        for (_, doc) in candidates {
+            // `_id` is immutable, so a pinned lookup stays valid across versions.
             let up = chain.upgrade_on_read(doc, target)?;
-            if filter.matches(&up) {
+            if compiled.hit(&up) {
                 docs.push(up);
             }
         }
-        let examined = c.len() as u64;
         Ok(FindResult {
             docs,
             cost: Cost {
@@ -529,6 +532,12 @@ mod tests {
             .find_lazy(&c, 4, &Filter::eq("tags", json!("v4")))
             .unwrap();
         assert_eq!(r.docs.len(), 7);
+        let r = s.find_lazy(&c, 3, &Filter::eq("_id", json!(50))).unwrap();
+        assert_eq!((r.docs.len(), r.cost.examined), (1, 1));
+        assert!(matches!(
+            s.find_lazy(&c, 3, &Filter::eq("a..b", json!(1))),
+            Err(DocError::BadPath(_))
+        ));
     }
 
     #[test]

@@ -218,20 +218,25 @@ impl Filter {
         Ok(f)
     }
 
-    fn compile(&self) -> Result<Vec<(Vec<String>, &Value)>, DocError> {
-        self.clauses
+    /// Parse every path once, for matching many documents.
+    pub(crate) fn compile(&self) -> Result<CompiledFilter<'_>, DocError> {
+        let clauses = self
+            .clauses
             .iter()
             .map(|(p, v)| {
                 let p = FieldPath::parse(p).map_err(DocError::BadPath)?;
                 Ok((p.segments().to_vec(), v))
             })
-            .collect()
+            .collect::<Result<_, DocError>>()?;
+        Ok(CompiledFilter {
+            clauses,
+            pinned: self.pinned_id(),
+        })
     }
 
     /// True when `doc` satisfies every clause (malformed paths match nothing).
     pub fn matches(&self, doc: &Value) -> bool {
-        self.compile()
-            .is_ok_and(|c| c.iter().all(|(p, v)| path::matches_eq(doc, p, v)))
+        self.compile().is_ok_and(|c| c.hit(doc))
     }
 
     /// The `_id` when the filter pins one scalar id, so a lookup replaces the scan.
@@ -240,6 +245,30 @@ impl Filter {
             .iter()
             .find(|(p, _)| p == ID_FIELD)
             .and_then(|(_, v)| DocId::new(v.clone()).ok())
+    }
+}
+
+/// A filter with parsed paths.
+pub(crate) struct CompiledFilter<'a> {
+    clauses: Vec<(Vec<String>, &'a Value)>,
+    /// Set when the filter names one `_id`: at most that document can match.
+    pub(crate) pinned: Option<DocId>,
+}
+
+impl CompiledFilter<'_> {
+    /// True when `doc` satisfies every clause.
+    pub(crate) fn hit(&self, doc: &Value) -> bool {
+        self.clauses
+            .iter()
+            .all(|(p, v)| path::matches_eq(doc, p, v))
+    }
+
+    /// The documents of `c` this filter has to look at: one for a pinned id, else all.
+    pub(crate) fn candidates<'c>(&self, c: &'c Collection) -> Vec<(&'c DocId, &'c Value)> {
+        match &self.pinned {
+            Some(id) => c.docs.get_key_value(id).into_iter().collect(),
+            None => c.docs.iter().collect(),
+        }
     }
 }
 
@@ -617,6 +646,25 @@ impl DocStore {
         }
         h.finish()
     }
+
+    /// SHA-256 over the store's shape only: collection names, validators, default versions
+    /// and the set of schema versions present. Application writes at existing versions
+    /// leave it unchanged, so it detects schema drift (a validator edited by hand,
+    /// documents at a version no migration produced) where [`DocStore::fingerprint`]
+    /// detects any change at all.
+    pub fn schema_fingerprint(&self) -> Checksum {
+        let mut h = Checksum::hasher();
+        for (name, c) in &self.collections {
+            h.field(b"collection", name.as_bytes());
+            let validator = serde_json::to_string(&c.validator).unwrap_or_default();
+            h.field(b"validator", validator.as_bytes());
+            h.field(b"default_version", &c.default_version.to_le_bytes());
+            for v in c.version_counts.keys() {
+                h.field(b"version", &v.to_le_bytes());
+            }
+        }
+        h.finish()
+    }
 }
 
 fn into_object(name: &str, doc: Value) -> Result<Value, DocError> {
@@ -723,21 +771,14 @@ fn check_shape(
 /// Ids of matching documents and how many documents were examined to find them.
 fn matching_ids(c: &Collection, filter: &Filter) -> Result<(Vec<DocId>, u64), DocError> {
     let compiled = filter.compile()?;
-    let hit = |d: &Value| compiled.iter().all(|(p, v)| path::matches_eq(d, p, v));
-    if let Some(id) = filter.pinned_id() {
-        return Ok(match c.docs.get(&id) {
-            Some(d) if hit(d) => (vec![id], 1),
-            Some(_) => (Vec::new(), 1),
-            None => (Vec::new(), 0),
-        });
-    }
-    let ids = c
-        .docs
-        .iter()
-        .filter(|(_, d)| hit(d))
+    let candidates = compiled.candidates(c);
+    let examined = candidates.len() as u64;
+    let ids = candidates
+        .into_iter()
+        .filter(|(_, d)| compiled.hit(d))
         .map(|(id, _)| id.clone())
         .collect();
-    Ok((ids, c.docs.len() as u64))
+    Ok((ids, examined))
 }
 
 #[cfg(test)]
@@ -1028,6 +1069,19 @@ mod tests {
         t.insert("a", json!({"schema_version": 1, "_id": 1}))
             .unwrap();
         assert_eq!(t.fingerprint(), one);
+        let shape = s.schema_fingerprint();
+        s.insert("a", json!({"_id": 2})).unwrap();
+        assert_eq!(
+            s.schema_fingerprint(),
+            shape,
+            "a write at version 1 keeps the shape"
+        );
+        s.insert("a", json!({"_id": 3, "schema_version": 7}))
+            .unwrap();
+        assert_ne!(s.schema_fingerprint(), shape);
+        s.delete("a", &json!(3)).unwrap();
+        s.delete("a", &json!(2)).unwrap();
+        assert_eq!(s.fingerprint(), one);
         assert_eq!(s.drop_collection("a").unwrap().written, 1);
         assert_eq!(s.collection_names().count(), 0);
         for i in 0..COLLECTIONS_MAX {
