@@ -7,6 +7,7 @@ pub mod command;
 pub mod engine;
 pub mod hash;
 pub mod metrics;
+pub mod net;
 pub mod queue;
 pub mod rng;
 pub mod scenario;

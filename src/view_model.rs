@@ -5,6 +5,7 @@
 
 use crate::sim::cluster::{Body, LEADER};
 use crate::sim::metrics::Series;
+use crate::sim::net::{Blocked, Latency, Network};
 use crate::sim::{NodeId, SimTime, Simulation};
 
 /// An sRGB colour.
@@ -57,7 +58,18 @@ pub struct LinkView {
     pub b: NodeId,
     pub from: (f64, f64),
     pub to: (f64, f64),
-    pub cut: bool,
+    /// Why messages cannot cross, if they cannot: "cut", "one-way cut", "partition".
+    pub cut: Option<&'static str>,
+}
+
+/// How the link between `a` and `b` is blocked, as a short label for the drawing.
+pub fn cut_label(net: &Network, a: NodeId, b: NodeId) -> Option<&'static str> {
+    match (net.blocked(a, b), net.blocked(b, a)) {
+        (Some(Blocked::Partitioned), _) | (_, Some(Blocked::Partitioned)) => Some("partition"),
+        (Some(_), Some(_)) => Some("cut"),
+        (Some(_), None) | (None, Some(_)) => Some("one-way cut"),
+        (None, None) => None,
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,7 +172,7 @@ pub fn frame(sim: &Simulation) -> Frame {
             b: f,
             from: node_position(LEADER, n),
             to: node_position(f, n),
-            cut: c.is_cut(LEADER, f),
+            cut: cut_label(sim.network(), LEADER, f),
         })
         .collect();
     let total = c.in_flight.len();
@@ -369,7 +381,9 @@ pub struct Status {
     pub log: Vec<LogLine>,
     pub write_rate_per_s: u32,
     pub loss: f64,
-    pub latency_ms: (u64, u64),
+    pub latency: Latency,
+    /// Whether a partition is in force.
+    pub partitioned: bool,
     pub seed: u64,
 }
 
@@ -388,7 +402,7 @@ pub fn status(sim: &Simulation) -> Status {
                 id,
                 label: format!("n{id}"),
                 up: n.up,
-                link_cut: (id != LEADER).then(|| c.is_cut(LEADER, id)),
+                link_cut: (id != LEADER).then(|| sim.network().is_cut(LEADER, id)),
                 lag_entries: c.lag_entries(id),
             }
         })
@@ -413,8 +427,9 @@ pub fn status(sim: &Simulation) -> Status {
         nodes,
         log,
         write_rate_per_s: sim.write_rate_per_s(),
-        loss: sim.loss(),
-        latency_ms: sim.latency_ms(),
+        loss: sim.network().params.loss,
+        latency: sim.network().params.latency.clone(),
+        partitioned: sim.network().partition_groups().is_some(),
         seed: sim.scenario().seed,
     }
 }
@@ -448,7 +463,21 @@ mod tests {
         let f = frame(&sim);
         assert_eq!(f.nodes[2].detail, "crashed");
         assert_eq!(f.nodes[2].fill, palette::DOWN);
-        assert!(f.links.iter().any(|l| l.b == 3 && l.cut));
+        assert!(f.links.iter().any(|l| l.b == 3 && l.cut == Some("cut")));
+        sim.command(Command::CutOneWay { from: 1, to: 0 }).unwrap();
+        sim.command(Command::Partition {
+            groups: vec![vec![0, 4]],
+        })
+        .unwrap();
+        let f = frame(&sim);
+        assert_eq!(
+            f.links[0].cut,
+            Some("partition"),
+            "n0–n1 crosses the partition"
+        );
+        assert_eq!(f.links[3].cut, None, "n0–n4 are on one side");
+        sim.command(Command::HealPartition).unwrap();
+        assert_eq!(frame(&sim).links[0].cut, Some("one-way cut"));
         assert!(f.nodes[3].detail.contains("lag"), "{}", f.nodes[3].detail);
     }
 

@@ -39,7 +39,7 @@ pub fn draw_topology<DB: DrawingBackend>(
     for l in &frame.links {
         let a = px(l.from.0, l.from.1);
         let b = px(l.to.0, l.to.1);
-        if l.cut {
+        if let Some(label) = l.cut {
             let style = rgb(palette::VERMILLION).stroke_width((2.0 * s) as u32);
             area.draw(&DashedPathElement::new(
                 vec![a, b],
@@ -54,7 +54,7 @@ pub fn draw_topology<DB: DrawingBackend>(
                 style.stroke_width((3.0 * s) as u32),
             ))?;
             area.draw(&Text::new(
-                "cut",
+                label,
                 (mid.0, mid.1 + (10.0 * s) as i32),
                 font(11.0, s, palette::VERMILLION, HPos::Center, VPos::Top),
             ))?;

@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::command::NodeId;
+use super::net::{Blocked, Network};
 use super::time::{SimDuration, SimTime};
 
 /// Bound on messages travelling at once; beyond it, sends are dropped and counted, as a
@@ -62,8 +63,19 @@ pub enum Effect {
 pub enum DropReason {
     Lost,
     LinkCut,
+    Partitioned,
     NodeDown,
     BufferFull,
+}
+
+impl From<Blocked> for DropReason {
+    fn from(b: Blocked) -> Self {
+        match b {
+            Blocked::Lost => DropReason::Lost,
+            Blocked::LinkCut => DropReason::LinkCut,
+            Blocked::Partitioned => DropReason::Partitioned,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,6 +94,7 @@ pub struct Counters {
     pub messages_sent: u64,
     pub dropped_lost: u64,
     pub dropped_link_cut: u64,
+    pub dropped_partitioned: u64,
     pub dropped_node_down: u64,
     pub dropped_buffer_full: u64,
 }
@@ -89,8 +102,6 @@ pub struct Counters {
 #[derive(Clone, Debug)]
 pub struct Cluster {
     pub nodes: Vec<Node>,
-    /// Cut links, each stored as (smaller id, larger id).
-    pub cut: BTreeMap<(NodeId, NodeId), ()>,
     /// Highest index each node has acknowledged to the leader (index 0 is the leader itself).
     pub match_index: Vec<u64>,
     pub commit_index: u64,
@@ -104,10 +115,6 @@ pub struct Cluster {
 
 pub const LEADER: NodeId = 0;
 
-pub fn link_key(a: NodeId, b: NodeId) -> (NodeId, NodeId) {
-    (a.min(b), a.max(b))
-}
-
 impl Cluster {
     pub fn new(nodes: u32) -> Self {
         Cluster {
@@ -117,7 +124,6 @@ impl Cluster {
                     applied: 0,
                 })
                 .collect(),
-            cut: BTreeMap::new(),
             match_index: vec![0; nodes as usize],
             commit_index: 0,
             write_times: VecDeque::new(),
@@ -138,10 +144,6 @@ impl Cluster {
 
     pub fn followers(&self) -> impl Iterator<Item = NodeId> {
         1..self.nodes.len() as NodeId
-    }
-
-    pub fn is_cut(&self, a: NodeId, b: NodeId) -> bool {
-        self.cut.contains_key(&link_key(a, b))
     }
 
     /// When entry `index` was written, if still remembered.
@@ -207,16 +209,16 @@ impl Cluster {
             .collect()
     }
 
-    pub fn on_deliver(&self, f: &Flight) -> Vec<Effect> {
+    /// A message arrives. The network is asked again: a cut or partition that began while
+    /// the message was in flight stops it too.
+    pub fn on_deliver(&self, f: &Flight, net: &Network) -> Vec<Effect> {
         if !self.nodes[f.to as usize].up {
             return vec![Effect::Drop {
                 reason: DropReason::NodeDown,
             }];
         }
-        if self.is_cut(f.from, f.to) {
-            return vec![Effect::Drop {
-                reason: DropReason::LinkCut,
-            }];
+        if let Some(b) = net.blocked(f.from, f.to) {
+            return vec![Effect::Drop { reason: b.into() }];
         }
         match f.body {
             Body::Append { from, to } => {
@@ -335,7 +337,7 @@ mod tests {
             body: Body::Append { from: 2, to: 2 },
         };
         assert_eq!(
-            c.on_deliver(&gap),
+            c.on_deliver(&gap, &Network::default()),
             vec![Effect::Send {
                 from: 1,
                 to: 0,
@@ -346,7 +348,10 @@ mod tests {
             body: Body::Append { from: 1, to: 2 },
             ..gap
         };
-        assert_eq!(c.on_deliver(&fill)[0], Effect::Apply { node: 1, upto: 2 });
+        assert_eq!(
+            c.on_deliver(&fill, &Network::default())[0],
+            Effect::Apply { node: 1, upto: 2 }
+        );
     }
 
     #[test]
@@ -359,21 +364,16 @@ mod tests {
             deliver: SimTime(1),
             body: Body::Ack { applied: 0 },
         };
-        c.cut.insert(link_key(2, 0), ());
-        assert_eq!(
-            c.on_deliver(&f),
-            vec![Effect::Drop {
-                reason: DropReason::LinkCut
-            }]
-        );
-        c.cut.clear();
+        let mut net = Network::default();
+        net.cut(0, 2, false);
+        let drop = |reason| vec![Effect::Drop { reason }];
+        assert_eq!(c.on_deliver(&f, &net), drop(DropReason::LinkCut));
+        net.heal_all();
+        net.partition(&[vec![0]], 3);
+        assert_eq!(c.on_deliver(&f, &net), drop(DropReason::Partitioned));
+        net.heal_all();
         c.nodes[2].up = false;
-        assert_eq!(
-            c.on_deliver(&f),
-            vec![Effect::Drop {
-                reason: DropReason::NodeDown
-            }]
-        );
+        assert_eq!(c.on_deliver(&f, &net), drop(DropReason::NodeDown));
         c.nodes[0].up = false;
         assert_eq!(c.on_client_write(), vec![Effect::RejectWrite]);
     }

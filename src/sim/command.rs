@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::hash::Fnv64;
+use super::net::Latency;
 use super::time::SimTime;
 
 /// Node numbers are indices into the cluster, `0 ..= nodes - 1`.
@@ -15,16 +16,30 @@ pub type NodeId = u32;
 pub enum Command {
     /// Change the client write rate (writes per simulated second).
     SetWriteRate { per_s: u32 },
-    /// Change every link's latency range (ms).
-    SetLatency { min_ms: u64, max_ms: u64 },
-    /// Change the message loss probability (0.0 ..= 1.0).
+    /// Change every link's latency distribution.
+    SetLatency { latency: Latency },
+    /// Change the message loss probability (0.0 ..= 1.0) of every link.
     SetLoss { loss: f64 },
     /// Cut the link between two nodes in both directions.
     CutLink { a: NodeId, b: NodeId },
-    /// Restore the link between two nodes.
+    /// Cut only the direction `from -> to`; replies still flow the other way.
+    CutOneWay { from: NodeId, to: NodeId },
+    /// Restore the link between two nodes (both directions).
     HealLink { a: NodeId, b: NodeId },
-    /// Restore every link.
+    /// Split the cluster into groups that cannot reach each other; nodes not named form one
+    /// more group together.
+    Partition { groups: Vec<Vec<NodeId>> },
+    /// End the partition (cut links stay cut).
+    HealPartition,
+    /// Restore every link and end any partition.
     HealAll,
+    /// Add `extra_ms` to the latency of the link between `a` and `b` for `duration_ms`.
+    LagSpike {
+        a: NodeId,
+        b: NodeId,
+        extra_ms: u64,
+        duration_ms: u64,
+    },
     /// Stop a node: it drops every message until restarted.
     Crash { node: NodeId },
     /// Start a crashed node again.
@@ -44,15 +59,20 @@ impl Command {
     /// Fold this command into a history hash. The encoding is explicit (a tag byte and the
     /// fields), so it cannot change when a serialisation library does.
     pub fn hash_into(&self, h: &mut Fnv64) {
-        match *self {
+        let nodes = |h: &mut Fnv64, ns: &[NodeId]| {
+            h.write_u64(ns.len() as u64);
+            for &n in ns {
+                h.write_u64(n.into());
+            }
+        };
+        match self {
             Command::SetWriteRate { per_s } => {
                 h.write_u8(1);
-                h.write_u64(per_s.into());
+                h.write_u64((*per_s).into());
             }
-            Command::SetLatency { min_ms, max_ms } => {
+            Command::SetLatency { latency } => {
                 h.write_u8(2);
-                h.write_u64(min_ms);
-                h.write_u64(max_ms);
+                hash_latency(latency, h);
             }
             Command::SetLoss { loss } => {
                 h.write_u8(3);
@@ -60,41 +80,97 @@ impl Command {
             }
             Command::CutLink { a, b } => {
                 h.write_u8(4);
-                h.write_u64(a.into());
-                h.write_u64(b.into());
+                nodes(h, &[*a, *b]);
             }
             Command::HealLink { a, b } => {
                 h.write_u8(5);
-                h.write_u64(a.into());
-                h.write_u64(b.into());
+                nodes(h, &[*a, *b]);
             }
             Command::HealAll => h.write_u8(6),
             Command::Crash { node } => {
                 h.write_u8(7);
-                h.write_u64(node.into());
+                nodes(h, &[*node]);
             }
             Command::Restart { node } => {
                 h.write_u8(8);
-                h.write_u64(node.into());
+                nodes(h, &[*node]);
+            }
+            Command::CutOneWay { from, to } => {
+                h.write_u8(9);
+                nodes(h, &[*from, *to]);
+            }
+            Command::Partition { groups } => {
+                h.write_u8(10);
+                h.write_u64(groups.len() as u64);
+                for g in groups {
+                    nodes(h, g);
+                }
+            }
+            Command::HealPartition => h.write_u8(11),
+            Command::LagSpike {
+                a,
+                b,
+                extra_ms,
+                duration_ms,
+            } => {
+                h.write_u8(12);
+                nodes(h, &[*a, *b]);
+                h.write_u64(*extra_ms);
+                h.write_u64(*duration_ms);
             }
         }
     }
 
     /// One line for the event log.
     pub fn describe(&self) -> String {
+        let list = |ns: &[NodeId]| {
+            ns.iter()
+                .map(|n| format!("n{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         match self {
             Command::SetWriteRate { per_s } => format!("write rate set to {per_s}/s"),
-            Command::SetLatency { min_ms, max_ms } => {
-                format!("link latency set to {min_ms}–{max_ms} ms")
-            }
+            Command::SetLatency { latency } => format!("link latency set to {}", latency.label()),
             Command::SetLoss { loss } => format!("message loss set to {:.1}%", loss * 100.0),
             Command::CutLink { a, b } => format!("link n{a}–n{b} cut"),
+            Command::CutOneWay { from, to } => format!("link n{from}→n{to} cut (one way)"),
             Command::HealLink { a, b } => format!("link n{a}–n{b} healed"),
+            Command::Partition { groups } => format!(
+                "partition: {} | the rest",
+                groups
+                    .iter()
+                    .map(|g| format!("{{{}}}", list(g)))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ),
+            Command::HealPartition => "partition healed".into(),
             Command::HealAll => "all links healed".into(),
+            Command::LagSpike {
+                a,
+                b,
+                extra_ms,
+                duration_ms,
+            } => {
+                format!("lag spike on n{a}–n{b}: +{extra_ms} ms for {duration_ms} ms")
+            }
             Command::Crash { node } => format!("node n{node} crashed"),
             Command::Restart { node } => format!("node n{node} restarted"),
         }
     }
+}
+
+/// Fold a latency distribution into a hash: a tag byte and the parameters' bits.
+fn hash_latency(l: &Latency, h: &mut Fnv64) {
+    let (tag, a, b) = match *l {
+        Latency::Constant { ms } => (1, ms, 0.0),
+        Latency::Uniform { min_ms, max_ms } => (2, min_ms, max_ms),
+        Latency::Exponential { min_ms, mean_ms } => (3, min_ms, mean_ms),
+        Latency::LogNormal { median_ms, sigma } => (4, median_ms, sigma),
+    };
+    h.write_u8(tag);
+    h.write_u64(a.to_bits());
+    h.write_u64(b.to_bits());
 }
 
 #[cfg(test)]
@@ -120,8 +196,25 @@ mod tests {
         let all = [
             Command::SetWriteRate { per_s: 1 },
             Command::SetLatency {
-                min_ms: 1,
-                max_ms: 2,
+                latency: Latency::Constant { ms: 3.0 },
+            },
+            Command::SetLatency {
+                latency: Latency::Constant { ms: 4.0 },
+            },
+            Command::CutOneWay { from: 0, to: 1 },
+            Command::CutOneWay { from: 1, to: 0 },
+            Command::Partition {
+                groups: vec![vec![0], vec![1, 2]],
+            },
+            Command::Partition {
+                groups: vec![vec![0, 1], vec![2]],
+            },
+            Command::HealPartition,
+            Command::LagSpike {
+                a: 0,
+                b: 1,
+                extra_ms: 5,
+                duration_ms: 9,
             },
             Command::SetLoss { loss: 0.5 },
             Command::CutLink { a: 0, b: 1 },

@@ -9,6 +9,7 @@ use super::cluster::{Body, Cluster, DropReason, Effect, Flight, IN_FLIGHT_MAX, L
 use super::command::{Command, NodeId, TimedCommand};
 use super::hash::Fnv64;
 use super::metrics::{LatencyWindow, Series};
+use super::net::{Fate, Network};
 use super::queue::EventQueue;
 use super::rng::SimRng;
 use super::scenario::{Scenario, ScenarioError};
@@ -99,10 +100,9 @@ pub struct Simulation {
     net_rng: SimRng,
     workload_rng: SimRng,
     cluster: Cluster,
-    /// Current parameters (commands change them).
+    net: Network,
+    /// Current client write rate (commands change it).
     write_rate_per_s: u32,
-    latency_ms: (u64, u64),
-    loss: f64,
     write_stream_on: bool,
     hash: Fnv64,
     events_processed: u64,
@@ -135,11 +135,7 @@ impl Simulation {
             workload_rng: SimRng::substream(seed, "workload"),
             cluster: Cluster::new(scenario.cluster.nodes),
             write_rate_per_s: scenario.workload.write_rate_per_s,
-            latency_ms: (
-                scenario.network.latency_ms_min,
-                scenario.network.latency_ms_max,
-            ),
-            loss: scenario.network.loss,
+            net: Network::new(scenario.network.clone()),
             write_stream_on: false,
             hash: Fnv64::new(),
             events_processed: 0,
@@ -216,11 +212,8 @@ impl Simulation {
     pub fn write_rate_per_s(&self) -> u32 {
         self.write_rate_per_s
     }
-    pub fn latency_ms(&self) -> (u64, u64) {
-        self.latency_ms
-    }
-    pub fn loss(&self) -> f64 {
-        self.loss
+    pub fn network(&self) -> &Network {
+        &self.net
     }
     /// Messages on the wire, in id order.
     pub fn in_flight(&self) -> impl Iterator<Item = &Flight> + '_ {
@@ -307,7 +300,7 @@ impl Simulation {
                 self.cluster.on_heartbeat()
             }
             Event::Deliver { msg } => match self.cluster.in_flight.remove(&msg) {
-                Some(f) => self.cluster.on_deliver(&f),
+                Some(f) => self.cluster.on_deliver(&f, &self.net),
                 None => Vec::new(),
             },
             Event::Sample => {
@@ -345,28 +338,26 @@ impl Simulation {
 
     fn send(&mut self, from: NodeId, to: NodeId, body: Body) {
         self.cluster.counters.messages_sent += 1;
-        if self.cluster.is_cut(from, to) {
-            return self.count_drop(DropReason::LinkCut);
-        }
-        if self.net_rng.chance(self.loss) {
-            return self.count_drop(DropReason::Lost);
-        }
-        if self.cluster.in_flight.len() >= IN_FLIGHT_MAX {
-            return self.count_drop(DropReason::BufferFull);
-        }
-        let (lo, hi) = self.latency_ms;
-        let delay = SimDuration(self.net_rng.range_u64(lo * 1_000, hi * 1_000));
-        let id = self.cluster.next_msg;
-        self.cluster.next_msg += 1;
-        let flight = Flight {
-            from,
-            to,
-            sent: self.now,
-            deliver: self.now + delay,
-            body,
+        let delays = match self.net.route(from, to, self.now, &mut self.net_rng) {
+            Fate::Dropped(b) => return self.count_drop(b.into()),
+            Fate::Delivered(d) => d,
         };
-        self.cluster.in_flight.insert(id, flight);
-        self.schedule(delay, Event::Deliver { msg: id });
+        for delay in delays {
+            if self.cluster.in_flight.len() >= IN_FLIGHT_MAX {
+                return self.count_drop(DropReason::BufferFull);
+            }
+            let id = self.cluster.next_msg;
+            self.cluster.next_msg += 1;
+            let flight = Flight {
+                from,
+                to,
+                sent: self.now,
+                deliver: self.now + delay,
+                body,
+            };
+            self.cluster.in_flight.insert(id, flight);
+            self.schedule(delay, Event::Deliver { msg: id });
+        }
     }
 
     fn count_drop(&mut self, reason: DropReason) {
@@ -374,6 +365,7 @@ impl Simulation {
         match reason {
             DropReason::Lost => c.dropped_lost += 1,
             DropReason::LinkCut => c.dropped_link_cut += 1,
+            DropReason::Partitioned => c.dropped_partitioned += 1,
             DropReason::NodeDown => c.dropped_node_down += 1,
             DropReason::BufferFull => c.dropped_buffer_full += 1,
         }
@@ -381,22 +373,33 @@ impl Simulation {
 
     /// Carry out a command (user or scheduled); the caller has validated it.
     fn execute(&mut self, command: &Command, kind: LogKind) {
-        match *command {
+        let nodes = self.scenario.cluster.nodes;
+        match command {
             Command::SetWriteRate { per_s } => {
-                self.write_rate_per_s = per_s;
+                self.write_rate_per_s = *per_s;
                 self.schedule_next_write();
             }
-            Command::SetLatency { min_ms, max_ms } => self.latency_ms = (min_ms, max_ms),
-            Command::SetLoss { loss } => self.loss = loss,
-            Command::CutLink { a, b } => {
-                self.cluster.cut.insert(super::cluster::link_key(a, b), ());
+            Command::SetLatency { latency } => self.net.params.latency = latency.clone(),
+            Command::SetLoss { loss } => self.net.params.loss = *loss,
+            Command::CutLink { a, b } => self.net.cut(*a, *b, true),
+            Command::CutOneWay { from, to } => self.net.cut(*from, *to, false),
+            Command::HealLink { a, b } => self.net.heal_link(*a, *b),
+            Command::Partition { groups } => self.net.partition(groups, nodes),
+            Command::HealPartition => self.net.heal_partition(),
+            Command::HealAll => self.net.heal_all(),
+            Command::LagSpike {
+                a,
+                b,
+                extra_ms,
+                duration_ms,
+            } => {
+                self.net.expire(self.now);
+                let until = self.now + SimDuration::from_ms(*duration_ms);
+                self.net
+                    .spike(*a, *b, SimDuration::from_ms(*extra_ms), until);
             }
-            Command::HealLink { a, b } => {
-                self.cluster.cut.remove(&super::cluster::link_key(a, b));
-            }
-            Command::HealAll => self.cluster.cut.clear(),
-            Command::Crash { node } => self.cluster.nodes[node as usize].up = false,
-            Command::Restart { node } => self.cluster.nodes[node as usize].up = true,
+            Command::Crash { node } => self.cluster.nodes[*node as usize].up = false,
+            Command::Restart { node } => self.cluster.nodes[*node as usize].up = true,
         }
         self.push_log(kind, command.describe());
     }
@@ -462,7 +465,7 @@ impl Simulation {
     pub fn summary(&self) -> String {
         let c = &self.cluster.counters;
         format!(
-            "t={} events={} writes={} committed={} rejected={} sent={} lost={} cut={} down={} hash={:016x}",
+            "t={} events={} writes={} committed={} rejected={} sent={} lost={} cut={} partitioned={} down={} hash={:016x}",
             self.now,
             self.events_processed,
             c.writes_accepted,
@@ -471,6 +474,7 @@ impl Simulation {
             c.messages_sent,
             c.dropped_lost,
             c.dropped_link_cut,
+            c.dropped_partitioned,
             c.dropped_node_down,
             self.history_hash()
         )

@@ -6,13 +6,14 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use super::command::{Command, TimedCommand};
+use super::net::LinkParams;
 
 /// Largest cluster the model and the page are built for.
 pub const NODES_MAX: u32 = 7;
 /// Upper bound on the client write rate (writes per simulated second).
 pub const WRITE_RATE_MAX: u32 = 10_000;
-/// Upper bound on a link's one-way latency, in milliseconds.
-pub const LATENCY_MS_MAX: u64 = 10_000;
+/// Longest lag spike, in milliseconds (extra delay and duration alike).
+pub const SPIKE_MS_MAX: u64 = 600_000;
 /// Upper bound on a run's length, in milliseconds (one simulated day).
 pub const DURATION_MS_MAX: u64 = 86_400_000;
 /// Upper bound on scheduled faults in one scenario file.
@@ -29,7 +30,8 @@ pub struct Scenario {
     /// The page keeps running past it. Default 60 000 (one minute). Range 1 ..= 86 400 000.
     pub duration_ms: u64,
     pub cluster: ClusterParams,
-    pub network: NetworkParams,
+    /// Every link's latency distribution, loss, duplication and reordering.
+    pub network: LinkParams,
     pub workload: WorkloadParams,
     /// Interval between metric samples for the charts, in simulated ms. Default 250.
     /// Range 10 ..= 60 000.
@@ -50,18 +52,6 @@ pub struct ClusterParams {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct NetworkParams {
-    /// Smallest one-way link latency, in ms. Default 5. Range 0 ..= 10 000.
-    pub latency_ms_min: u64,
-    /// Largest one-way link latency, in ms (uniform between min and max). Default 40.
-    /// Range latency_ms_min ..= 10 000.
-    pub latency_ms_max: u64,
-    /// Probability that a message is lost, 0.0 ..= 1.0. Default 0.01.
-    pub loss: f64,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
 pub struct WorkloadParams {
     /// Client writes per simulated second, Poisson arrivals at the leader. Default 20.
     /// Range 0 ..= 10 000.
@@ -75,7 +65,7 @@ impl Default for Scenario {
             seed: 1,
             duration_ms: 60_000,
             cluster: ClusterParams::default(),
-            network: NetworkParams::default(),
+            network: LinkParams::default(),
             workload: WorkloadParams::default(),
             sample_interval_ms: 250,
             faults: Vec::new(),
@@ -88,16 +78,6 @@ impl Default for ClusterParams {
         ClusterParams {
             nodes: 5,
             heartbeat_ms: 100,
-        }
-    }
-}
-
-impl Default for NetworkParams {
-    fn default() -> Self {
-        NetworkParams {
-            latency_ms_min: 5,
-            latency_ms_max: 40,
-            loss: 0.01,
         }
     }
 }
@@ -121,6 +101,8 @@ pub enum ScenarioError {
         value: String,
         allowed: String,
     },
+    /// A field whose value is not allowed, with the reason.
+    Invalid { field: &'static str, reason: String },
     /// A command names something that does not exist or cannot be done.
     InvalidCommand(String),
 }
@@ -134,6 +116,7 @@ impl fmt::Display for ScenarioError {
                 value,
                 allowed,
             } => write!(f, "{field} = {value} is out of range (allowed: {allowed})"),
+            ScenarioError::Invalid { field, reason } => write!(f, "{field}: {reason}"),
             ScenarioError::InvalidCommand(m) => write!(f, "command refused: {m}"),
         }
     }
@@ -188,20 +171,12 @@ impl Scenario {
             NODES_MAX.into(),
         )?;
         check_u64("cluster.heartbeat_ms", self.cluster.heartbeat_ms, 1, 10_000)?;
-        let n = &self.network;
-        check_u64(
-            "network.latency_ms_min",
-            n.latency_ms_min,
-            0,
-            LATENCY_MS_MAX,
-        )?;
-        check_u64(
-            "network.latency_ms_max",
-            n.latency_ms_max,
-            n.latency_ms_min,
-            LATENCY_MS_MAX,
-        )?;
-        check_prob("network.loss", n.loss)?;
+        self.network
+            .validate()
+            .map_err(|reason| ScenarioError::Invalid {
+                field: "network",
+                reason,
+            })?;
         check_u64(
             "workload.write_rate_per_s",
             self.workload.write_rate_per_s.into(),
@@ -233,34 +208,79 @@ impl Scenario {
                 )))
             }
         };
-        match *c {
-            Command::SetWriteRate { per_s } => {
-                check_u64("write_rate_per_s", per_s.into(), 0, WRITE_RATE_MAX.into())
+        let distinct = |a: u32, b: u32| {
+            node_ok(a)?;
+            node_ok(b)?;
+            if a == b {
+                return Err(ScenarioError::InvalidCommand(format!(
+                    "a link joins two different nodes, not {a} and {b}"
+                )));
             }
-            Command::SetLatency { min_ms, max_ms } => {
-                check_u64("latency_ms_min", min_ms, 0, LATENCY_MS_MAX)?;
-                check_u64("latency_ms_max", max_ms, min_ms, LATENCY_MS_MAX)
+            Ok(())
+        };
+        match c {
+            Command::SetWriteRate { per_s } => check_u64(
+                "write_rate_per_s",
+                (*per_s).into(),
+                0,
+                WRITE_RATE_MAX.into(),
+            ),
+            Command::SetLatency { latency } => {
+                latency.validate().map_err(|reason| ScenarioError::Invalid {
+                    field: "latency",
+                    reason,
+                })
             }
-            Command::SetLoss { loss } => check_prob("loss", loss),
-            Command::CutLink { a, b } | Command::HealLink { a, b } => {
-                node_ok(a)?;
-                node_ok(b)?;
-                if a == b {
+            Command::SetLoss { loss } => check_prob("loss", *loss),
+            Command::CutLink { a, b } | Command::HealLink { a, b } => distinct(*a, *b),
+            Command::CutOneWay { from, to } => distinct(*from, *to),
+            Command::Partition { groups } => self.validate_groups(groups),
+            Command::HealAll | Command::HealPartition => Ok(()),
+            Command::LagSpike {
+                a,
+                b,
+                extra_ms,
+                duration_ms,
+            } => {
+                distinct(*a, *b)?;
+                check_u64("extra_ms", *extra_ms, 0, SPIKE_MS_MAX)?;
+                check_u64("duration_ms", *duration_ms, 1, SPIKE_MS_MAX)
+            }
+            Command::Crash { node } | Command::Restart { node } => node_ok(*node),
+        }
+    }
+
+    /// Partition groups: existing nodes, each in at most one group, no empty group.
+    fn validate_groups(&self, groups: &[Vec<u32>]) -> Result<(), ScenarioError> {
+        let mut seen = std::collections::BTreeSet::new();
+        for g in groups {
+            if g.is_empty() {
+                return Err(ScenarioError::InvalidCommand(
+                    "a partition group needs at least one node".into(),
+                ));
+            }
+            for &n in g {
+                if n >= self.cluster.nodes {
                     return Err(ScenarioError::InvalidCommand(format!(
-                        "a link joins two different nodes, not {a} and {b}"
+                        "node {n} does not exist (the cluster has nodes 0 ..= {})",
+                        self.cluster.nodes - 1
                     )));
                 }
-                Ok(())
+                if !seen.insert(n) {
+                    return Err(ScenarioError::InvalidCommand(format!(
+                        "node {n} is in two partition groups"
+                    )));
+                }
             }
-            Command::HealAll => Ok(()),
-            Command::Crash { node } | Command::Restart { node } => node_ok(node),
         }
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::net::Latency;
     use crate::sim::time::SimTime;
 
     #[test]
@@ -290,25 +310,18 @@ mod tests {
         assert!(e.to_string().contains("cluster.nodes = 9"));
 
         let mut s = Scenario::default();
-        s.network.latency_ms_min = 50;
-        s.network.latency_ms_max = 10;
-        assert!(matches!(
-            s.validate(),
-            Err(ScenarioError::OutOfRange {
-                field: "network.latency_ms_max",
-                ..
-            })
-        ));
+        s.network.latency = Latency::Uniform {
+            min_ms: 50.0,
+            max_ms: 10.0,
+        };
+        let e = s.validate().unwrap_err();
+        assert!(e.to_string().starts_with("network: latency max_ms"), "{e}");
 
         let mut s = Scenario::default();
         s.network.loss = f64::NAN;
-        assert!(matches!(
-            s.validate(),
-            Err(ScenarioError::OutOfRange {
-                field: "network.loss",
-                ..
-            })
-        ));
+        let e = s.validate().unwrap_err();
+        assert!(matches!(e, ScenarioError::Invalid { field: "network", .. }));
+        assert!(e.to_string().contains("loss = NaN"), "{e}");
     }
 
     #[test]
@@ -340,5 +353,24 @@ mod tests {
         assert!(s.validate().is_err());
         s.faults[0].command = Command::CutLink { a: 0, b: 1 };
         s.validate().unwrap();
+        s.faults[0].command = Command::Partition {
+            groups: vec![vec![0, 1], vec![1]],
+        };
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("two partition groups"));
+        s.faults[0].command = Command::Partition {
+            groups: vec![vec![0, 1]],
+        };
+        s.validate().unwrap();
+        s.faults[0].command = Command::LagSpike {
+            a: 0,
+            b: 2,
+            extra_ms: 100,
+            duration_ms: 0,
+        };
+        assert!(s.validate().is_err());
     }
 }

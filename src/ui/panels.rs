@@ -5,6 +5,7 @@ use yew::prelude::*;
 
 use super::state::Action;
 use crate::playback::{slider_from_speed, speed_from_slider, speed_label};
+use crate::sim::net::Latency;
 use crate::sim::Command;
 use crate::view_model::{NodeStatus, Status};
 
@@ -143,15 +144,29 @@ pub fn FaultPanel(p: &FaultPanelProps) -> Html {
             }
         })
     };
+    let (lat_max, lat_min) = latency_knob(&st.latency);
     let on_latency = {
         let on = p.on.clone();
-        let lo = st.latency_ms.0;
         Callback::from(move |e: Event| {
-            if let Ok(max_ms) = input_value(&e).parse::<u64>() {
-                let min_ms = lo.min(max_ms);
-                on.emit(Action::Issue(Command::SetLatency { min_ms, max_ms }))
+            if let Ok(max_ms) = input_value(&e).parse::<f64>() {
+                let latency = Latency::Uniform {
+                    min_ms: lat_min.min(max_ms),
+                    max_ms,
+                };
+                on.emit(Action::Issue(Command::SetLatency { latency }))
             }
         })
+    };
+    let partition = {
+        let on = p.on.clone();
+        let cmd = if st.partitioned {
+            Command::HealPartition
+        } else {
+            Command::Partition {
+                groups: vec![vec![0, 1]],
+            }
+        };
+        Callback::from(move |_: MouseEvent| on.emit(Action::Issue(cmd.clone())))
     };
     let heal_all = {
         let on = p.on.clone();
@@ -161,7 +176,13 @@ pub fn FaultPanel(p: &FaultPanelProps) -> Html {
         <section class="panel" aria-labelledby="faults-title">
             <h2 id="faults-title">{"Nodes and links"}</h2>
             <ul class="nodes">{ for st.nodes.iter().map(|n| node_row(n, &p.on)) }</ul>
-            <button id="heal-all" onclick={heal_all}>{"Heal all links"}</button>
+            <div class="row-buttons">
+                <button id="heal-all" onclick={heal_all}>{"Heal all links"}</button>
+                <button id="partition" class={classes!((!st.partitioned).then_some("danger"))}
+                    aria-pressed={st.partitioned.to_string()} onclick={partition}>
+                    { if st.partitioned { "Heal partition" } else { "Partition {n0, n1} | rest" } }
+                </button>
+            </div>
             <h2>{"Workload and network"}</h2>
             <label class="param">
                 <span>{"Write rate"}</span>
@@ -176,12 +197,23 @@ pub fn FaultPanel(p: &FaultPanelProps) -> Html {
                 <output>{format!("{:.0}%", st.loss * 100.0)}</output>
             </label>
             <label class="param">
-                <span>{"Max latency"}</span>
+                <span>{"Latency"}</span>
                 <input id="latency" type="range" min="5" max="1000" step="5"
-                    value={st.latency_ms.1.to_string()} onchange={on_latency} />
-                <output>{format!("{}–{} ms", st.latency_ms.0, st.latency_ms.1)}</output>
+                    value={format!("{lat_max:.0}")} onchange={on_latency} />
+                <output>{st.latency.label()}</output>
             </label>
         </section>
+    }
+}
+
+/// Where the latency slider stands for a distribution, and the minimum it keeps when moved:
+/// the slider sets a uniform range up to its value.
+fn latency_knob(l: &Latency) -> (f64, f64) {
+    match *l {
+        Latency::Constant { ms } => (ms, ms),
+        Latency::Uniform { min_ms, max_ms } => (max_ms, min_ms),
+        Latency::Exponential { min_ms, mean_ms } => (min_ms + mean_ms, min_ms),
+        Latency::LogNormal { median_ms, .. } => (median_ms, 0.0),
     }
 }
 

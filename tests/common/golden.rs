@@ -1,6 +1,7 @@
 // The reference run that must give the same history hash natively and in the browser.
 // Shared by tests/determinism.rs (native) and tests/web.rs (wasm32) via `#[path]`.
 
+use migrascope::sim::net::Latency;
 use migrascope::sim::{Command, Scenario, SimTime, Simulation, TimedCommand};
 
 /// A scenario that exercises every command kind, both scheduled and issued live.
@@ -13,6 +14,12 @@ pub fn golden_scenario() -> Scenario {
     };
     s.workload.write_rate_per_s = 80;
     s.network.loss = 0.05;
+    s.network.duplicate = 0.02;
+    s.network.reorder = 0.05;
+    s.network.latency = Latency::LogNormal {
+        median_ms: 15.0,
+        sigma: 0.6,
+    };
     s.faults = vec![
         TimedCommand {
             at: SimTime::from_ms(3_000),
@@ -26,18 +33,29 @@ pub fn golden_scenario() -> Scenario {
     s
 }
 
-/// Commands as a user would issue them live, at their simulated times.
+/// Commands as a user would issue them live, at their simulated times: every command kind.
 pub fn golden_commands() -> Vec<TimedCommand> {
     let at = |ms, command| TimedCommand {
         at: SimTime::from_ms(ms),
         command,
     };
+    let uniform = Latency::Uniform {
+        min_ms: 2.0,
+        max_ms: 80.0,
+    };
+    let exponential = Latency::Exponential {
+        min_ms: 1.0,
+        mean_ms: 10.0,
+    };
     vec![
+        at(1_000, Command::SetLatency { latency: uniform }),
         at(
-            1_000,
-            Command::SetLatency {
-                min_ms: 2,
-                max_ms: 80,
+            1_500,
+            Command::LagSpike {
+                a: 0,
+                b: 2,
+                extra_ms: 400,
+                duration_ms: 1_500,
             },
         ),
         at(2_500, Command::Crash { node: 3 }),
@@ -45,10 +63,25 @@ pub fn golden_commands() -> Vec<TimedCommand> {
         at(5_000, Command::Restart { node: 3 }),
         at(7_000, Command::CutLink { a: 0, b: 2 }),
         at(7_000, Command::CutLink { a: 0, b: 4 }),
+        at(8_000, Command::CutOneWay { from: 3, to: 0 }),
         at(9_000, Command::HealAll),
+        at(
+            9_500,
+            Command::Partition {
+                groups: vec![vec![0, 1], vec![2]],
+            },
+        ),
         at(10_000, Command::SetWriteRate { per_s: 300 }),
+        at(11_000, Command::HealPartition),
+        at(
+            11_500,
+            Command::SetLatency {
+                latency: exponential,
+            },
+        ),
         at(12_000, Command::Crash { node: 0 }),
         at(13_000, Command::Restart { node: 0 }),
+        at(14_000, Command::HealLink { a: 0, b: 1 }),
         at(15_000, Command::SetWriteRate { per_s: 0 }),
     ]
 }
@@ -62,4 +95,4 @@ pub fn golden_run() -> Simulation {
 /// The history hash of `golden_run()`, recorded from a native run. When the model changes on
 /// purpose, update it from the failure message of `tests/determinism.rs`; the browser test
 /// then checks that wasm agrees with the new value.
-pub const GOLDEN_HASH: u64 = 0xb1f6_7849_d2c3_1c7f;
+pub const GOLDEN_HASH: u64 = 0xb591_eac9_04d0_c64d;
