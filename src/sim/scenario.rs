@@ -320,7 +320,13 @@ mod tests {
         let mut s = Scenario::default();
         s.network.loss = f64::NAN;
         let e = s.validate().unwrap_err();
-        assert!(matches!(e, ScenarioError::Invalid { field: "network", .. }));
+        assert!(matches!(
+            e,
+            ScenarioError::Invalid {
+                field: "network",
+                ..
+            }
+        ));
         assert!(e.to_string().contains("loss = NaN"), "{e}");
     }
 
