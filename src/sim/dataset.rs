@@ -44,7 +44,11 @@ pub enum DatasetKind {
 
 impl DatasetKind {
     /// Every dataset.
-    pub const ALL: [DatasetKind; 3] = [DatasetKind::Ecommerce, DatasetKind::Content, DatasetKind::Profiles];
+    pub const ALL: [DatasetKind; 3] = [
+        DatasetKind::Ecommerce,
+        DatasetKind::Content,
+        DatasetKind::Profiles,
+    ];
 
     /// The name used on the command line.
     pub fn name(self) -> &'static str {
@@ -130,10 +134,21 @@ pub fn generate(kind: DatasetKind, seed: u64, rows: u64) -> Result<Dataset, Data
         }
         DatasetKind::Profiles => {
             let docs = profiles::generate(seed, rows);
-            (String::new(), Tables::new(), vec![(profiles::COLLECTION.to_string(), docs)])
+            (
+                String::new(),
+                Tables::new(),
+                vec![(profiles::COLLECTION.to_string(), docs)],
+            )
         }
     };
-    Ok(Dataset { kind, seed, rows, ddl, tables, collections })
+    Ok(Dataset {
+        kind,
+        seed,
+        rows,
+        ddl,
+        tables,
+        collections,
+    })
 }
 
 /// Run `ddl` in an empty store and read the table schemas back.
@@ -155,7 +170,9 @@ impl Dataset {
     pub fn sql_store(&self) -> Result<SqlStore, DatasetError> {
         let mut store = SqlStore::new();
         store.execute(&self.ddl).map_err(DatasetError::Sql)?;
-        self.tables.load_into(&mut store).map_err(DatasetError::Sql)?;
+        self.tables
+            .load_into(&mut store)
+            .map_err(DatasetError::Sql)?;
         Ok(store)
     }
 
@@ -179,7 +196,13 @@ pub(crate) const DAY_US: i64 = 86_400_000_000;
 
 /// How many children a parent gets: mostly `lo..=hi`, with probability `tail_p` a heavy
 /// tail up to `tail_max` (so fan-outs have a realistic p99 and max).
-pub(crate) fn fan_out(rng: &mut super::rng::SimRng, lo: u64, hi: u64, tail_p: f64, tail_max: u64) -> u64 {
+pub(crate) fn fan_out(
+    rng: &mut super::rng::SimRng,
+    lo: u64,
+    hi: u64,
+    tail_p: f64,
+    tail_max: u64,
+) -> u64 {
     if rng.chance(tail_p) {
         rng.range_u64(hi, tail_max)
     } else {
@@ -198,7 +221,10 @@ mod tests {
             Err(DatasetError::RowsOutOfRange(9))
         );
         assert!(generate(DatasetKind::Content, 1, ROWS_MAX + 1).is_err());
-        assert!(DatasetKind::parse("nope").unwrap_err().to_string().contains("ecommerce"));
+        assert!(DatasetKind::parse("nope")
+            .unwrap_err()
+            .to_string()
+            .contains("ecommerce"));
         for kind in DatasetKind::ALL {
             for rows in [10, 57, 1_000] {
                 let d = generate(kind, 7, rows).unwrap();
@@ -216,6 +242,9 @@ mod tests {
             assert_eq!(Tables::from_store(&store), d.tables, "{kind:?}");
         }
         let p = generate(DatasetKind::Profiles, 3, 200).unwrap();
-        assert_eq!(p.doc_store().unwrap().collection("profiles").unwrap().len(), 200);
+        assert_eq!(
+            p.doc_store().unwrap().collection("profiles").unwrap().len(),
+            200
+        );
     }
 }

@@ -27,11 +27,13 @@ pub mod to_sql;
 pub mod verify;
 
 pub use checksum::{checksum_docs, checksum_tables, Checksums, ContentChecksum};
-pub use convert::{ConversionReport, ConvertOptions, NullMode, NumericMode, RecordError, Tally, TimestampMode};
+pub use convert::{
+    ConversionReport, ConvertOptions, NullMode, NumericMode, RecordError, Tally, TimestampMode,
+};
 pub use relational::{ColumnSchema, ForeignKey, TableData, TableSchema, Tables};
 pub use rules::{
-    CollectionMap, CollectionRule, ColumnRule, DocsToSql, Embed, EmbedKind, Mapping,
-    MappingError, Reference, Shape, SqlToDocs, TableRule, TargetColumn, TargetTable,
+    CollectionMap, CollectionRule, ColumnRule, DocsToSql, Embed, EmbedKind, Mapping, MappingError,
+    Reference, Shape, SqlToDocs, TableRule, TargetColumn, TargetTable,
 };
 pub use to_docs::{DocMapper, MappedCollection};
 pub use to_sql::{RowMapper, RowSink};

@@ -51,7 +51,11 @@ pub fn fill(t: &mut Tables, seed: u64, rows: u64) {
         .map(|id| {
             let base = TAGS[(id as usize - 1) % TAGS.len()];
             let round = (id as usize - 1) / TAGS.len();
-            let name = if round == 0 { base.to_string() } else { format!("{base}-{round}") };
+            let name = if round == 0 {
+                base.to_string()
+            } else {
+                format!("{base}-{round}")
+            };
             vec![Value::Int(id as i64), Value::Text(name)]
         })
         .collect();
@@ -78,10 +82,19 @@ pub fn fill(t: &mut Tables, seed: u64, rows: u64) {
             }
         }
         chosen.sort_unstable();
-        post_tags.extend(chosen.into_iter().map(|tag| vec![Value::Int(id), Value::Int(tag)]));
+        post_tags.extend(
+            chosen
+                .into_iter()
+                .map(|tag| vec![Value::Int(id), Value::Int(tag)]),
+        );
         budget -= k;
     }
-    for (name, rows) in [("posts", posts), ("comments", comments), ("tags", tags), ("post_tags", post_tags)] {
+    for (name, rows) in [
+        ("posts", posts),
+        ("comments", comments),
+        ("tags", tags),
+        ("post_tags", post_tags),
+    ] {
         if let Some(table) = t.get_mut(name) {
             table.rows = rows;
         }
@@ -94,7 +107,8 @@ fn person(r: &mut SimRng) -> String {
 
 /// One post; returns its timestamp (comments come after it).
 fn post(r: &mut SimRng, posts: &mut Vec<Row>, id: i64) -> i64 {
-    let at = (EPOCH_2020_DAYS + r.range_u64(0, 1_800) as i64) * DAY_US + r.range_u64(0, 86_399) as i64 * 1_000_000;
+    let at = (EPOCH_2020_DAYS + r.range_u64(0, 1_800) as i64) * DAY_US
+        + r.range_u64(0, 86_399) as i64 * 1_000_000;
     let draft = r.chance(0.1);
     let words = r.range_u64(3, 9);
     let title = sentence(r, words);
@@ -103,14 +117,21 @@ fn post(r: &mut SimRng, posts: &mut Vec<Row>, id: i64) -> i64 {
     let rating = if r.chance(0.3) {
         Value::Null
     } else {
-        Value::Numeric(Numeric { unscaled: r.range_u64(100, 500) as i128, scale: 2 })
+        Value::Numeric(Numeric {
+            unscaled: r.range_u64(100, 500) as i128,
+            scale: 2,
+        })
     };
     posts.push(vec![
         Value::Int(id),
         Value::Text(person(r)),
         Value::Text(title),
         Value::Text(body),
-        if draft { Value::Null } else { Value::Timestamp(at) },
+        if draft {
+            Value::Null
+        } else {
+            Value::Timestamp(at)
+        },
         Value::Bool(draft),
         rating,
     ]);

@@ -209,11 +209,19 @@ fn address(r: &mut SimRng, out: &mut Out, customer: i64, first: bool) {
     ]);
 }
 
-fn order(s: &mut Streams, out: &mut Out, customer: i64, after_us: i64, prices: &[i128], budget: &mut u64) {
+fn order(
+    s: &mut Streams,
+    out: &mut Out,
+    customer: i64,
+    after_us: i64,
+    prices: &[i128],
+    budget: &mut u64,
+) {
     let id = out.orders.len() as i64 + 1;
     let r = &mut s.orders;
     // Millisecond timestamps, except a few with microseconds (so epoch-millis output loses).
-    let mut at = after_us + r.range_u64(0, 400) as i64 * DAY_US + r.range_u64(0, 86_399_999) as i64 * 1_000;
+    let mut at =
+        after_us + r.range_u64(0, 400) as i64 * DAY_US + r.range_u64(0, 86_399_999) as i64 * 1_000;
     if r.chance(0.05) {
         at += r.range_u64(1, 999) as i64;
     }
@@ -223,7 +231,11 @@ fn order(s: &mut Streams, out: &mut Out, customer: i64, after_us: i64, prices: &
     } else {
         Value::Null
     };
-    let note = if r.chance(0.05) { Value::Text("leave at the door".into()) } else { Value::Null };
+    let note = if r.chance(0.05) {
+        Value::Text("leave at the door".into())
+    } else {
+        Value::Null
+    };
     *budget -= 1;
     let n_items = s.items.range_u64(1, 8).min(*budget);
     let mut total: i128 = 0;
@@ -249,8 +261,16 @@ fn item(r: &mut SimRng, out: &mut Out, order: i64, prices: &[i128]) -> i128 {
     let u = r.unit_f64();
     let p = ((u * u) * prices.len() as f64) as usize;
     let p = p.min(prices.len() - 1);
-    let qty = if r.chance(0.8) { 1 } else { r.range_u64(2, 5) as i64 };
-    let unit = if r.chance(0.1) { prices[p] * 9 / 10 } else { prices[p] };
+    let qty = if r.chance(0.8) {
+        1
+    } else {
+        r.range_u64(2, 5) as i64
+    };
+    let unit = if r.chance(0.1) {
+        prices[p] * 9 / 10
+    } else {
+        prices[p]
+    };
     out.items.push(vec![
         Value::Int(id),
         Value::Int(order),

@@ -39,12 +39,21 @@ pub fn generate(seed: u64, n: u64) -> Vec<Json> {
 }
 
 fn email(r: &mut SimRng, first: &str, last: &str, id: u64) -> String {
-    let domain = if r.chance(0.5) { "example.com" } else { "mail.test" };
+    let domain = if r.chance(0.5) {
+        "example.com"
+    } else {
+        "mail.test"
+    };
     format!("{first}.{last}{id}@{domain}")
 }
 
 fn date(r: &mut SimRng) -> String {
-    format!("20{:02}-{:02}-{:02}", r.range_u64(15, 24), r.range_u64(1, 12), r.range_u64(1, 28))
+    format!(
+        "20{:02}-{:02}-{:02}",
+        r.range_u64(15, 24),
+        r.range_u64(1, 12),
+        r.range_u64(1, 28)
+    )
 }
 
 fn v1(r: &mut SimRng, id: u64) -> Json {
@@ -56,10 +65,18 @@ fn v1(r: &mut SimRng, id: u64) -> Json {
     m.insert("email".into(), json!(email(r, first, last, id)));
     if r.chance(0.6) {
         let digits = r.range_u64(2_000_000_000, 9_999_999_999);
-        let phone = if r.chance(0.017) { json!(digits) } else { json!(format!("+1{digits}")) };
+        let phone = if r.chance(0.017) {
+            json!(digits)
+        } else {
+            json!(format!("+1{digits}"))
+        };
         m.insert("phone".into(), phone);
     }
-    let signup = if r.chance(0.003) { "2021-02-30".to_string() } else { date(r) };
+    let signup = if r.chance(0.003) {
+        "2021-02-30".to_string()
+    } else {
+        date(r)
+    };
     m.insert("signup".into(), json!(signup));
     m.insert("newsletter".into(), json!(r.chance(0.3)));
     Json::Object(m)
@@ -81,7 +98,12 @@ fn addresses(r: &mut SimRng) -> Json {
 
 fn v2(r: &mut SimRng, nested: &mut SimRng, id: u64) -> Json {
     let (first, last) = (pick(r, &FIRST), pick(r, &LAST));
-    let signup = format!("{}T{:02}:{:02}:00", date(r), r.range_u64(0, 23), r.range_u64(0, 59));
+    let signup = format!(
+        "{}T{:02}:{:02}:00",
+        date(r),
+        r.range_u64(0, 23),
+        r.range_u64(0, 59)
+    );
     json!({
         "_id": id,
         "schema_version": 2,
@@ -95,10 +117,15 @@ fn v2(r: &mut SimRng, nested: &mut SimRng, id: u64) -> Json {
 
 fn v3(r: &mut SimRng, nested: &mut SimRng, id: u64) -> Json {
     let (first, last) = (pick(r, &FIRST), pick(r, &LAST));
-    let mut contacts = vec![json!({"type": "email", "value": email(r, first, last, id), "primary": true, "verified_at": format!("{}T08:00:00", date(nested))})];
+    let mut contacts = vec![
+        json!({"type": "email", "value": email(r, first, last, id), "primary": true, "verified_at": format!("{}T08:00:00", date(nested))}),
+    ];
     for _ in 0..nested.range_u64(0, 3) {
         let (kind, value) = if nested.chance(0.5) {
-            ("phone", format!("+44{}", nested.range_u64(1_000_000_000, 9_999_999_999)))
+            (
+                "phone",
+                format!("+44{}", nested.range_u64(1_000_000_000, 9_999_999_999)),
+            )
         } else {
             ("social", format!("@{first}{}", nested.range_u64(1, 999)))
         };

@@ -19,8 +19,16 @@ pub const CITY: [&str; 12] = [
 ];
 /// Street names.
 pub const STREET: [&str; 10] = [
-    "Main St", "Oak Ave", "Harbour Rd", "Mill Lane", "Station Rd", "Park Ave", "Hill St",
-    "River Rd", "Church St", "King St",
+    "Main St",
+    "Oak Ave",
+    "Harbour Rd",
+    "Mill Lane",
+    "Station Rd",
+    "Park Ave",
+    "Hill St",
+    "River Rd",
+    "Church St",
+    "King St",
 ];
 /// Product adjectives.
 pub const ADJ: [&str; 10] = [
@@ -28,20 +36,70 @@ pub const ADJ: [&str; 10] = [
 ];
 /// Product nouns.
 pub const NOUN: [&str; 10] = [
-    "Kettle", "Lamp", "Backpack", "Chair", "Headphones", "Blender", "Desk", "Jacket", "Watch",
+    "Kettle",
+    "Lamp",
+    "Backpack",
+    "Chair",
+    "Headphones",
+    "Blender",
+    "Desk",
+    "Jacket",
+    "Watch",
     "Speaker",
 ];
 /// Filler words for titles and bodies.
 pub const WORDS: [&str; 32] = [
-    "data", "replica", "schema", "index", "query", "latency", "shard", "commit", "log", "table",
-    "document", "field", "migration", "rollback", "version", "cluster", "lag", "write", "read",
-    "cache", "batch", "stream", "key", "value", "merge", "split", "node", "fault", "retry",
-    "quorum", "snapshot", "checksum",
+    "data",
+    "replica",
+    "schema",
+    "index",
+    "query",
+    "latency",
+    "shard",
+    "commit",
+    "log",
+    "table",
+    "document",
+    "field",
+    "migration",
+    "rollback",
+    "version",
+    "cluster",
+    "lag",
+    "write",
+    "read",
+    "cache",
+    "batch",
+    "stream",
+    "key",
+    "value",
+    "merge",
+    "split",
+    "node",
+    "fault",
+    "retry",
+    "quorum",
+    "snapshot",
+    "checksum",
 ];
 /// Tag vocabulary (tags beyond the list get a number suffix).
 pub const TAGS: [&str; 16] = [
-    "postgres", "mongodb", "rust", "wasm", "replication", "migrations", "performance", "testing",
-    "design", "ops", "security", "tutorial", "news", "release", "howto", "opinion",
+    "postgres",
+    "mongodb",
+    "rust",
+    "wasm",
+    "replication",
+    "migrations",
+    "performance",
+    "testing",
+    "design",
+    "ops",
+    "security",
+    "tutorial",
+    "news",
+    "release",
+    "howto",
+    "opinion",
 ];
 
 /// One element of a pool, uniformly.

@@ -139,7 +139,13 @@ fn put_value(buf: &mut Vec<u8>, v: &Value) {
         Value::Bool(b) => buf.extend_from_slice(&[2, u8::from(*b)]),
         Value::Real(x) => {
             buf.push(3);
-            let x = if *x == 0.0 { 0.0 } else if x.is_nan() { f64::NAN } else { *x };
+            let x = if *x == 0.0 {
+                0.0
+            } else if x.is_nan() {
+                f64::NAN
+            } else {
+                *x
+            };
             buf.extend_from_slice(&x.to_bits().to_le_bytes());
         }
         Value::Numeric(n) => {
@@ -209,7 +215,12 @@ impl ChecksumSink {
     /// The checksums so far (tables with no rows included, as zero).
     pub fn checksums(&self) -> Checksums {
         Checksums {
-            tables: self.names.iter().cloned().zip(self.sums.iter().copied()).collect(),
+            tables: self
+                .names
+                .iter()
+                .cloned()
+                .zip(self.sums.iter().copied())
+                .collect(),
         }
     }
 }
@@ -265,12 +276,24 @@ mod tests {
     #[test]
     fn order_independent_and_sensitive_to_values() {
         let n = |s: &str| Value::Numeric(Numeric::parse(s).unwrap());
-        let a = table(vec![vec![Value::Int(1), n("1.50")], vec![Value::Int(2), Value::Null]]);
-        let b = table(vec![vec![Value::Int(2), Value::Null], vec![Value::Int(1), n("1.5")]]);
+        let a = table(vec![
+            vec![Value::Int(1), n("1.50")],
+            vec![Value::Int(2), Value::Null],
+        ]);
+        let b = table(vec![
+            vec![Value::Int(2), Value::Null],
+            vec![Value::Int(1), n("1.5")],
+        ]);
         assert_eq!(checksum_tables(&a, None), checksum_tables(&b, None));
-        let c = table(vec![vec![Value::Int(2), Value::Null], vec![Value::Int(1), n("1.51")]]);
+        let c = table(vec![
+            vec![Value::Int(2), Value::Null],
+            vec![Value::Int(1), n("1.51")],
+        ]);
         assert_ne!(checksum_tables(&a, None), checksum_tables(&c, None));
-        let dup = table(vec![vec![Value::Int(2), Value::Null], vec![Value::Int(2), Value::Null]]);
+        let dup = table(vec![
+            vec![Value::Int(2), Value::Null],
+            vec![Value::Int(2), Value::Null],
+        ]);
         assert_eq!(checksum_tables(&dup, None).total().records, 2);
         assert_ne!(checksum_tables(&dup, None).total().sum, 0);
     }

@@ -530,7 +530,10 @@ mod tests {
         let ty = SqlType::Numeric(Some((20, 2)));
         let exact = Value::Numeric(Numeric::parse("12.50").unwrap());
         let wide = Value::Numeric(Numeric::parse("123456789012345678.91").unwrap());
-        assert_eq!(sql_to_json(&exact, &ty, &opts, &mut t), Ok(Some(json!(12.5))));
+        assert_eq!(
+            sql_to_json(&exact, &ty, &opts, &mut t),
+            Ok(Some(json!(12.5)))
+        );
         sql_to_json(&wide, &ty, &opts, &mut t).unwrap();
         assert_eq!(t.loss_count(Loss::NumericPrecision), 1);
         assert_eq!(t.conv_count(Conv::NumericToDouble), 2);
@@ -552,7 +555,9 @@ mod tests {
             timestamps: TimestampMode::EpochMillis,
             ..ConvertOptions::default()
         };
-        let ms = sql_to_json(&us, &SqlType::Timestamp, &opts, &mut t).unwrap().unwrap();
+        let ms = sql_to_json(&us, &SqlType::Timestamp, &opts, &mut t)
+            .unwrap()
+            .unwrap();
         assert_eq!(ms, json!(1_706_702_400_123i64));
         assert_eq!(t.loss_count(Loss::SubMillisecond), 1);
     }
@@ -567,7 +572,10 @@ mod tests {
         let ty = SqlType::Int;
         let omit = ConvertOptions::default();
         assert_eq!(sql_to_json(&Value::Null, &ty, &omit, &mut t), Ok(None));
-        assert_eq!(sql_to_json(&Value::Null, &ty, &write, &mut t), Ok(Some(Json::Null)));
+        assert_eq!(
+            sql_to_json(&Value::Null, &ty, &write, &mut t),
+            Ok(Some(Json::Null))
+        );
         let nn = col(SqlType::Int, true);
         assert!(json_to_sql(None, &nn, None, &mut t).is_err());
         assert_eq!(

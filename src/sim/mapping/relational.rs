@@ -62,7 +62,10 @@ impl TableSchema {
                 not_null: c.not_null,
             })
             .collect();
-        let primary_key = t.primary_key().map(|i| i.columns.clone()).unwrap_or_default();
+        let primary_key = t
+            .primary_key()
+            .map(|i| i.columns.clone())
+            .unwrap_or_default();
         let foreign_keys = t
             .constraints()
             .iter()
@@ -134,7 +137,11 @@ impl TableSchema {
                 fk.ref_columns.join(", ")
             ));
         }
-        format!("CREATE TABLE {} (\n  {}\n);\n", self.name, parts.join(",\n  "))
+        format!(
+            "CREATE TABLE {} (\n  {}\n);\n",
+            self.name,
+            parts.join(",\n  ")
+        )
     }
 }
 
@@ -161,7 +168,10 @@ pub fn type_sql(ty: &SqlType) -> String {
 pub fn parse_type(text: &str) -> Option<SqlType> {
     let t = text.trim().to_ascii_uppercase();
     let (head, args) = match t.split_once('(') {
-        Some((h, rest)) => (h.trim().to_string(), Some(rest.strip_suffix(')')?.to_string())),
+        Some((h, rest)) => (
+            h.trim().to_string(),
+            Some(rest.strip_suffix(')')?.to_string()),
+        ),
         None => (t.clone(), None),
     };
     let nums: Option<Vec<u32>> = args
@@ -286,6 +296,14 @@ impl Tables {
         done
     }
 
+    /// `CREATE TABLE` text for every table, referenced tables first.
+    pub fn create_sql(&self) -> String {
+        self.load_order()
+            .into_iter()
+            .map(|n| self.tables[n].schema.create_sql())
+            .collect()
+    }
+
     /// Insert every row into `store` (whose tables must already exist), parents first, with
     /// multi-row `INSERT` statements. Returns the number of rows inserted.
     pub fn load_into(&self, store: &mut SqlStore) -> Result<u64, SqlError> {
@@ -334,7 +352,17 @@ fn push_literal(out: &mut String, v: &Value) {
             let _ = write!(out, "{x:e}");
         }
         Value::Real(x) => {
-            let _ = write!(out, "'{}'", if x.is_nan() { "NaN" } else if *x > 0.0 { "Infinity" } else { "-Infinity" });
+            let _ = write!(
+                out,
+                "'{}'",
+                if x.is_nan() {
+                    "NaN"
+                } else if *x > 0.0 {
+                    "Infinity"
+                } else {
+                    "-Infinity"
+                }
+            );
         }
         Value::Numeric(n) => {
             let _ = write!(out, "{n}");
@@ -402,9 +430,7 @@ mod tests {
         assert_eq!(c.schema.foreign_key_on("p_id").unwrap().ref_table, "p");
         assert_eq!(tables.load_order(), vec!["p", "c"]);
         let mut fresh = SqlStore::new();
-        for t in tables.iter() {
-            fresh.execute(&t.schema.create_sql()).unwrap();
-        }
+        fresh.execute(&tables.create_sql()).unwrap();
         assert_eq!(tables.load_into(&mut fresh).unwrap(), 2);
         assert_eq!(Tables::from_store(&fresh), tables);
     }

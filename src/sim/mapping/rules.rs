@@ -430,7 +430,10 @@ fn check_embeds<'a>(
     dropped: Option<&str>,
 ) -> Result<(), MappingError> {
     if depth > NESTING_MAX && !embeds.is_empty() {
-        return Err(invalid(&parent.name, format!("embeds nest deeper than {NESTING_MAX}")));
+        return Err(invalid(
+            &parent.name,
+            format!("embeds nest deeper than {NESTING_MAX}"),
+        ));
     }
     let mut fields: BTreeSet<String> = plain_fields(parent, root, dropped, embeds)
         .into_iter()
@@ -491,7 +494,10 @@ fn check_embed<'a>(
         EmbedKind::Object | EmbedKind::Merge => {
             column(parent, &e.foreign_key)?;
             if child.single_key().is_none() {
-                return Err(invalid(rule, "the embedded table needs a one-column primary key"));
+                return Err(invalid(
+                    rule,
+                    "the embedded table needs a one-column primary key",
+                ));
             }
         }
     }
@@ -552,7 +558,11 @@ fn inverse_rule(
         match e.kind {
             EmbedKind::Array | EmbedKind::IdArray => {
                 let pk = key_of(s).unwrap_or_default();
-                let shape = if e.kind == EmbedKind::Array { Shape::Array } else { Shape::IdArray };
+                let shape = if e.kind == EmbedKind::Array {
+                    Shape::Array
+                } else {
+                    Shape::IdArray
+                };
                 let mut r = inverse_rule(
                     tables,
                     child,
@@ -574,8 +584,15 @@ fn inverse_rule(
                     column: e.foreign_key.clone(),
                     path: format!("{}.{ck}", e.field),
                 });
-                let mut r =
-                    inverse_rule(tables, child, &e.field, Shape::Object, false, None, &e.embed)?;
+                let mut r = inverse_rule(
+                    tables,
+                    child,
+                    &e.field,
+                    Shape::Object,
+                    false,
+                    None,
+                    &e.embed,
+                )?;
                 r.dedupe = true;
                 children.push(r);
             }
@@ -643,7 +660,11 @@ impl TargetTable {
                     default: None,
                 })
                 .collect(),
-            primary_key: s.primary_key.iter().map(|&i| s.columns[i].name.clone()).collect(),
+            primary_key: s
+                .primary_key
+                .iter()
+                .map(|&i| s.columns[i].name.clone())
+                .collect(),
             foreign_keys: s
                 .foreign_keys
                 .iter()
@@ -707,7 +728,9 @@ impl TargetTable {
 }
 
 /// Target table names to definitions, refusing duplicates.
-pub(crate) fn target_map(tables: &[TargetTable]) -> Result<BTreeMap<&str, &TargetTable>, MappingError> {
+pub(crate) fn target_map(
+    tables: &[TargetTable],
+) -> Result<BTreeMap<&str, &TargetTable>, MappingError> {
     let mut out = BTreeMap::new();
     if tables.len() > RULES_MAX {
         return Err(invalid("tables", format!("more than {RULES_MAX}")));

@@ -128,7 +128,9 @@ impl<'a> DocMapper<'a> {
 
     /// Number of root rows (= documents before errors) of collection `i`.
     pub fn root_rows(&self, i: usize) -> usize {
-        self.collections.get(i).map_or(0, |c| c.node.data.rows.len())
+        self.collections
+            .get(i)
+            .map_or(0, |c| c.node.data.rows.len())
     }
 
     /// Position of collection `name`.
@@ -152,7 +154,10 @@ impl<'a> DocMapper<'a> {
         let doc = Json::Object(self.object(&c.node, r, &c.name, &key, tally));
         let bytes = json_bytes_estimate(&doc);
         if bytes > self.opts.doc_bytes_max {
-            let why = format!("document is about {bytes} bytes, over the {} byte limit", self.opts.doc_bytes_max);
+            let why = format!(
+                "document is about {bytes} bytes, over the {} byte limit",
+                self.opts.doc_bytes_max
+            );
             tally.error(&c.name, key(), "", why);
             return None;
         }
@@ -240,7 +245,9 @@ impl<'a> DocMapper<'a> {
                             Err(why) => tally.error(entity, key(), &e.field, why),
                         }
                     } else {
-                        items.push(Json::Object(self.object(&e.node, child, entity, key, tally)));
+                        items.push(Json::Object(
+                            self.object(&e.node, child, entity, key, tally),
+                        ));
                     }
                 }
                 m.insert(e.field.clone(), Json::Array(items));
@@ -283,7 +290,11 @@ impl<'a> DocMapper<'a> {
             }
             return;
         }
-        let why = format!("references missing {} row {}", e.node.data.schema.name, key_text(&[fk]));
+        let why = format!(
+            "references missing {} row {}",
+            e.node.data.schema.name,
+            key_text(&[fk])
+        );
         tally.error(entity, key(), &e.field, why);
     }
 }
@@ -305,7 +316,11 @@ fn build_node<'a>(
         let (parent_col, index_col, drop) = match e.kind {
             EmbedKind::Array | EmbedKind::IdArray => {
                 let pk = data.schema.single_key().unwrap_or(0);
-                (pk, column(cs, &e.foreign_key)?, Some(e.foreign_key.as_str()))
+                (
+                    pk,
+                    column(cs, &e.foreign_key)?,
+                    Some(e.foreign_key.as_str()),
+                )
             }
             EmbedKind::Object | EmbedKind::Merge => {
                 let fk = column(&data.schema, &e.foreign_key)?;
@@ -356,7 +371,9 @@ pub fn json_bytes_estimate(v: &Json) -> usize {
             _ => 24,
         },
         Json::String(s) => string_len(s),
-        Json::Array(a) => 2 + a.len().saturating_sub(1) + a.iter().map(json_bytes_estimate).sum::<usize>(),
+        Json::Array(a) => {
+            2 + a.len().saturating_sub(1) + a.iter().map(json_bytes_estimate).sum::<usize>()
+        }
         Json::Object(m) => {
             2 + m.len().saturating_sub(1)
                 + m.iter()

@@ -118,14 +118,24 @@ impl RowMapper {
             return;
         };
         tally.records_in += 1;
-        let id = doc.get(crate::sim::doc::ID_FIELD).map_or_else(|| "?".into(), |v| v.to_string());
-        let mut cx = Cx { name, id: &id, tally, sink };
+        let id = doc
+            .get(crate::sim::doc::ID_FIELD)
+            .map_or_else(|| "?".into(), |v| v.to_string());
+        let mut cx = Cx {
+            name,
+            id: &id,
+            tally,
+            sink,
+        };
         self.apply(plan, doc, None, &mut cx, true);
     }
 
     /// Every document of `docs` (collection name, document) into collected tables, copies
     /// deduplicated by key and rows sorted by primary key.
-    pub fn map_all<'d>(&self, docs: impl IntoIterator<Item = (&'d str, &'d Json)>) -> (Tables, Tally) {
+    pub fn map_all<'d>(
+        &self,
+        docs: impl IntoIterator<Item = (&'d str, &'d Json)>,
+    ) -> (Tables, Tally) {
         let mut tally = Tally::default();
         let mut sink = Collect::new(self.schemas.len());
         for (coll, doc) in docs {
@@ -137,8 +147,19 @@ impl RowMapper {
         (sink.finish(&self.schemas, &mut tally), tally)
     }
 
-    fn apply(&self, p: &Plan, ctx: &Json, parent: Option<&Row>, cx: &mut Cx<'_, impl RowSink>, root: bool) {
-        let at = if p.path.is_empty() { Some(ctx) } else { get(ctx, &p.path) };
+    fn apply(
+        &self,
+        p: &Plan,
+        ctx: &Json,
+        parent: Option<&Row>,
+        cx: &mut Cx<'_, impl RowSink>,
+        root: bool,
+    ) {
+        let at = if p.path.is_empty() {
+            Some(ctx)
+        } else {
+            get(ctx, &p.path)
+        };
         let path = p.path.join(".");
         match (p.shape, at) {
             (_, None | Some(Json::Null)) => {}
@@ -210,7 +231,12 @@ impl RowMapper {
                         Source::Path { segs, .. } => join(&p.path.join("."), &segs.join(".")),
                         _ => join(&p.path.join("."), &col.name),
                     };
-                    cx.tally.error(cx.name, cx.id.to_string(), &field, format!("{}.{}: {why}", s.name, col.name));
+                    cx.tally.error(
+                        cx.name,
+                        cx.id.to_string(),
+                        &field,
+                        format!("{}.{}: {why}", s.name, col.name),
+                    );
                     row.push(Value::Null);
                 }
             }
@@ -286,7 +312,10 @@ fn resolve(
     depth: usize,
 ) -> Result<Plan, MappingError> {
     if depth > NESTING_MAX {
-        return Err(invalid(&r.table, format!("rules nest deeper than {NESTING_MAX}")));
+        return Err(invalid(
+            &r.table,
+            format!("rules nest deeper than {NESTING_MAX}"),
+        ));
     }
     let table = schemas
         .iter()
@@ -304,13 +333,21 @@ fn resolve(
     };
     for c in &r.columns {
         let elsewhere = subpaths_mapped(r, &c.path);
-        set(&c.column, Source::Path { segs: segments(&c.path), elsewhere })?;
+        set(
+            &c.column,
+            Source::Path {
+                segs: segments(&c.path),
+                elsewhere,
+            },
+        )?;
     }
     match (&r.parent_column, parent) {
         (Some(pc), Some(ps)) => {
             let pk = match &r.parent_key {
                 Some(k) => column(ps, k)?,
-                None => ps.single_key().ok_or_else(|| invalid(&r.table, "parent has no one-column key; name parent_key"))?,
+                None => ps.single_key().ok_or_else(|| {
+                    invalid(&r.table, "parent has no one-column key; name parent_key")
+                })?,
             };
             set(pc, Source::Parent(pk))?;
         }
@@ -331,14 +368,24 @@ fn resolve(
     for c in &r.children {
         children.push(resolve(schemas, owners, c, Some(s), depth + 1)?);
     }
-    Ok(Plan { table, path: segments(&r.path), shape: r.shape, sources, dedupe: r.dedupe, emit, children })
+    Ok(Plan {
+        table,
+        path: segments(&r.path),
+        shape: r.shape,
+        sources,
+        dedupe: r.dedupe,
+        emit,
+        children,
+    })
 }
 
 /// True when another column rule or a child rule reads below `path`.
 fn subpaths_mapped(r: &TableRule, path: &str) -> bool {
     let prefix = format!("{path}.");
     r.columns.iter().any(|c| c.path.starts_with(&prefix))
-        || r.children.iter().any(|c| c.path == path || c.path.starts_with(&prefix))
+        || r.children
+            .iter()
+            .any(|c| c.path == path || c.path.starts_with(&prefix))
 }
 
 /// Collects rows per table; copies are kept once per key, and disagreeing copies reported.
@@ -349,7 +396,10 @@ struct Collect {
 
 impl Collect {
     fn new(n: usize) -> Collect {
-        Collect { rows: vec![Vec::new(); n], copies: vec![BTreeMap::new(); n] }
+        Collect {
+            rows: vec![Vec::new(); n],
+            copies: vec![BTreeMap::new(); n],
+        }
     }
 
     fn finish(self, schemas: &[TableSchema], tally: &mut Tally) -> Tables {
@@ -364,7 +414,10 @@ impl Collect {
                     .unwrap_or(std::cmp::Ordering::Equal)
             });
             let _ = &tally;
-            out.insert(TableData { schema: s.clone(), rows });
+            out.insert(TableData {
+                schema: s.clone(),
+                rows,
+            });
         }
         out
     }
