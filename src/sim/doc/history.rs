@@ -172,6 +172,13 @@ pub enum ValidationIssue {
     Failed { version: u32 },
 }
 
+impl ValidationIssue {
+    /// True for issues that stop `migrate`: an edited migration or an unrepaired failure.
+    pub fn blocks_migrate(&self) -> bool {
+        !matches!(self, ValidationIssue::OutOfBandChange { .. })
+    }
+}
+
 impl fmt::Display for ValidationIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -413,15 +420,21 @@ impl<S: Step> MigrationHistory<S> {
         issues
     }
 
-    /// Validate, then apply every pending (or undone) migration in version order. Stops at the
-    /// first failure: that migration is marked failed and the store keeps the state after the
-    /// previous one.
+    /// Validate, then apply every pending (or undone) migration in version order. Edited
+    /// migrations and unrepaired failures block it, as Flyway's validate-on-migrate does; an
+    /// out-of-band change does not (application writes are changes too), but `validate`
+    /// reports it. Stops at the first failure: that migration is marked failed and the store
+    /// keeps the state after the previous one.
     pub fn migrate<T: Migratable<Step = S>>(
         &mut self,
         target: &mut T,
         now: SimTime,
     ) -> Result<MigrateReport, HistoryError<T::Error>> {
-        let issues = self.validate(target);
+        let issues: Vec<ValidationIssue> = self
+            .validate(target)
+            .into_iter()
+            .filter(ValidationIssue::blocks_migrate)
+            .collect();
         if !issues.is_empty() {
             return Err(HistoryError::Invalid(issues));
         }
@@ -633,11 +646,26 @@ mod tests {
             .contains("changed after it was applied"));
         t.0.push(s("sneaky"));
         assert_eq!(h.validate(&t).len(), 2);
-        assert!(matches!(
-            h.migrate(&mut t, SimTime::ZERO),
-            Err(HistoryError::Invalid(_))
-        ));
+        let e = h.migrate(&mut t, SimTime::ZERO).unwrap_err();
+        let HistoryError::Invalid(blocking) = e else {
+            panic!("expected Invalid, got {e:?}")
+        };
+        assert_eq!(
+            blocking.len(),
+            1,
+            "the out-of-band change alone does not block"
+        );
         h.repair(&t);
+        assert!(h.validate(&t).is_empty());
+        // An out-of-band change is reported but does not stop migrate.
+        t.0.push(s("app write"));
+        assert!(matches!(
+            h.validate(&t)[..],
+            [ValidationIssue::OutOfBandChange { .. }]
+        ));
+        h.add::<String>(3, "third", vec![s("add c")], vec![])
+            .unwrap();
+        assert_eq!(h.migrate(&mut t, SimTime::ZERO).unwrap().applied, vec![3]);
         assert!(h.validate(&t).is_empty());
     }
 
