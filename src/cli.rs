@@ -45,6 +45,7 @@ fn run(args: &[String]) -> Result<String, String> {
             };
             migrascope::cli_report::run_report(scenario, &commands).map_err(|e| e.to_string())
         }
+        Some("map") => migrascope::sim::mapping::cli::run_map(&args[1..], &read),
         Some("sql") => {
             let path = args.get(1).filter(|_| args.len() == 2).ok_or(USAGE)?;
             let run = migrascope::sim::sql::dump::run_script(&read(path)?);

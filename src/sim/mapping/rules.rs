@@ -118,6 +118,9 @@ pub struct Embed {
     /// Embeds inside the embedded rows (`array` and `object` only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub embed: Vec<Embed>,
+    /// Foreign keys of the embedded rows kept as id fields (documentation).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<Reference>,
 }
 
 /// A foreign key kept as an id field pointing at another collection.
@@ -385,11 +388,20 @@ impl SqlToDocs {
                 column(s, &r.column)?;
             }
         }
+        fn refs<'a>(e: &'a [Embed], out: &mut Vec<&'a Reference>) {
+            for x in e {
+                out.extend(&x.references);
+                refs(&x.embed, out);
+            }
+        }
+        let mut all = Vec::new();
         for c in &self.collections {
-            for r in &c.references {
-                if !names.contains(r.collection.as_str()) {
-                    return Err(MappingError::UnknownCollection(r.collection.clone()));
-                }
+            all.extend(&c.references);
+            refs(&c.embed, &mut all);
+        }
+        for r in all {
+            if !names.contains(r.collection.as_str()) {
+                return Err(MappingError::UnknownCollection(r.collection.clone()));
             }
         }
         Ok(())
@@ -454,6 +466,9 @@ fn check_embeds<'a>(
             return Err(invalid(&rule, "field name empty, dotted or already used"));
         }
         check_embed(tables, parent, child, e, &rule, owned)?;
+        for r in &e.references {
+            column(child, &r.column)?;
+        }
         if !e.embed.is_empty() && !matches!(e.kind, EmbedKind::Array | EmbedKind::Object) {
             return Err(invalid(&rule, "only array and object embeds may nest"));
         }

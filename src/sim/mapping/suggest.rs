@@ -79,21 +79,10 @@ pub fn suggest_from_profile(
         .collect();
     let mut collections = Vec::new();
     for root in &roots {
-        let rows = profile.table(root).map_or(0, |p| p.rows);
-        let shared = profile
-            .fan_outs
-            .iter()
-            .filter(|f| f.parent == *root && f.child != *root)
-            .count();
-        let reason = if shared > 0 {
-            format!("{root} ({rows} rows) is referenced from {shared} relationship(s) it cannot be embedded in, so it is a collection of its own.")
-        } else {
-            format!("{root} ({rows} rows) has no bounded parent to embed into, so it is a collection of its own.")
-        };
         collections.push(CollectionMap {
             collection: root.to_string(),
             table: root.to_string(),
-            reason,
+            reason: root_reason(root, &place, profile),
             embed: nested(root, &place),
             references: Vec::new(),
         });
@@ -140,6 +129,7 @@ fn join_table(s: &TableSchema, p: &SqlProfile) -> Option<(String, Embed)> {
                 value_column: Some(fb.columns[0].clone()),
                 reason,
                 embed: Vec::new(),
+                references: Vec::new(),
             };
             return Some((fa.ref_table.clone(), e));
         }
@@ -178,6 +168,7 @@ fn best_parent(s: &TableSchema, p: &SqlProfile, place: &Placement) -> Option<(St
         value_column: None,
         reason,
         embed: Vec::new(),
+        references: Vec::new(),
     };
     Some((f.parent.clone(), e))
 }
@@ -227,6 +218,7 @@ fn one_to_one(tables: &Tables, p: &SqlProfile, place: &mut Placement) {
             value_column: None,
             reason,
             embed: Vec::new(),
+            references: Vec::new(),
         };
         place.embedded.insert(name.clone(), (f.child.clone(), e));
     }
@@ -322,27 +314,110 @@ fn add_references(
     collections: &mut [CollectionMap],
 ) {
     for c in collections.iter_mut() {
-        let Some(t) = tables.get(&c.table) else {
+        c.references = references_of(&c.table, None, tables, p, place);
+        for e in &mut c.embed {
+            embed_references(e, tables, p, place);
+        }
+    }
+}
+
+fn embed_references(e: &mut Embed, tables: &Tables, p: &SqlProfile, place: &Placement) {
+    if matches!(e.kind, EmbedKind::Array | EmbedKind::Object) {
+        let via = (e.kind == EmbedKind::Array).then_some(e.foreign_key.as_str());
+        e.references = references_of(&e.table, via, tables, p, place);
+    }
+    for x in &mut e.embed {
+        embed_references(x, tables, p, place);
+    }
+}
+
+/// The foreign keys of `table` that stay ids: all but the one it is embedded through and
+/// those whose referenced table is embedded into it.
+fn references_of(
+    table: &str,
+    via: Option<&str>,
+    tables: &Tables,
+    p: &SqlProfile,
+    place: &Placement,
+) -> Vec<Reference> {
+    let Some(t) = tables.get(table) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for fk in &t.schema.foreign_keys {
+        let [col] = fk.columns.as_slice() else {
             continue;
         };
-        for fk in &t.schema.foreign_keys {
-            let [col] = fk.columns.as_slice() else {
-                continue;
-            };
-            let f = fan(p, &t.schema.name, col);
-            let target = home(&fk.ref_table, place);
-            let reason = if fk.ref_table == t.schema.name {
-                format!("{col} points at another {} row; a tree of unbounded depth is kept as references.", fk.ref_table)
-            } else {
-                let (max, mean) = f.map_or((0, 0.0), |f| (f.max, f.mean));
-                format!("one {} row is shared by up to {max} {} rows (mean {mean}), too many to embed, so it is referenced by id.", fk.ref_table, t.schema.name)
-            };
-            c.references.push(Reference {
-                column: col.clone(),
-                collection: target,
-                reason,
-            });
+        let embedded_here = place
+            .embedded
+            .get(&fk.ref_table)
+            .is_some_and(|(parent, e)| parent == table && e.foreign_key == *col);
+        if Some(col.as_str()) == via || embedded_here {
+            continue;
         }
+        let target = home(&fk.ref_table, place);
+        let reason = if fk.ref_table == table {
+            format!("{col} points at another {table} row; a tree of unbounded depth is kept as references.")
+        } else if target != fk.ref_table {
+            format!(
+                "{} rows live inside {target} documents, so {col} stays an id pointing into them.",
+                fk.ref_table
+            )
+        } else {
+            let (max, mean) = fan(p, table, col).map_or((0, 0.0), |f| (f.max, f.mean));
+            format!(
+                "one {} row is shared by up to {max} {table} rows (mean {mean}), so it is referenced by id instead of copied into each.",
+                fk.ref_table
+            )
+        };
+        out.push(Reference {
+            column: col.clone(),
+            collection: target,
+            reason,
+        });
+    }
+    out
+}
+
+/// Why `table` is a collection of its own: no parent, or parents too large to embed in.
+fn root_reason(table: &str, place: &Placement, p: &SqlProfile) -> String {
+    let rows = p.table(table).map_or(0, |t| t.rows);
+    let parents: Vec<&FanOut> = p
+        .fan_outs
+        .iter()
+        .filter(|f| f.child == table && f.parent != table)
+        .collect();
+    if let Some(f) = parents.first() {
+        let why = if !f.not_null {
+            format!("{} may be NULL, so not every row has a parent", f.column)
+        } else {
+            format!(
+                "each {} row has up to {} of them (p99 {}), past the embedding bounds of {EMBED_CHILDREN_MAX} and {EMBED_P99_MAX} or the size limit",
+                f.parent, f.max, f.p99
+            )
+        };
+        return format!(
+            "{table} ({rows} rows) is not embedded in {}: {why}.",
+            f.parent
+        );
+    }
+    let fan_in: Vec<&FanOut> = p
+        .fan_outs
+        .iter()
+        .filter(|f| f.parent == table && f.child != table)
+        .filter(|f| {
+            !place
+                .embedded
+                .get(&f.child)
+                .is_some_and(|(parent, _)| parent == table)
+        })
+        .collect();
+    match fan_in.iter().max_by_key(|f| f.max) {
+        Some(f) if f.max > 1 => format!(
+            "{table} ({rows} rows) references no other table and one row is shared by up to {} {} rows, so it is a top-level collection.",
+            f.max, f.child
+        ),
+        _ => format!("{table} ({rows} rows) references no other table, so it is a top-level collection."),
     }
 }
 
