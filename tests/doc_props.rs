@@ -183,6 +183,35 @@ proptest! {
     }
 
     #[test]
+    fn failed_insert_changes_nothing(
+        docs in arb_docs(),
+        extra in arb_doc(),
+        id in prop_oneof![Just(None), (0u64..10).prop_map(Some), Just(Some(u64::MAX))],
+        version in prop_oneof![Just(json!(1)), Just(json!("1")), Just(json!(-2)), Just(json!(2.5))],
+        validate in any::<bool>(),
+        collection in select(vec![C, "other", "bad$name"]),
+    ) {
+        let mut s = store_of(&docs);
+        if validate {
+            s.set_validator(C, Some(schema_v1().field("tags.0", FieldSpec::required(FieldType::Integer))))
+                .unwrap();
+        }
+        let before = s.clone();
+        let mut doc = extra;
+        doc["schema_version"] = version;
+        if let Some(id) = id {
+            doc["_id"] = json!(id);
+        }
+        if s.insert(collection, doc).is_err() {
+            prop_assert_eq!(&s, &before);
+        } else {
+            let c = s.collection(collection).unwrap();
+            let expect = if collection == C { docs.len() + 1 } else { 1 };
+            prop_assert_eq!(c.len(), expect);
+        }
+    }
+
+    #[test]
     fn lossless_migration_then_undo_restores_the_store(
         docs in arb_docs(),
         add in prop::option::of(arb_value()),

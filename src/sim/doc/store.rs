@@ -97,6 +97,8 @@ pub enum DocError {
     },
     /// A filter path is malformed.
     BadPath(PathError),
+    /// A filter value uses a query operator (`{"$gt": 5}`); only equality is supported.
+    UnsupportedOperator { path: String, operator: String },
     /// A validator path is malformed.
     BadValidator(PathError),
     /// The document nests deeper than [`DEPTH_MAX`].
@@ -159,6 +161,10 @@ impl fmt::Display for DocError {
                 write!(f, "document {id} in '{collection}': {error}")
             }
             E::BadPath(e) => write!(f, "{e}"),
+            E::UnsupportedOperator { path, operator } => write!(
+                f,
+                "filter on '{path}': the query operator {operator} is not supported, only equality"
+            ),
             E::BadValidator(e) => write!(f, "validator: {e}"),
             E::TooDeep { collection, id, depth } => write!(
                 f,
@@ -224,6 +230,12 @@ impl Filter {
             .clauses
             .iter()
             .map(|(p, v)| {
+                if let Some(op) = query_operator(v) {
+                    return Err(DocError::UnsupportedOperator {
+                        path: p.clone(),
+                        operator: op.to_string(),
+                    });
+                }
                 let p = FieldPath::parse(p).map_err(DocError::BadPath)?;
                 Ok((p.segments().to_vec(), v))
             })
@@ -245,6 +257,15 @@ impl Filter {
             .iter()
             .find(|(p, _)| p == ID_FIELD)
             .and_then(|(_, v)| DocId::new(v.clone()).ok())
+    }
+}
+
+/// The first `$`-prefixed key of an object value: `{"$gt": 5}` is a query operator, not a
+/// document to compare with, and silently comparing would give wrong answers.
+pub(crate) fn query_operator(v: &Value) -> Option<&str> {
+    match v {
+        Value::Object(m) => m.keys().find(|k| k.starts_with('$')).map(String::as_str),
+        _ => None,
     }
 }
 
@@ -469,9 +490,19 @@ impl DocStore {
     /// (the next free integer); a missing `schema_version` gets the collection's default.
     /// Returns the document's id.
     pub fn insert(&mut self, name: &str, doc: Value) -> Result<(DocId, Cost), DocError> {
-        if !self.collections.contains_key(name) {
+        let created = !self.collections.contains_key(name);
+        if created {
             self.create_collection(name)?;
         }
+        let result = self.insert_into(name, doc);
+        // A failed insert changes nothing, not even by creating the collection.
+        if created && result.is_err() {
+            self.collections.remove(name);
+        }
+        result
+    }
+
+    fn insert_into(&mut self, name: &str, doc: Value) -> Result<(DocId, Cost), DocError> {
         let c = self.coll_mut(name)?;
         if c.len() >= DOCS_PER_COLLECTION_MAX {
             return Err(DocError::CollectionFull {
@@ -479,7 +510,7 @@ impl DocStore {
             });
         }
         let mut doc = into_object(name, doc)?;
-        stamp(c, &mut doc);
+        let auto_id = stamp(c, &mut doc);
         let id = check_document(name, c, &doc)?;
         if c.docs.contains_key(&id) {
             return Err(DocError::DuplicateId {
@@ -487,14 +518,15 @@ impl DocStore {
                 id,
             });
         }
+        if let Some(n) = auto_id {
+            c.next_auto_id = n.saturating_add(1);
+        }
         c.put(id.clone(), doc);
-        Ok((
-            id,
-            Cost {
-                examined: 0,
-                written: 1,
-            },
-        ))
+        let cost = Cost {
+            examined: 0,
+            written: 1,
+        };
+        Ok((id, cost))
     }
 
     /// Replace the document with `_id == id`. The replacement may omit `_id` (it is kept) and
@@ -686,19 +718,23 @@ fn to_id(name: &str, id: &Value) -> Result<DocId, DocError> {
 }
 
 /// Fill in a missing `_id` (next free integer) and `schema_version` (collection default).
-fn stamp(c: &mut Collection, doc: &mut Value) {
-    let Value::Object(m) = doc else { return };
+/// Returns the id it assigned, so the caller advances the counter only once the write
+/// succeeds.
+fn stamp(c: &Collection, doc: &mut Value) -> Option<u64> {
+    let Value::Object(m) = doc else { return None };
     if !m.contains_key(VERSION_FIELD) {
         m.insert(VERSION_FIELD.into(), Value::from(c.default_version));
     }
-    if !m.contains_key(ID_FIELD) {
-        // Each probe skips a taken id, so this ends within len + 1 probes.
-        while c.docs.contains_key(&DocId::from_u64(c.next_auto_id)) {
-            c.next_auto_id += 1;
-        }
-        m.insert(ID_FIELD.into(), Value::from(c.next_auto_id));
-        c.next_auto_id += 1;
+    if m.contains_key(ID_FIELD) {
+        return None;
     }
+    // Each probe skips a taken id, so this ends within len + 1 probes.
+    let mut n = c.next_auto_id;
+    while c.docs.contains_key(&DocId::from_u64(n)) {
+        n = n.saturating_add(1);
+    }
+    m.insert(ID_FIELD.into(), Value::from(n));
+    Some(n)
 }
 
 /// The one gate for every write: object, scalar `_id`, integer `schema_version`, depth and
@@ -828,6 +864,7 @@ mod tests {
     #[test]
     fn insert_refuses_bad_documents() {
         let mut s = store();
+        let before = s.clone();
         let e = s.insert("users", json!({"_id": 1.0})).unwrap_err();
         assert!(matches!(e, DocError::DuplicateId { .. }));
         assert_eq!(
@@ -852,7 +889,17 @@ mod tests {
             assert!(matches!(e, DocError::BadVersion { .. }), "{e}");
         }
         assert!(s.insert("bad$name", json!({})).is_err());
-        assert_eq!(s.collection("users").unwrap().len(), 3);
+        // A failed insert into a new collection does not leave the collection behind, and a
+        // refused auto-id document does not use up its id.
+        assert!(s.insert("fresh", json!([1])).is_err());
+        s.set_validator(
+            "users",
+            Some(DocSchema::new(1).field("name", FieldSpec::required(FieldType::String))),
+        )
+        .unwrap();
+        assert!(s.insert("users", json!({"nick": "no name"})).is_err());
+        s.set_validator("users", None).unwrap();
+        assert_eq!(s, before);
     }
 
     #[test]
@@ -930,6 +977,13 @@ mod tests {
             s.find("users", &Filter::eq("a..b", json!(1))),
             Err(DocError::BadPath(_))
         ));
+        let e = s
+            .find("users", &Filter::eq("n", json!({"$gt": 0})))
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "filter on 'n': the query operator $gt is not supported, only equality"
+        );
         let f = Filter::from_json(&json!({"name": "cy"})).unwrap();
         assert_eq!(ids(&s.find("users", &f).unwrap()), vec![json!("x")]);
         assert!(Filter::from_json(&json!([1])).is_err());

@@ -365,6 +365,11 @@ impl<'a> PullMatcher<'a> {
                     operator: k.clone(),
                 });
             }
+            if let Some(op) = super::store::query_operator(v) {
+                return Err(UpdateFailure::UnsupportedCondition {
+                    operator: op.to_string(),
+                });
+            }
             let p = FieldPath::parse(k).map_err(UpdateFailure::BadPath)?;
             fields.push((p.segments().to_vec(), v));
         }
@@ -606,6 +611,9 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("$gte"));
+        let cond = json!({"s": {"$gte": 8}});
+        let e = run(json!({"r": []}), &[UpdateOp::pull("r", cond)]).unwrap_err();
+        assert!(e.to_string().contains("$gte"), "{e}");
     }
 
     #[test]
