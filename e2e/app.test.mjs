@@ -124,3 +124,34 @@ test('canvases are sized for devicePixelRatio', async () => {
   });
   await ctx.close();
 });
+
+test('a link holds the whole run; a broken link says why and loses nothing', async () => {
+  const { page, errors } = await openApp(srv.base + '/');
+  await page.click('#play');
+  await page.waitForFunction(() => Number.parseFloat(document.querySelector('#sim-time').textContent) > 0.5);
+  await page.getByRole('button', { name: 'Cut link n0–n2' }).click();
+  await page.click('#play'); // pause
+  await page.click('#share');
+  const url = await page.inputValue('#share-url');
+  assert.match(url, /#run=%7B/);
+  const cutAt = (await page.locator('#event-log li').first().locator('time').textContent()).trim();
+
+  const other = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const otherErrors = watchErrors(other);
+  await other.goto(url);
+  await other.locator('#event-log').waitFor();
+  assert.match(await other.locator('#event-log').textContent(), /link n0–n2 cut/);
+  assert.equal(await simTime(other), cutAt, 'replayed to the last command');
+  assert.match(await other.locator('#node-2').textContent(), /Heal link/);
+  await other.screenshot({ path: `${SHOTS}/shared-link.png` });
+
+  await other.goto(srv.base + '/#run=%7Bbroken');
+  await other.reload();
+  await other.locator('#error').waitFor();
+  assert.match(await other.locator('#error').textContent(), /could not be opened/);
+  assert.equal(await simTime(other), '0.000000 s');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(otherErrors, []);
+  await other.close();
+  await page.close();
+});

@@ -19,6 +19,7 @@
 pub mod cli_report;
 pub mod draw;
 pub mod playback;
+pub mod share;
 pub mod sim;
 pub mod view_model;
 

@@ -14,7 +14,7 @@ use super::panels::{EventLog, FaultPanel, Figures, Help, Toolbar};
 use super::state::{Action, AppState};
 use crate::draw::{chart::draw_chart, topology::draw_topology};
 use crate::playback::advance_wall;
-use crate::sim::Scenario;
+use crate::share::{self, SharedRun};
 use crate::view_model::{charts, frame};
 
 /// Charts and panels refresh this often (wall ms); the topology redraws every frame.
@@ -72,6 +72,20 @@ fn tick(
     }
 }
 
+/// Replace the page's fragment without adding a history entry; returns the full URL.
+fn write_fragment(fragment: &str) -> Option<String> {
+    let window = gloo::utils::window();
+    let history = window.history().ok()?;
+    history
+        .replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("#{fragment}")),
+        )
+        .ok()?;
+    window.location().href().ok()
+}
+
 /// Keep requesting frames; the handle lives in `slot`, and taking it out cancels the loop.
 fn schedule(slot: Rc<RefCell<Option<AnimationFrame>>>, f: Rc<dyn Fn(f64)>) {
     let next = slot.clone();
@@ -106,7 +120,10 @@ fn on_key(e: &KeyboardEvent, d: &UseReducerDispatcher<AppState>, speed: f64) {
 
 #[component]
 pub fn App() -> Html {
-    let state = use_reducer(|| AppState::new(Scenario::default()));
+    let state = use_reducer(|| {
+        let fragment = gloo::utils::window().location().hash().unwrap_or_default();
+        AppState::from_fragment(&fragment)
+    });
     let topology = use_node_ref();
     let chart_refs = [use_node_ref(), use_node_ref(), use_node_ref()];
     // The loop reads the newest state through this cell, so it never needs re-registering.
@@ -155,6 +172,20 @@ pub fn App() -> Html {
         let on = on.clone();
         Callback::from(move |_: MouseEvent| on.emit(Action::CloseHelp))
     };
+    let share = {
+        let on = on.clone();
+        let sim = state.sim.clone();
+        Callback::from(move |_: MouseEvent| {
+            let sim = sim.borrow();
+            let run = SharedRun {
+                scenario: sim.scenario().clone(),
+                commands: sim.command_log().to_vec(),
+            };
+            if let Some(url) = write_fragment(&share::encode(&run)) {
+                on.emit(Action::Shared(url));
+            }
+        })
+    };
     let chart_titles = [
         "Committed writes per second",
         "Replication lag per follower",
@@ -168,12 +199,21 @@ pub fn App() -> Html {
                     <p class="subtitle">{"Leader–follower replication on a simulated network. \
                         Press play, then cut a link or crash a node and watch lag build up and drain."}</p>
                 </div>
+                <div class="header-actions">
+                <button id="share" class="ghost" onclick={share}
+                    aria-label="Put a link to this run (scenario and commands) in the address bar">
+                    {"Link to this run"}</button>
                 <button class="ghost" aria-label="Keyboard shortcuts (?)"
                     onclick={{ let on = on.clone(); Callback::from(move |_: MouseEvent| on.emit(Action::ToggleHelp)) }}>
                     {"? Shortcuts"}</button>
+                </div>
             </header>
             <Toolbar playing={state.playing} speed={state.speed} seed_text={state.seed_text.clone()}
                 time_label={state.status.time_label.clone()} on={on.clone()} />
+            if let Some(url) = &state.share_url {
+                <p class="note" role="status">{"This run's link is now in the address bar: "}
+                    <input id="share-url" readonly=true value={url.clone()} aria-label="Link to this run" /></p>
+            }
             if let Some(err) = &state.error {
                 <p class="error" role="alert" id="error">{err.clone()}</p>
             }

@@ -8,7 +8,8 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::playback::clamp_speed;
-use crate::sim::{Command, Scenario, Simulation};
+use crate::share;
+use crate::sim::{Command, Scenario, SimTime, Simulation};
 use crate::view_model::{status, Status};
 
 pub type SharedSim = Rc<RefCell<Simulation>>;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub version: u64,
     /// Whether the keyboard help is open.
     pub help: bool,
+    /// The link to this run, once the user asked for it.
+    pub share_url: Option<String>,
 }
 
 impl PartialEq for AppState {
@@ -40,6 +43,7 @@ impl PartialEq for AppState {
             && self.status == other.status
             && self.version == other.version
             && self.help == other.help
+            && self.share_url == other.share_url
     }
 }
 
@@ -53,6 +57,8 @@ pub enum Action {
     Reset,
     Issue(Command),
     ToggleHelp,
+    /// The link to the current run was written to the address bar.
+    Shared(String),
     CloseHelp,
     /// Re-read the simulation for the panels (sent by the loop a few times a second).
     Refresh,
@@ -75,6 +81,36 @@ impl AppState {
             status,
             version: 0,
             help: false,
+            share_url: None,
+        }
+    }
+
+    /// Start from the page's URL fragment: a shared run is replayed up to its last command and
+    /// paused there; a broken link says why and falls back to the default scenario.
+    pub fn from_fragment(fragment: &str) -> Self {
+        match share::decode(fragment) {
+            Ok(None) => AppState::new(Scenario::default()),
+            Ok(Some(run)) => {
+                let until = run.commands.last().map_or(SimTime::ZERO, |c| c.at);
+                let mut st = AppState::new(run.scenario.clone());
+                match Simulation::replay(run.scenario, &run.commands, until) {
+                    Ok(sim) => {
+                        *st.sim.borrow_mut() = sim;
+                        st.status = Rc::new(status(&st.sim.borrow()));
+                    }
+                    Err(e) => {
+                        st.error = Some(format!("This link's run could not be replayed: {e}"))
+                    }
+                }
+                st
+            }
+            Err(e) => {
+                let mut st = AppState::new(Scenario::default());
+                st.error = Some(format!(
+                    "This link's run could not be opened ({e}); showing the default scenario."
+                ));
+                st
+            }
         }
     }
 
@@ -147,6 +183,7 @@ impl Reducible for AppState {
                 next = next.with_fresh_status();
             }
             Action::ToggleHelp => next.help = !next.help,
+            Action::Shared(url) => next.share_url = Some(url),
             Action::CloseHelp => next.help = false,
             Action::Refresh => {
                 let st = status(&next.sim.borrow());
