@@ -15,7 +15,8 @@ use serde_json::{Number, Value as Json};
 use std::collections::BTreeMap;
 
 use super::relational::ColumnSchema;
-use crate::sim::sql::value::{apply_typmod, format_timestamp, input};
+use super::text::{date_iso, numeric_text, parse_text};
+use crate::sim::sql::value::apply_typmod;
 use crate::sim::sql::{Numeric, SqlType, Value};
 
 /// Errors kept in a report; later ones are only counted (`errors_total`).
@@ -325,19 +326,11 @@ pub struct ConversionReport {
     pub warnings: Vec<String>,
 }
 
-/// ISO 8601 text for a timestamp: `2024-01-31T12:00:00` or with `.ffffff`.
-pub fn timestamp_iso(us: i64) -> String {
-    let mut s = format_timestamp(us);
-    if s.len() > 10 && s.as_bytes()[10] == b' ' {
-        s.replace_range(10..11, "T");
-    }
-    s
-}
+pub use super::text::timestamp_iso;
 
-/// A SQL value as a JSON value for a column of type `ty`; `Ok(None)` when a NULL is omitted.
+/// A SQL value as a JSON value; `Ok(None)` when a NULL is omitted.
 pub fn sql_to_json(
     v: &Value,
-    ty: &SqlType,
     opts: &ConvertOptions,
     t: &mut Tally,
 ) -> Result<Option<Json>, String> {
@@ -368,9 +361,9 @@ pub fn sql_to_json(
             t.conv(Conv::Text);
             Json::String(s.clone())
         }
-        Value::Date(_) => {
+        Value::Date(d) => {
             t.conv(Conv::DateToIso);
-            Json::String(v.to_text_as(ty).unwrap_or_default())
+            Json::String(date_iso(*d))
         }
         Value::Timestamp(us) => timestamp_to_json(*us, opts, t),
     };
@@ -380,7 +373,7 @@ pub fn sql_to_json(
 fn numeric_to_json(n: Numeric, opts: &ConvertOptions, t: &mut Tally) -> Result<Json, String> {
     if opts.numeric == NumericMode::String {
         t.conv(Conv::NumericToString);
-        return Ok(Json::String(n.to_string()));
+        return Ok(Json::String(numeric_text(n)));
     }
     t.conv(Conv::NumericToDouble);
     let x = n.to_f64();
@@ -458,7 +451,7 @@ fn json_value_to_sql(j: &Json, ty: &SqlType, t: &mut Tally) -> Result<Value, Str
         }
         Json::String(s) => {
             t.conv(Conv::StringToValue);
-            input(s, ty, false).map_err(|f| f.message)?
+            parse_text(s, ty)?
         }
         Json::Object(_) | Json::Array(_) if text_col => {
             t.conv(Conv::JsonToText);
@@ -530,11 +523,8 @@ mod tests {
         let ty = SqlType::Numeric(Some((20, 2)));
         let exact = Value::Numeric(Numeric::parse("12.50").unwrap());
         let wide = Value::Numeric(Numeric::parse("123456789012345678.91").unwrap());
-        assert_eq!(
-            sql_to_json(&exact, &ty, &opts, &mut t),
-            Ok(Some(json!(12.5)))
-        );
-        sql_to_json(&wide, &ty, &opts, &mut t).unwrap();
+        assert_eq!(sql_to_json(&exact, &opts, &mut t), Ok(Some(json!(12.5))));
+        sql_to_json(&wide, &opts, &mut t).unwrap();
         assert_eq!(t.loss_count(Loss::NumericPrecision), 1);
         assert_eq!(t.conv_count(Conv::NumericToDouble), 2);
         let back = json_to_sql(Some(&json!(12.5)), &col(ty, true), None, &mut t).unwrap();
@@ -545,7 +535,7 @@ mod tests {
     fn timestamps_round_trip_as_iso_and_lose_micros_as_millis() {
         let mut t = Tally::default();
         let us = Value::Timestamp(1_706_702_400_123_456);
-        let iso = sql_to_json(&us, &SqlType::Timestamp, &ConvertOptions::default(), &mut t)
+        let iso = sql_to_json(&us, &ConvertOptions::default(), &mut t)
             .unwrap()
             .unwrap();
         assert_eq!(iso, json!("2024-01-31T12:00:00.123456"));
@@ -555,9 +545,7 @@ mod tests {
             timestamps: TimestampMode::EpochMillis,
             ..ConvertOptions::default()
         };
-        let ms = sql_to_json(&us, &SqlType::Timestamp, &opts, &mut t)
-            .unwrap()
-            .unwrap();
+        let ms = sql_to_json(&us, &opts, &mut t).unwrap().unwrap();
         assert_eq!(ms, json!(1_706_702_400_123i64));
         assert_eq!(t.loss_count(Loss::SubMillisecond), 1);
     }
@@ -569,11 +557,10 @@ mod tests {
             nulls: NullMode::Write,
             ..ConvertOptions::default()
         };
-        let ty = SqlType::Int;
         let omit = ConvertOptions::default();
-        assert_eq!(sql_to_json(&Value::Null, &ty, &omit, &mut t), Ok(None));
+        assert_eq!(sql_to_json(&Value::Null, &omit, &mut t), Ok(None));
         assert_eq!(
-            sql_to_json(&Value::Null, &ty, &write, &mut t),
+            sql_to_json(&Value::Null, &write, &mut t),
             Ok(Some(Json::Null))
         );
         let nn = col(SqlType::Int, true);

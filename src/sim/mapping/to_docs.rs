@@ -151,8 +151,9 @@ impl<'a> DocMapper<'a> {
         let r = c.node.data.rows.get(row)?;
         tally.records_in += 1;
         let key = || key_text(&[&r[c.key_col]]);
-        let doc = Json::Object(self.object(&c.node, r, &c.name, &key, tally));
-        let bytes = json_bytes_estimate(&doc);
+        let built = self.object(&c.node, r, &c.name, &key, tally);
+        let bytes = built.bytes();
+        let doc = built.into_json();
         if bytes > self.opts.doc_bytes_max {
             let why = format!(
                 "document is about {bytes} bytes, over the {} byte limit",
@@ -163,6 +164,23 @@ impl<'a> DocMapper<'a> {
         }
         tally.records_out += 1;
         Some(doc)
+    }
+
+    /// Documents of root rows `rows` of collection `i`, in order, to `sink(i, doc)` (lets a
+    /// caller split the work; the checksums it folds are order-independent).
+    pub fn for_each_in(
+        &self,
+        i: usize,
+        rows: std::ops::Range<usize>,
+        tally: &mut Tally,
+        mut sink: impl FnMut(usize, Json),
+    ) {
+        let end = rows.end.min(self.root_rows(i));
+        for row in rows.start..end {
+            if let Some(doc) = self.document(i, row, tally) {
+                sink(i, doc);
+            }
+        }
     }
 
     /// Every document of every collection, in order, to `sink(collection index, doc)`.
@@ -198,78 +216,77 @@ impl<'a> DocMapper<'a> {
         entity: &str,
         key: &dyn Fn() -> String,
         tally: &mut Tally,
-    ) -> Map<String, Json> {
-        let mut m = Map::new();
-        let cols = &node.data.schema.columns;
+    ) -> Built {
+        let mut b = Built::with_capacity(node.fields.len() + node.embeds.len());
         for (i, field) in &node.fields {
-            match sql_to_json(&row[*i], &cols[*i].ty, &self.opts, tally) {
+            match sql_to_json(&row[*i], &self.opts, tally) {
                 Ok(Some(j)) => {
-                    m.insert(field.clone(), j);
+                    let n = json_bytes_estimate(&j);
+                    b.push(field.clone(), j, n);
                 }
                 Ok(None) => {}
                 Err(why) => tally.error(entity, key(), field, why),
             }
         }
         for e in &node.embeds {
-            self.embed(e, row, &mut m, entity, key, tally);
+            self.embed(e, row, &mut b, entity, key, tally);
         }
-        m
+        b
     }
 
     fn embed(
         &self,
         e: &EmbedNode,
         row: &Row,
-        m: &mut Map<String, Json>,
+        b: &mut Built,
         entity: &str,
         key: &dyn Fn() -> String,
         tally: &mut Tally,
     ) {
         let rows = &e.node.data.rows;
         let found = e.index.range(rows, &row[e.parent_col]);
-        match e.kind {
-            EmbedKind::Array | EmbedKind::IdArray => {
+        let first = found.first().map(|&ci| &rows[ci as usize]);
+        match (e.kind, first) {
+            (EmbedKind::Array | EmbedKind::IdArray, _) => {
                 let max = self.opts.embedded_items_max;
                 if found.len() > max {
                     let why = format!("{} rows, only the first {max} embedded", found.len());
                     tally.error(entity, key(), &e.field, why);
                 }
                 let mut items = Vec::with_capacity(found.len().min(max));
+                let mut bytes = 2 + found.len().min(max).saturating_sub(1);
                 for &ci in found.iter().take(max) {
                     let child = &rows[ci as usize];
-                    if e.kind == EmbedKind::IdArray {
-                        let ty = &e.node.data.schema.columns[e.value_col].ty;
-                        match sql_to_json(&child[e.value_col], ty, &self.opts, tally) {
-                            Ok(Some(j)) => items.push(j),
-                            Ok(None) => items.push(Json::Null),
-                            Err(why) => tally.error(entity, key(), &e.field, why),
+                    if e.kind == EmbedKind::Array {
+                        let sub = self.object(&e.node, child, entity, key, tally);
+                        bytes += sub.bytes();
+                        items.push(sub.into_json());
+                        continue;
+                    }
+                    match sql_to_json(&child[e.value_col], &self.opts, tally) {
+                        Ok(j) => {
+                            let j = j.unwrap_or(Json::Null);
+                            bytes += json_bytes_estimate(&j);
+                            items.push(j);
                         }
-                    } else {
-                        items.push(Json::Object(
-                            self.object(&e.node, child, entity, key, tally),
-                        ));
+                        Err(why) => tally.error(entity, key(), &e.field, why),
                     }
                 }
-                m.insert(e.field.clone(), Json::Array(items));
+                b.push(e.field.clone(), Json::Array(items), bytes);
             }
-            EmbedKind::Object => {
-                if let Some(&ci) = found.first() {
-                    let sub = self.object(&e.node, &rows[ci as usize], entity, key, tally);
-                    m.insert(e.field.clone(), Json::Object(sub));
-                } else {
-                    self.dangling(e, row, m, entity, key, tally);
+            (EmbedKind::Object, Some(r)) => {
+                let sub = self.object(&e.node, r, entity, key, tally);
+                let n = sub.bytes();
+                b.push(e.field.clone(), sub.into_json(), n);
+            }
+            (EmbedKind::Merge, Some(r)) => {
+                let sub = self.object(&e.node, r, entity, key, tally);
+                for (k, v) in sub.items {
+                    let n = json_bytes_estimate(&v);
+                    b.push(format!("{}{k}", e.field), v, n);
                 }
             }
-            EmbedKind::Merge => {
-                if let Some(&ci) = found.first() {
-                    let sub = self.object(&e.node, &rows[ci as usize], entity, key, tally);
-                    for (k, v) in sub {
-                        m.insert(format!("{}{k}", e.field), v);
-                    }
-                } else {
-                    self.dangling(e, row, m, entity, key, tally);
-                }
-            }
+            (_, None) => self.dangling(e, row, b, entity, key, tally),
         }
     }
 
@@ -278,7 +295,7 @@ impl<'a> DocMapper<'a> {
         &self,
         e: &EmbedNode,
         row: &Row,
-        m: &mut Map<String, Json>,
+        b: &mut Built,
         entity: &str,
         key: &dyn Fn() -> String,
         tally: &mut Tally,
@@ -286,7 +303,7 @@ impl<'a> DocMapper<'a> {
         let fk = &row[e.parent_col];
         if fk.is_null() {
             if e.kind == EmbedKind::Object && self.opts.nulls == super::convert::NullMode::Write {
-                m.insert(e.field.clone(), Json::Null);
+                b.push(e.field.clone(), Json::Null, 4);
             }
             return;
         }
@@ -296,6 +313,34 @@ impl<'a> DocMapper<'a> {
             key_text(&[fk])
         );
         tally.error(entity, key(), &e.field, why);
+    }
+}
+
+/// An object under construction: its fields (built into a map at once, which is cheaper
+/// than inserting one by one) and its compact-JSON size so far.
+struct Built {
+    items: Vec<(String, Json)>,
+    /// Bytes of the fields, each counted with its key, colon and a separating comma.
+    field_bytes: usize,
+}
+
+impl Built {
+    fn with_capacity(n: usize) -> Built {
+        Built {
+            items: Vec::with_capacity(n),
+            field_bytes: 0,
+        }
+    }
+    fn push(&mut self, k: String, v: Json, value_bytes: usize) {
+        self.field_bytes += string_len(&k) + 2 + value_bytes;
+        self.items.push((k, v));
+    }
+    /// Compact JSON size of the object: braces, fields, one comma fewer than fields.
+    fn bytes(&self) -> usize {
+        2 + self.field_bytes - usize::from(!self.items.is_empty())
+    }
+    fn into_json(self) -> Json {
+        Json::Object(self.items.into_iter().collect::<Map<String, Json>>())
     }
 }
 
