@@ -1,7 +1,8 @@
 //! Playback: how wall-clock time in the page turns into simulated time. Pure, so the speed
 //! mapping and the per-frame budget are tested natively; the page's animation loop calls it.
 
-use crate::sim::{Advance, SimDuration, Simulation};
+use crate::sim::timeline::Timeline;
+use crate::sim::{Advance, SimDuration};
 
 /// Slowest and fastest playback, as simulated seconds per wall-clock second.
 pub const SPEED_MIN: f64 = 0.1;
@@ -41,16 +42,16 @@ pub fn speed_label(speed: f64) -> String {
     }
 }
 
-/// Advance `sim` for `wall_ms` of wall-clock time at `speed`, within the frame budget.
-pub fn advance_wall(sim: &mut Simulation, wall_ms: f64, speed: f64) -> Advance {
+/// Advance the run for `wall_ms` of wall-clock time at `speed`, within the frame budget.
+pub fn advance_wall(run: &mut Timeline, wall_ms: f64, speed: f64) -> Advance {
     let wall_ms = if wall_ms.is_finite() {
         wall_ms.clamp(0.0, FRAME_WALL_MS_MAX)
     } else {
         0.0
     };
     let sim_us = (wall_ms * 1_000.0 * clamp_speed(speed)).round() as u64;
-    let target = sim.now() + SimDuration(sim_us);
-    sim.advance_to(target, FRAME_EVENTS_MAX)
+    let target = run.now() + SimDuration(sim_us);
+    run.advance_to(target, FRAME_EVENTS_MAX)
 }
 
 #[cfg(test)]
@@ -75,7 +76,7 @@ mod tests {
 
     #[test]
     fn a_frame_moves_simulated_time_by_speed_times_wall_time() {
-        let mut sim = Simulation::new(Scenario::default()).unwrap();
+        let mut sim = Timeline::new(Scenario::default()).unwrap();
         advance_wall(&mut sim, 16.0, 10.0);
         assert_eq!(sim.now(), SimTime::from_us(160_000));
         advance_wall(&mut sim, 5_000.0, 1.0); // clamped to 100 ms

@@ -12,6 +12,7 @@ pub mod queue;
 pub mod rng;
 pub mod scenario;
 pub mod time;
+pub mod timeline;
 
 pub use command::{Command, NodeId, TimedCommand};
 pub use engine::{Advance, LogEntry, LogKind, Simulation};

@@ -6,6 +6,7 @@
 use crate::sim::cluster::{Body, LEADER};
 use crate::sim::metrics::Series;
 use crate::sim::net::{Blocked, Latency, Network};
+use crate::sim::timeline::Timeline;
 use crate::sim::{NodeId, SimTime, Simulation};
 
 /// An sRGB colour.
@@ -365,6 +366,7 @@ pub struct NodeStatus {
 /// One event-log line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogLine {
+    pub at: SimTime,
     pub time: String,
     pub kind: &'static str,
     pub text: String,
@@ -375,6 +377,9 @@ pub struct LogLine {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Status {
     pub time_label: String,
+    pub now: SimTime,
+    /// The latest time this run has reached (the end of the timeline).
+    pub horizon: SimTime,
     pub figures: Vec<(&'static str, String)>,
     pub nodes: Vec<NodeStatus>,
     /// Newest first.
@@ -390,7 +395,8 @@ pub struct Status {
 /// Event-log lines shown in the page.
 pub const LOG_LINES_SHOWN: usize = 12;
 
-pub fn status(sim: &Simulation) -> Status {
+pub fn status(run: &Timeline) -> Status {
+    let sim = run.sim();
     let c = sim.cluster();
     let nodes = c
         .nodes
@@ -412,6 +418,7 @@ pub fn status(sim: &Simulation) -> Status {
         .rev()
         .take(LOG_LINES_SHOWN)
         .map(|e| LogLine {
+            at: e.at,
             time: e.at.to_string(),
             kind: match e.kind {
                 crate::sim::LogKind::Command => "command",
@@ -423,6 +430,8 @@ pub fn status(sim: &Simulation) -> Status {
         .collect();
     Status {
         time_label: sim.now().to_string(),
+        now: sim.now(),
+        horizon: run.horizon(),
         figures: figures(sim),
         nodes,
         log,
@@ -522,7 +531,7 @@ mod tests {
 
     #[test]
     fn status_lists_nodes_links_and_newest_log_first() {
-        let mut sim = Simulation::new(Scenario::default()).unwrap();
+        let mut sim = Timeline::new(Scenario::default()).unwrap();
         sim.command(Command::CutLink { a: 0, b: 1 }).unwrap();
         sim.advance_to(SimTime::from_ms(500), u64::MAX);
         sim.command(Command::Crash { node: 2 }).unwrap();
@@ -533,6 +542,13 @@ mod tests {
         assert_eq!(st.log[0].text, "node n2 crashed");
         assert_eq!(st.log[1].text, "link n0–n1 cut");
         assert_eq!(st.time_label, "0.500000 s");
+        assert_eq!(st.log[0].at, SimTime::from_ms(500));
+        sim.seek(SimTime::from_ms(100));
+        let st = status(&sim);
+        assert_eq!(
+            (st.now, st.horizon),
+            (SimTime::from_ms(100), SimTime::from_ms(500))
+        );
         assert_eq!(st.seed, 1);
     }
 }

@@ -93,6 +93,9 @@ pub struct Metrics {
     last_sample: SimTime,
 }
 
+/// A run in progress. `Clone` is a full, independent copy: the timeline keeps clones as
+/// checkpoints, and a fork is a clone that goes its own way.
+#[derive(Clone)]
 pub struct Simulation {
     scenario: Scenario,
     now: SimTime,

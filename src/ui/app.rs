@@ -10,7 +10,7 @@ use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 use super::canvas::draw_on;
-use super::panels::{EventLog, FaultPanel, Figures, Help, Toolbar};
+use super::panels::{EventLog, FaultPanel, Figures, Help, TimelineBar, Toolbar};
 use super::state::{Action, AppState};
 use crate::draw::{chart::draw_chart, topology::draw_topology};
 use crate::playback::advance_wall;
@@ -51,14 +51,14 @@ fn tick(
     }
     if st.playing || clk.drawn_version != Some(st.version) {
         if let Some(canvas) = c.topology.cast::<HtmlCanvasElement>() {
-            let f = frame(&st.sim.borrow());
+            let f = frame(st.sim.borrow().sim());
             draw_on(&canvas, |area, dpr| draw_topology(area, &f, dpr));
         }
         clk.drawn_version = Some(st.version);
     }
     let slow_due = ts - clk.last_slow_ts >= SLOW_REFRESH_MS;
     if (st.playing && slow_due) || clk.charted_version != Some(st.version) {
-        let views = charts(&st.sim.borrow());
+        let views = charts(st.sim.borrow().sim());
         for (r, view) in c.charts.iter().zip(&views) {
             if let Some(canvas) = r.cast::<HtmlCanvasElement>() {
                 draw_on(&canvas, |area, dpr| draw_chart(area, view, dpr));
@@ -96,7 +96,9 @@ fn schedule(slot: Rc<RefCell<Option<AnimationFrame>>>, f: Rc<dyn Fn(f64)>) {
     *slot.borrow_mut() = Some(handle);
 }
 
-fn on_key(e: &KeyboardEvent, d: &UseReducerDispatcher<AppState>, speed: f64) {
+fn on_key(e: &KeyboardEvent, d: &UseReducerDispatcher<AppState>, st: &AppState) {
+    let (speed, now) = (st.speed, st.status.now);
+    let second = crate::sim::SimDuration::from_secs(1);
     let typing = e
         .target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
@@ -111,6 +113,10 @@ fn on_key(e: &KeyboardEvent, d: &UseReducerDispatcher<AppState>, speed: f64) {
         "-" | "_" => Action::SetSpeed(speed / 2.0),
         "r" | "R" => Action::Reset,
         "?" => Action::ToggleHelp,
+        "ArrowLeft" => Action::Seek(crate::sim::SimTime(
+            now.as_us().saturating_sub(second.as_us()),
+        )),
+        "ArrowRight" => Action::Seek(now + second),
         "Escape" => Action::CloseHelp,
         _ => return,
     };
@@ -155,9 +161,8 @@ pub fn App() -> Html {
             // Not passive: shortcuts call preventDefault (Space would otherwise scroll).
             let opts = EventListenerOptions::enable_prevent_default();
             let listener = EventListener::new_with_options(&window, "keydown", opts, move |e| {
-                let speed = latest.borrow().speed;
                 if let Some(e) = e.dyn_ref::<KeyboardEvent>() {
-                    on_key(e, &dispatch, speed);
+                    on_key(e, &dispatch, &latest.borrow());
                 }
             });
             move || drop(listener)
@@ -176,10 +181,10 @@ pub fn App() -> Html {
         let on = on.clone();
         let sim = state.sim.clone();
         Callback::from(move |_: MouseEvent| {
-            let sim = sim.borrow();
+            let run = sim.borrow();
             let run = SharedRun {
-                scenario: sim.scenario().clone(),
-                commands: sim.command_log().to_vec(),
+                scenario: run.sim().scenario().clone(),
+                commands: run.script().to_vec(),
             };
             if let Some(url) = write_fragment(&share::encode(&run)) {
                 on.emit(Action::Shared(url));
@@ -210,6 +215,7 @@ pub fn App() -> Html {
             </header>
             <Toolbar playing={state.playing} speed={state.speed} seed_text={state.seed_text.clone()}
                 time_label={state.status.time_label.clone()} on={on.clone()} />
+            <TimelineBar status={state.status.clone()} on={on.clone()} />
             if let Some(url) = &state.share_url {
                 <p class="note" role="status">{"This run's link is now in the address bar: "}
                     <input id="share-url" readonly=true value={url.clone()} aria-label="Link to this run" /></p>
@@ -230,7 +236,7 @@ pub fn App() -> Html {
                     <canvas id={format!("chart-{i}")} ref={r.clone()} role="img" aria-label={title} />
                 }) }
             </section>
-            <EventLog status={state.status.clone()} />
+            <EventLog status={state.status.clone()} on={on.clone()} />
             if state.help { <Help on_close={close_help} /> }
         </div>
     }

@@ -233,23 +233,63 @@ pub fn Figures(p: &StatusProps) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq)]
+pub struct SeekProps {
+    pub status: std::rc::Rc<Status>,
+    pub on: Callback<Action>,
+}
+
+/// Clicking an entry moves the run to that moment.
 #[component]
-pub fn EventLog(p: &StatusProps) -> Html {
+pub fn EventLog(p: &SeekProps) -> Html {
+    let entry = |l: &crate::view_model::LogLine| {
+        let on = p.on.clone();
+        let at = l.at;
+        let go = Callback::from(move |_: MouseEvent| on.emit(Action::Seek(at)));
+        html! {
+            <li><button class="log-entry" onclick={go}
+                    aria-label={format!("Go to {}: {}", l.time, l.text)}>
+                <time>{l.time.clone()}</time>
+                <span class={classes!("tag", l.kind)}>{l.kind}</span>
+                <span>{l.text.clone()}</span>
+            </button></li>
+        }
+    };
     html! {
         <section class="panel log" aria-labelledby="log-title">
-            <h2 id="log-title">{"Event log"}</h2>
+            <h2 id="log-title">{"Event log"}<span class="hint">{" · click an entry to go back to it"}</span></h2>
             if p.status.log.is_empty() {
                 <p class="muted">{"Nothing yet: cut a link or crash a node to see it here."}</p>
             } else {
-                <ol id="event-log">
-                    { for p.status.log.iter().map(|l| html! {
-                        <li><time>{l.time.clone()}</time>
-                            <span class={classes!("tag", l.kind)}>{l.kind}</span>
-                            <span>{l.text.clone()}</span></li>
-                    }) }
-                </ol>
+                <ol id="event-log">{ for p.status.log.iter().map(entry) }</ol>
             }
         </section>
+    }
+}
+
+/// The scrub bar: drag to any moment this run has reached; playing on from an earlier moment
+/// replays the same history, and a new command there starts a new branch.
+#[component]
+pub fn TimelineBar(p: &SeekProps) -> Html {
+    let on_seek = {
+        let on = p.on.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Ok(ms) = input_value(&e).parse::<u64>() {
+                on.emit(Action::Seek(crate::sim::SimTime::from_ms(ms)))
+            }
+        })
+    };
+    let st = &p.status;
+    let now_ms = st.now.as_us() / 1_000;
+    let end_ms = st.horizon.as_us() / 1_000;
+    html! {
+        <div class="timeline-bar">
+            <label for="timeline">{"Timeline"}</label>
+            <input id="timeline" type="range" min="0" max={end_ms.max(1).to_string()} step="1"
+                value={now_ms.to_string()} oninput={on_seek}
+                aria-valuetext={format!("{} of {}", st.time_label, st.horizon)} />
+            <span class="timeline-end">{format!("{:.1} s / {:.1} s", st.now.as_secs_f64(), st.horizon.as_secs_f64())}</span>
+        </div>
     }
 }
 
@@ -259,9 +299,10 @@ pub struct HelpProps {
 }
 
 /// Keyboard shortcuts, shown with `?`.
-pub const SHORTCUTS: [(&str, &str); 6] = [
+pub const SHORTCUTS: [(&str, &str); 7] = [
     ("Space", "play / pause"),
     (".", "step one event"),
+    ("← / →", "one second back / forward"),
     ("+ / −", "double / halve the speed"),
     ("R", "reset the run"),
     ("?", "show / hide this help"),

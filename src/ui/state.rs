@@ -9,10 +9,11 @@ use yew::prelude::*;
 
 use crate::playback::clamp_speed;
 use crate::share;
-use crate::sim::{Command, Scenario, SimTime, Simulation};
+use crate::sim::timeline::Timeline;
+use crate::sim::{Command, Scenario, SimTime};
 use crate::view_model::{status, Status};
 
-pub type SharedSim = Rc<RefCell<Simulation>>;
+pub type SharedSim = Rc<RefCell<Timeline>>;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -60,6 +61,8 @@ pub enum Action {
     /// The link to the current run was written to the address bar.
     Shared(String),
     CloseHelp,
+    /// Move the run to this simulated time (earlier or later).
+    Seek(SimTime),
     /// Re-read the simulation for the panels (sent by the loop a few times a second).
     Refresh,
 }
@@ -67,11 +70,11 @@ pub enum Action {
 impl AppState {
     pub fn new(scenario: Scenario) -> Self {
         let seed_text = scenario.seed.to_string();
-        let sim = Simulation::new(scenario.clone())
-            .or_else(|_| Simulation::new(Scenario::default()))
+        let sim = Timeline::new(scenario.clone())
+            .or_else(|_| Timeline::new(Scenario::default()))
             .expect("the default scenario is valid");
         let status = Rc::new(status(&sim));
-        super::panic_overlay::set_seed(sim.scenario().seed);
+        super::panic_overlay::set_seed(sim.sim().scenario().seed);
         AppState {
             sim: Rc::new(RefCell::new(sim)),
             playing: false,
@@ -93,10 +96,11 @@ impl AppState {
             Ok(Some(run)) => {
                 let until = run.commands.last().map_or(SimTime::ZERO, |c| c.at);
                 let mut st = AppState::new(run.scenario.clone());
-                match Simulation::replay(run.scenario, &run.commands, until) {
-                    Ok(sim) => {
-                        *st.sim.borrow_mut() = sim;
-                        st.status = Rc::new(status(&st.sim.borrow()));
+                match Timeline::with_script(run.scenario, run.commands) {
+                    Ok(mut t) => {
+                        t.seek(until);
+                        st.status = Rc::new(status(&t));
+                        *st.sim.borrow_mut() = t;
                     }
                     Err(e) => {
                         st.error = Some(format!("This link's run could not be replayed: {e}"))
@@ -124,10 +128,10 @@ impl AppState {
     }
 
     fn restart(mut self, scenario: Scenario) -> Self {
-        match Simulation::new(scenario) {
+        match Timeline::new(scenario) {
             Ok(sim) => {
-                super::panic_overlay::set_seed(sim.scenario().seed);
-                self.seed_text = sim.scenario().seed.to_string();
+                super::panic_overlay::set_seed(sim.sim().scenario().seed);
+                self.seed_text = sim.sim().scenario().seed.to_string();
                 *self.sim.borrow_mut() = sim;
                 self.error = None;
             }
@@ -167,15 +171,19 @@ impl Reducible for AppState {
                 Ok(seed) => {
                     let scenario = Scenario {
                         seed,
-                        ..next.sim.borrow().scenario().clone()
+                        ..next.sim.borrow().sim().scenario().clone()
                     };
                     next = next.restart(scenario);
                 }
                 Err(e) => next.error = Some(e),
             },
             Action::Reset => {
-                let scenario = next.sim.borrow().scenario().clone();
+                let scenario = next.sim.borrow().sim().scenario().clone();
                 next = next.restart(scenario);
+            }
+            Action::Seek(t) => {
+                next.sim.borrow_mut().seek(t);
+                next = next.with_fresh_status();
             }
             Action::Issue(cmd) => {
                 let result = next.sim.borrow_mut().command(cmd);
