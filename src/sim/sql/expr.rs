@@ -91,6 +91,18 @@ pub enum TExpr {
         negated: bool,
     },
     Coalesce(Vec<TExpr>),
+    /// `IS [NOT] DISTINCT FROM` over operands of one type.
+    Distinct {
+        l: Box<TExpr>,
+        r: Box<TExpr>,
+        negated: bool,
+    },
+    /// `IS [NOT] TRUE / FALSE / UNKNOWN` (`want: None` is UNKNOWN).
+    IsTruth {
+        e: Box<TExpr>,
+        want: Option<bool>,
+        negated: bool,
+    },
     /// `lower`, `upper`, `length` of a text value.
     TextFn {
         f: TextFn,
@@ -279,7 +291,9 @@ fn fold(e: TExpr) -> Result<TExpr, Failure> {
         | TExpr::Neg { e: x, .. }
         | TExpr::Not(x)
         | TExpr::IsNull { e: x, .. }
-        | TExpr::TextFn { e: x, .. } => is_const(x),
+        | TExpr::TextFn { e: x, .. }
+        | TExpr::IsTruth { e: x, .. } => is_const(x),
+        TExpr::Distinct { l, r, .. } => is_const(l) && is_const(r),
         TExpr::Arith { l, r, .. }
         | TExpr::DateArith { l, r, .. }
         | TExpr::Concat(l, r)
@@ -314,6 +328,14 @@ pub fn compile(expr: &Expr, scope: Scope) -> Result<Typed, Failure> {
             let e = Box::new(t.e);
             Ok(typed(fold(TExpr::IsNull { e, negated })?, SqlType::Bool))
         }
+        Expr::IsDistinctFrom(l, r) => distinct(l, r, false, scope),
+        Expr::IsNotDistinctFrom(l, r) => distinct(l, r, true, scope),
+        Expr::IsTrue(e) => is_truth(e, Some(true), false, scope),
+        Expr::IsNotTrue(e) => is_truth(e, Some(true), true, scope),
+        Expr::IsFalse(e) => is_truth(e, Some(false), false, scope),
+        Expr::IsNotFalse(e) => is_truth(e, Some(false), true, scope),
+        Expr::IsUnknown(e) => is_truth(e, None, false, scope),
+        Expr::IsNotUnknown(e) => is_truth(e, None, true, scope),
         Expr::InList {
             expr,
             list,
@@ -652,7 +674,6 @@ fn common_type(types: &[Ty], what: &str) -> Result<SqlType, Failure> {
 }
 
 fn comparison(l: Typed, op: Cmp, r: Typed) -> Result<TExpr, Failure> {
-    let (l, r) = resolve_unknown(l, r)?;
     let sym = match op {
         Cmp::Eq => "=",
         Cmp::NotEq => "<>",
@@ -661,6 +682,18 @@ fn comparison(l: Typed, op: Cmp, r: Typed) -> Result<TExpr, Failure> {
         Cmp::Gt => ">",
         Cmp::GtEq => ">=",
     };
+    let (l, r) = comparable(l, r, sym)?;
+    fold(TExpr::Cmp {
+        op,
+        l: Box::new(l),
+        r: Box::new(r),
+    })
+}
+
+/// Both sides of a comparison cast to their common type (an unknown literal takes the other
+/// side's type; two unknowns compare as text).
+fn comparable(l: Typed, r: Typed, sym: &str) -> Result<(TExpr, TExpr), Failure> {
+    let (l, r) = resolve_unknown(l, r)?;
     let ty = match (&l.ty, &r.ty) {
         (Some(a), Some(b)) if a.category() == b.category() => {
             common_type(&[l.ty.clone(), r.ty.clone()], "")?
@@ -671,12 +704,32 @@ fn comparison(l: Typed, op: Cmp, r: Typed) -> Result<TExpr, Failure> {
     let to = |t: Typed| -> Result<TExpr, Failure> {
         coerce(t, &ty, CastContext::Implicit)?.ok_or_else(|| Failure::new("internal: comparison"))
     };
-    let (le, re) = (to(l)?, to(r)?);
-    fold(TExpr::Cmp {
-        op,
-        l: Box::new(le),
-        r: Box::new(re),
-    })
+    Ok((to(l)?, to(r)?))
+}
+
+/// `IS [NOT] DISTINCT FROM`: equality where NULL equals NULL, never NULL itself.
+fn distinct(l: &Expr, r: &Expr, negated: bool, scope: Scope) -> Result<Typed, Failure> {
+    let (l, r) = comparable(compile(l, scope)?, compile(r, scope)?, "=")?;
+    let e = TExpr::Distinct {
+        l: Box::new(l),
+        r: Box::new(r),
+        negated,
+    };
+    Ok(typed(fold(e)?, SqlType::Bool))
+}
+
+/// `IS [NOT] TRUE / FALSE / UNKNOWN`: `want` is the truth value tested (`None`: unknown).
+fn is_truth(e: &Expr, want: Option<bool>, negated: bool, scope: Scope) -> Result<Typed, Failure> {
+    let word = match want {
+        Some(true) => "IS TRUE",
+        Some(false) => "IS FALSE",
+        None => "IS UNKNOWN",
+    };
+    let e = Box::new(require_bool(compile(e, scope)?, word)?);
+    Ok(typed(
+        fold(TExpr::IsTruth { e, want, negated })?,
+        SqlType::Bool,
+    ))
 }
 
 fn in_list(expr: &Expr, list: &[Expr], negated: bool, scope: Scope) -> Result<Typed, Failure> {
@@ -872,6 +925,22 @@ pub fn eval(e: &TExpr, row: &[Value]) -> Result<Value, Failure> {
             _ => Value::Null,
         },
         TExpr::IsNull { e, negated } => Value::Bool(eval(e, row)?.is_null() != *negated),
+        TExpr::Distinct { l, r, negated } => {
+            let (a, b) = (eval(l, row)?, eval(r, row)?);
+            let differ = match (a.is_null(), b.is_null()) {
+                (true, true) => false,
+                (true, false) | (false, true) => true,
+                _ => a.total_cmp(&b).is_ne(),
+            };
+            Value::Bool(differ != *negated)
+        }
+        TExpr::IsTruth { e, want, negated } => {
+            let is = match eval(e, row)? {
+                Value::Bool(b) => *want == Some(b),
+                _ => want.is_none(),
+            };
+            Value::Bool(is != *negated)
+        }
         TExpr::InList { e, list, negated } => in_values(eval(e, row)?, list, *negated, row)?,
         TExpr::Coalesce(list) => {
             for item in list {

@@ -445,6 +445,9 @@ pub fn input(text: &str, ty: &SqlType, explicit: bool) -> Result<Value, Failure>
         SqlType::SmallInt | SqlType::Int | SqlType::BigInt => parse_int(text, ty)?,
         SqlType::Bool => Value::Bool(parse_bool(text).ok_or_else(|| syntax(ty, text))?),
         SqlType::Real | SqlType::Double => parse_float(text, ty)?,
+        SqlType::Numeric(_) if text.trim().eq_ignore_ascii_case("nan") => {
+            return Err(Failure::unsupported("numeric NaN"));
+        }
         SqlType::Numeric(_) => match Numeric::parse(text) {
             Ok(n) => Value::Numeric(n),
             Err(NumericError::Syntax) => return Err(syntax(ty, text)),

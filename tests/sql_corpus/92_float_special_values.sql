@@ -1,0 +1,4 @@
+CREATE TABLE t (id INT PRIMARY KEY, x DOUBLE PRECISION, i INT);
+INSERT INTO t VALUES (1, 'NaN', NULL), (2, 'Infinity', NULL), (3, '-inf', NULL), (4, 2147483647.4, NULL);
+UPDATE t SET i = x WHERE id = 4;
+UPDATE t SET i = x WHERE id = 1;

@@ -1,0 +1,4 @@
+CREATE TABLE t (id INT PRIMARY KEY, b BOOLEAN);
+INSERT INTO t VALUES (1, true);
+UPDATE t SET b = b AND 'yes';
+UPDATE t SET b = b OR 1;
