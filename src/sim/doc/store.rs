@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::{Add, AddAssign};
@@ -14,7 +15,7 @@ use super::history::Checksum;
 use super::path::{self, FieldPath, PathError};
 use super::schema::{DocSchema, Violation};
 use super::update::{apply_ops, UpdateError, UpdateOp};
-use super::value::{canonical_json, depth, json_bytes, type_name, DocId};
+use super::value::{depth, json_bytes, type_name, DocId};
 use super::{
     COLLECTIONS_MAX, DEPTH_MAX, DOCS_PER_COLLECTION_MAX, DOC_BYTES_MAX, ID_FIELD, VERSION_FIELD,
 };
@@ -324,6 +325,9 @@ pub struct Collection {
     version_counts: BTreeMap<u32, u64>,
     /// Next candidate for an `_id` the store assigns.
     next_auto_id: u64,
+    /// Sum (lane-wise, wrapping) of the SHA-256 digests of every document: a multiset hash
+    /// kept in step with `docs`, so the store fingerprint costs O(collections), not O(docs).
+    content_sum: [u64; 4],
 }
 
 impl Collection {
@@ -364,28 +368,67 @@ impl Collection {
     }
 
     fn put(&mut self, id: DocId, doc: Value) {
-        let v = doc_version(&doc).unwrap_or(0);
-        *self.version_counts.entry(v).or_insert(0) += 1;
+        self.count(&doc, true);
         if let Some(old) = self.docs.insert(id, doc) {
-            self.uncount(&old);
+            self.count(&old, false);
         }
     }
 
     fn take(&mut self, id: &DocId) -> Option<Value> {
         let old = self.docs.remove(id)?;
-        self.uncount(&old);
+        self.count(&old, false);
         Some(old)
     }
 
-    fn uncount(&mut self, doc: &Value) {
+    /// Keep the per-version counter and the content sum in step with a document arriving
+    /// (`add`) or leaving.
+    fn count(&mut self, doc: &Value, add: bool) {
         let v = doc_version(doc).unwrap_or(0);
-        if let Some(n) = self.version_counts.get_mut(&v) {
+        let digest = doc_digest(doc);
+        for (lane, d) in self.content_sum.iter_mut().zip(digest) {
+            *lane = if add {
+                lane.wrapping_add(d)
+            } else {
+                lane.wrapping_sub(d)
+            };
+        }
+        if add {
+            *self.version_counts.entry(v).or_insert(0) += 1;
+        } else if let Some(n) = self.version_counts.get_mut(&v) {
             *n -= 1;
             if *n == 0 {
                 self.version_counts.remove(&v);
             }
         }
     }
+}
+
+/// Feeds serialised JSON straight into SHA-256.
+struct DigestWriter(Sha256);
+
+impl std::io::Write for DigestWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// SHA-256 of a document's canonical JSON, as four little-endian lanes.
+fn doc_digest(doc: &Value) -> [u64; 4] {
+    let mut w = DigestWriter(Sha256::new());
+    // Writing a Value into a hasher cannot fail.
+    let _ = serde_json::to_writer(&mut w, doc);
+    let bytes: [u8; 32] = w.0.finalize().into();
+    let mut lanes = [0u64; 4];
+    for (lane, chunk) in lanes.iter_mut().zip(bytes.chunks_exact(8)) {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(chunk);
+        *lane = u64::from_le_bytes(b);
+    }
+    lanes
 }
 
 /// A document's `schema_version`, when it is a valid one.
@@ -662,9 +705,10 @@ impl DocStore {
         Ok(())
     }
 
-    /// SHA-256 over the canonical text of every collection (name, validator, default
-    /// version, documents in `_id` order). Two stores with equal content have equal
-    /// fingerprints on every platform.
+    /// SHA-256 over every collection: name, validator, default version, document count and
+    /// the multiset hash of its documents (the wrapping sum of each document's SHA-256 over
+    /// its canonical JSON, kept up to date on every write). Two stores with equal content
+    /// have equal fingerprints on every platform, and taking one costs O(collections).
     pub fn fingerprint(&self) -> Checksum {
         let mut h = Checksum::hasher();
         for (name, c) in &self.collections {
@@ -672,11 +716,36 @@ impl DocStore {
             let validator = serde_json::to_string(&c.validator).unwrap_or_default();
             h.field(b"validator", validator.as_bytes());
             h.field(b"default_version", &c.default_version.to_le_bytes());
-            for doc in c.docs.values() {
-                h.field(b"doc", canonical_json(doc).as_bytes());
+            h.field(b"docs", &(c.docs.len() as u64).to_le_bytes());
+            for lane in c.content_sum {
+                h.field(b"content", &lane.to_le_bytes());
             }
         }
         h.finish()
+    }
+
+    /// Recompute every collection's per-version counts and content sum from its documents
+    /// and compare them with the maintained ones; O(documents), for tests and checkers.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        for (name, c) in &self.collections {
+            let mut fresh = Collection {
+                docs: BTreeMap::new(),
+                ..Collection::new()
+            };
+            for doc in c.docs.values() {
+                fresh.count(doc, true);
+            }
+            if fresh.version_counts != c.version_counts {
+                return Err(format!(
+                    "'{name}': version counts {:?} but the documents say {:?}",
+                    c.version_counts, fresh.version_counts
+                ));
+            }
+            if fresh.content_sum != c.content_sum {
+                return Err(format!("'{name}': the content sum is out of step"));
+            }
+        }
+        Ok(())
     }
 
     /// SHA-256 over the store's shape only: collection names, validators, default versions
@@ -1136,6 +1205,17 @@ mod tests {
         s.delete("a", &json!(3)).unwrap();
         s.delete("a", &json!(2)).unwrap();
         assert_eq!(s.fingerprint(), one);
+        // The fingerprint depends on content, not on the order of writes.
+        let mut u = DocStore::new();
+        u.insert("a", json!({"_id": 2})).unwrap();
+        u.insert("a", json!({"_id": 1})).unwrap();
+        u.update("a", &Filter::all(), &[UpdateOp::set("k", json!(1))])
+            .unwrap();
+        u.update("a", &Filter::all(), &[UpdateOp::unset("k")])
+            .unwrap();
+        u.delete("a", &json!(2)).unwrap();
+        assert_eq!(u.fingerprint(), one);
+        u.check_invariants().unwrap();
         assert_eq!(s.drop_collection("a").unwrap().written, 1);
         assert_eq!(s.collection_names().count(), 0);
         for i in 0..COLLECTIONS_MAX {

@@ -162,13 +162,13 @@ pub fn depth(v: &Value) -> usize {
     let mut deepest = 0;
     let mut stack = vec![(v, 0usize)];
     while let Some((v, d)) = stack.pop() {
-        let children: Box<dyn Iterator<Item = &Value>> = match v {
-            Value::Object(m) => Box::new(m.values()),
-            Value::Array(a) => Box::new(a.iter()),
+        let containers = |c: &&Value| c.is_object() || c.is_array();
+        match v {
+            Value::Object(m) => stack.extend(m.values().filter(containers).map(|c| (c, d + 1))),
+            Value::Array(a) => stack.extend(a.iter().filter(containers).map(|c| (c, d + 1))),
             _ => continue,
-        };
+        }
         deepest = deepest.max(d + 1);
-        stack.extend(children.map(|c| (c, d + 1)));
     }
     deepest
 }
