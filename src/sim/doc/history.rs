@@ -159,17 +159,25 @@ pub fn steps_checksum<S: Step>(up: &[S], down: &[S]) -> Checksum {
 pub enum ValidationIssue {
     /// An applied migration's steps were edited after it was applied.
     ChecksumMismatch {
+        /// The migration version.
         version: u32,
+        /// Checksum when it was applied.
         applied: Checksum,
+        /// Checksum or fingerprint now.
         current: Checksum,
     },
     /// The store changed since the last migration, outside the history.
     OutOfBandChange {
+        /// Fingerprint recorded after the last migrate, undo or repair.
         recorded: Checksum,
+        /// Checksum or fingerprint now.
         current: Checksum,
     },
     /// A migration failed and has not been repaired.
-    Failed { version: u32 },
+    Failed {
+        /// The migration version.
+        version: u32,
+    },
 }
 
 impl ValidationIssue {
@@ -216,7 +224,12 @@ pub enum HistoryError<E> {
     /// A migration with this version exists.
     DuplicateVersion(u32),
     /// New versions must be above every existing one.
-    OutOfOrder { version: u32, latest: u32 },
+    OutOfOrder {
+        /// The migration version.
+        version: u32,
+        /// The highest existing version.
+        latest: u32,
+    },
     /// No migration with this version.
     NoSuchVersion(u32),
     /// The history holds [`HISTORY_MAX`] migrations.
@@ -225,9 +238,13 @@ pub enum HistoryError<E> {
     Invalid(Vec<ValidationIssue>),
     /// A step failed; the store is unchanged.
     StepFailed {
+        /// The migration version.
         version: u32,
+        /// Applying or undoing.
         direction: Direction,
+        /// Index of the failing step (0-based).
         step: usize,
+        /// The store's error.
         error: E,
     },
     /// Nothing is applied, so there is nothing to undo.

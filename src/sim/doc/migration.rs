@@ -95,19 +95,31 @@ impl DocMigration {
 #[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DocStep {
     /// Create an empty collection.
-    CreateCollection { collection: String },
+    CreateCollection {
+        /// The collection.
+        collection: String,
+    },
     /// Drop a collection and its documents.
-    DropCollection { collection: String },
+    DropCollection {
+        /// The collection.
+        collection: String,
+    },
     /// Set (or clear, with `None`) a collection's validator.
     SetValidator {
+        /// The collection.
         collection: String,
+        /// The validator, or `None` to remove it.
         schema: Option<DocSchema>,
     },
     /// Rewrite every document at `from_version`: apply `ops`, stamp `to_version`.
     Rewrite {
+        /// The collection.
         collection: String,
+        /// Version of the documents rewritten.
         from_version: u32,
+        /// Version stamped on them.
         to_version: u32,
+        /// Operators applied to each.
         ops: Vec<UpdateOp>,
     },
 }

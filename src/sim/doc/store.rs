@@ -56,42 +56,76 @@ pub enum DocError {
     /// `create_collection` on a name in use.
     CollectionExists(String),
     /// The name is empty, too long, or holds `$` or NUL.
-    BadCollectionName { name: String, reason: &'static str },
+    BadCollectionName {
+        /// The name as given (cut to the length limit).
+        name: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
     /// The store already holds [`COLLECTIONS_MAX`] collections.
     TooManyCollections,
     /// A document that is not a JSON object.
     NotAnObject {
+        /// The collection.
         collection: String,
+        /// What was found instead.
         found: &'static str,
     },
     /// An `_id` that is not a scalar.
-    BadId { collection: String, reason: String },
+    BadId {
+        /// The collection.
+        collection: String,
+        /// Why it is refused.
+        reason: String,
+    },
     /// Insert of an `_id` already present.
-    DuplicateId { collection: String, id: DocId },
+    DuplicateId {
+        /// The collection.
+        collection: String,
+        /// The document's `_id`.
+        id: DocId,
+    },
     /// Replace of an `_id` that is absent.
-    NotFound { collection: String, id: DocId },
+    NotFound {
+        /// The collection.
+        collection: String,
+        /// The document's `_id`.
+        id: DocId,
+    },
     /// A replacement whose `_id` differs from the one being replaced.
     IdMismatch {
+        /// The collection.
         collection: String,
+        /// The document's `_id`.
         id: DocId,
+        /// The `_id` the replacement carries.
         found: DocId,
     },
     /// `schema_version` is not an integer in `0 ..= u32::MAX`.
     BadVersion {
+        /// The collection.
         collection: String,
+        /// The document's `_id`.
         id: DocId,
+        /// The value found (cut to 40 characters).
         found: String,
     },
     /// The validator refused the document.
     Invalid {
+        /// The collection.
         collection: String,
+        /// The document's `_id`.
         id: DocId,
+        /// The field path.
         path: String,
+        /// What is wrong there.
         violation: Violation,
     },
     /// An update operator failed on this document.
     Update {
+        /// The collection.
         collection: String,
+        /// The document's `_id`.
         id: DocId,
         /// Boxed to keep `DocError` small.
         error: Box<UpdateError>,
@@ -99,28 +133,46 @@ pub enum DocError {
     /// A filter path is malformed.
     BadPath(PathError),
     /// A filter value uses a query operator (`{"$gt": 5}`); only equality is supported.
-    UnsupportedOperator { path: String, operator: String },
+    UnsupportedOperator {
+        /// The field path.
+        path: String,
+        /// The operator, e.g. `$gt`.
+        operator: String,
+    },
     /// A validator path is malformed.
     BadValidator(PathError),
     /// The document nests deeper than [`DEPTH_MAX`].
     TooDeep {
+        /// The collection.
         collection: String,
+        /// The document's `_id`.
         id: DocId,
+        /// Its nesting depth.
         depth: usize,
     },
     /// The document is larger than [`DOC_BYTES_MAX`].
     TooLarge {
+        /// The collection.
         collection: String,
+        /// The document's `_id`.
         id: DocId,
+        /// Its size in bytes of compact JSON.
         bytes: usize,
     },
     /// The collection already holds [`DOCS_PER_COLLECTION_MAX`] documents.
-    CollectionFull { collection: String },
+    CollectionFull {
+        /// The collection.
+        collection: String,
+    },
     /// No chain of migrations leads from the document's version to the target.
     NoMigrationPath {
+        /// The collection.
         collection: String,
+        /// The document's `_id`.
         id: DocId,
+        /// The version the document is at.
         from: u32,
+        /// The version asked for.
         to: u32,
     },
     /// A migration chain is malformed (gaps, wrong collection).

@@ -15,18 +15,46 @@ use super::ID_FIELD;
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 pub enum UpdateOp {
     /// Write `value` at `path`, creating intermediate objects.
-    Set { path: String, value: Value },
+    Set {
+        /// The field path.
+        path: String,
+        /// The value written.
+        value: Value,
+    },
     /// Remove `path` (an array element becomes null). Missing: nothing happens.
-    Unset { path: String },
+    Unset {
+        /// The field path.
+        path: String,
+    },
     /// Move the value at `from` to `to`. Missing `from`: nothing happens.
-    Rename { from: String, to: String },
+    Rename {
+        /// Source path.
+        from: String,
+        /// Target path.
+        to: String,
+    },
     /// Add `by` to the number at `path`; a missing field is set to `by`.
-    Inc { path: String, by: Number },
+    Inc {
+        /// The field path.
+        path: String,
+        /// The amount to add.
+        by: Number,
+    },
     /// Append `value` to the array at `path`; a missing field becomes `[value]`.
-    Push { path: String, value: Value },
+    Push {
+        /// The field path.
+        path: String,
+        /// The element appended.
+        value: Value,
+    },
     /// Remove every element equal to `condition` from the array at `path`. An object
     /// condition without operators matches object elements whose fields equal its fields.
-    Pull { path: String, condition: Value },
+    Pull {
+        /// The field path.
+        path: String,
+        /// A value, or an object of field equalities.
+        condition: Value,
+    },
 }
 
 /// Why one operator could not be applied.
@@ -37,13 +65,22 @@ pub enum UpdateFailure {
     /// An element on the way is neither an object nor an array (message from the walk).
     CannotCreate(String),
     /// `$inc` found a value that is not a number.
-    NonNumericTarget { found: &'static str },
+    NonNumericTarget {
+        /// The type of the field.
+        found: &'static str,
+    },
     /// `$inc` was given something other than a number (only from [`parse_update`]).
-    NonNumericArgument { found: &'static str },
+    NonNumericArgument {
+        /// The type of the argument.
+        found: &'static str,
+    },
     /// `$inc` would overflow 64-bit integers or produce a non-finite float.
     Overflow,
     /// `$push` or `$pull` found a value that is not an array.
-    NotAnArray { found: &'static str },
+    NotAnArray {
+        /// The type of the field.
+        found: &'static str,
+    },
     /// `$rename` with the same source and target.
     RenameSame,
     /// `$rename` where one path contains the other.
@@ -53,11 +90,17 @@ pub enum UpdateFailure {
     /// The update changed or removed `_id`.
     ImmutableId,
     /// A `$pull` condition uses a query operator this store does not implement.
-    UnsupportedCondition { operator: String },
+    UnsupportedCondition {
+        /// The operator, e.g. `$gt`.
+        operator: String,
+    },
     /// The document is not a JSON object.
     NotAnObject,
     /// Two operators of one update document touch overlapping paths.
-    Conflict { other: String },
+    Conflict {
+        /// The path it conflicts with.
+        other: String,
+    },
     /// An update document is malformed (unknown operator, argument not an object).
     BadSpec(String),
 }
