@@ -88,32 +88,37 @@ impl Checksums {
 }
 
 /// Hashes records of known schemas, reusing one buffer.
+///
+/// A record's canonical bytes are the schema fingerprint (a hash of the table name and its
+/// column names in name order), then each value in column-name order. The fingerprint stands
+/// for the names, so they are not re-hashed for every record.
 #[derive(Clone, Debug)]
 pub struct RecordHasher {
-    names: Vec<String>,
-    /// Per schema: (column position, column name) in name order.
-    orders: Vec<Vec<(usize, String)>>,
+    /// Per schema: fingerprint of (table name, sorted column names).
+    prints: Vec<[u8; 16]>,
+    /// Per schema: column positions in name order.
+    orders: Vec<Vec<usize>>,
     buf: Vec<u8>,
 }
 
 impl RecordHasher {
     /// A hasher for rows of these schemas (addressed by position in `schemas`).
     pub fn new<'s>(schemas: impl IntoIterator<Item = &'s TableSchema>) -> RecordHasher {
-        let mut names = Vec::new();
+        let mut prints = Vec::new();
         let mut orders = Vec::new();
         for s in schemas {
-            names.push(s.name.clone());
-            let mut o: Vec<(usize, String)> = s
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (i, c.name.clone()))
-                .collect();
-            o.sort_by(|a, b| a.1.cmp(&b.1));
+            let mut o: Vec<usize> = (0..s.columns.len()).collect();
+            o.sort_by(|a, b| s.columns[*a].name.cmp(&s.columns[*b].name));
+            let mut names = Vec::new();
+            put_str(&mut names, &s.name);
+            for &i in &o {
+                put_str(&mut names, &s.columns[i].name);
+            }
+            prints.push(hash128(&names).to_le_bytes());
             orders.push(o);
         }
         RecordHasher {
-            names,
+            prints,
             orders,
             buf: Vec::with_capacity(512),
         }
@@ -122,10 +127,9 @@ impl RecordHasher {
     /// The 128-bit digest of one row of schema `table`.
     pub fn digest(&mut self, table: usize, row: &Row) -> u128 {
         self.buf.clear();
-        put_str(&mut self.buf, &self.names[table]);
-        for (i, name) in &self.orders[table] {
-            put_str(&mut self.buf, name);
-            put_value(&mut self.buf, &row[*i]);
+        self.buf.extend_from_slice(&self.prints[table]);
+        for &i in &self.orders[table] {
+            put_value(&mut self.buf, &row[i]);
         }
         hash128(&self.buf)
     }

@@ -383,7 +383,12 @@ impl SqlToDocs {
                 return Err(invalid(&c.collection, why));
             }
             own(&mut owned, &c.table, &c.collection)?;
-            check_embeds(tables, s, &c.embed, &mut owned, 1, true, None)?;
+            let top = Level {
+                depth: 1,
+                root: true,
+                copy: false,
+            };
+            check_embeds(tables, s, &c.embed, &mut owned, top, None)?;
             for r in &c.references {
                 column(s, &r.column)?;
             }
@@ -405,6 +410,28 @@ impl SqlToDocs {
             }
         }
         Ok(())
+    }
+
+    /// Tables that appear only as `object`/`merge` copies: rows no other row references are
+    /// not migrated by such a mapping (the checksums will differ for them).
+    pub fn copy_only_tables(&self) -> Vec<String> {
+        fn owned(e: &[Embed], out: &mut BTreeSet<String>) {
+            for x in e {
+                if matches!(x.kind, EmbedKind::Array | EmbedKind::IdArray) {
+                    out.insert(x.table.clone());
+                }
+                owned(&x.embed, out);
+            }
+        }
+        let mut own = BTreeSet::new();
+        for c in &self.collections {
+            own.insert(c.table.clone());
+            owned(&c.embed, &mut own);
+        }
+        self.tables_used()
+            .into_iter()
+            .filter(|t| !own.contains(t))
+            .collect()
     }
 
     /// Tables this mapping reads (collections and embeds), in name order.
@@ -432,38 +459,52 @@ fn own<'a>(owned: &mut BTreeSet<&'a str>, table: &'a str, rule: &str) -> Result<
     Ok(())
 }
 
+/// Where an embed list sits: nesting depth, whether its rows are a collection root, and
+/// whether they are a copy (inside an `object` embed), where owning embeds would repeat rows.
+#[derive(Clone, Copy)]
+struct Level {
+    depth: usize,
+    root: bool,
+    copy: bool,
+}
+
 fn check_embeds<'a>(
     tables: &Tables,
     parent: &TableSchema,
     embeds: &'a [Embed],
     owned: &mut BTreeSet<&'a str>,
-    depth: usize,
-    root: bool,
+    level: Level,
     dropped: Option<&str>,
 ) -> Result<(), MappingError> {
-    if depth > NESTING_MAX && !embeds.is_empty() {
-        return Err(invalid(
-            &parent.name,
-            format!("embeds nest deeper than {NESTING_MAX}"),
-        ));
+    if level.depth > NESTING_MAX && !embeds.is_empty() {
+        let why = format!("embeds nest deeper than {NESTING_MAX}");
+        return Err(invalid(&parent.name, why));
     }
-    let mut fields: BTreeSet<String> = plain_fields(parent, root, dropped, embeds)
+    let mut fields: BTreeSet<String> = plain_fields(parent, level.root, dropped, embeds)
         .into_iter()
         .map(|(_, f)| f)
         .collect();
     for e in embeds {
         let rule = format!("{}.{}", parent.name, e.field);
         let child = schema(tables, &e.table)?;
+        let key = child.single_key();
         let taken = match e.kind {
             EmbedKind::Merge => child
                 .columns
                 .iter()
-                .map(|c| format!("{}{}", e.field, c.name))
+                .enumerate()
+                .filter(|(i, _)| Some(*i) != key)
+                .map(|(_, c)| format!("{}{}", e.field, c.name))
                 .any(|f| !fields.insert(f)),
             _ => !fields.insert(e.field.clone()),
         };
         if taken || e.field.is_empty() || e.field.contains('.') {
             return Err(invalid(&rule, "field name empty, dotted or already used"));
+        }
+        let owning = matches!(e.kind, EmbedKind::Array | EmbedKind::IdArray);
+        if level.copy && owning {
+            let why = "an array embed inside an object embed would repeat its rows in every copy";
+            return Err(invalid(&rule, why));
         }
         check_embed(tables, parent, child, e, &rule, owned)?;
         for r in &e.references {
@@ -473,7 +514,12 @@ fn check_embeds<'a>(
             return Err(invalid(&rule, "only array and object embeds may nest"));
         }
         let drop = (e.kind == EmbedKind::Array).then_some(e.foreign_key.as_str());
-        check_embeds(tables, child, &e.embed, owned, depth + 1, false, drop)?;
+        let next = Level {
+            depth: level.depth + 1,
+            root: false,
+            copy: level.copy || e.kind == EmbedKind::Object,
+        };
+        check_embeds(tables, child, &e.embed, owned, next, drop)?;
     }
     Ok(())
 }
