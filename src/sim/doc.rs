@@ -35,7 +35,7 @@ pub mod value;
 pub use compat::{CompatMode, CompatReport, Incompatibility};
 pub use history::{Checksum, HistoryError, Migratable, MigrationHistory, MigrationState, Step};
 pub use migration::{DocMigration, DocStep, MigrationChain};
-pub use reversibility::{check_reversibility, Finding, FindingKind};
+pub use reversibility::{check_chain_reversibility, check_reversibility, Finding, FindingKind};
 pub use schema::{DocSchema, FieldSpec, FieldType};
 pub use store::{Collection, Cost, DocError, DocStore, Filter, FindResult, UpdateResult};
 pub use update::{UpdateError, UpdateOp};

@@ -109,7 +109,9 @@ pub fn users_history() -> Result<MigrationHistory<DocStep>, HistoryError<DocErro
 mod tests {
     use super::*;
     use crate::sim::doc::compat::{check_chain, derive_chain, CompatMode};
-    use crate::sim::doc::reversibility::{check_reversibility, roundtrip_check, FindingKind};
+    use crate::sim::doc::reversibility::{
+        check_chain_reversibility, check_reversibility, roundtrip_check, FindingKind,
+    };
 
     #[test]
     fn built_in_chain_reversibility() {
@@ -137,6 +139,10 @@ mod tests {
                 vec![FindingKind::PossibleLoss]
             ]
         );
+        let chained = check_chain_reversibility(&users_schema_v1(), &ms);
+        let from: Vec<u32> = chained.iter().map(|(v, _)| *v).collect();
+        assert_eq!(from, [1, 2, 3]);
+        assert_eq!(chained[1].1[0].path, "legacy_flag");
         let docs = sample_users(12);
         assert!(roundtrip_check(&ms[0], &docs).is_empty());
         let lost = roundtrip_check(

@@ -111,6 +111,15 @@ pub enum DocStep {
         /// The validator, or `None` to remove it.
         schema: Option<DocSchema>,
     },
+    /// Apply `ops` to every document matching `filter` (a data fix; versions unchanged).
+    Update {
+        /// The collection.
+        collection: String,
+        /// Which documents.
+        filter: Filter,
+        /// Operators applied to each.
+        ops: Vec<UpdateOp>,
+    },
     /// Rewrite every document at `from_version`: apply `ops`, stamp `to_version`.
     Rewrite {
         /// The collection.
@@ -155,6 +164,11 @@ impl Migratable for DocStore {
                 self.set_validator(collection, schema.clone())?;
                 Ok(0)
             }
+            DocStep::Update {
+                collection,
+                filter,
+                ops,
+            } => Ok(self.update(collection, filter, ops)?.modified),
             DocStep::Rewrite {
                 collection,
                 from_version,
@@ -709,6 +723,23 @@ mod tests {
         let (up2, down2) = m.steps();
         assert_ne!(a, crate::sim::doc::history::steps_checksum(&up2, &down2));
         // Key order inside values does not matter: serde_json's map is sorted.
+        let fix = DocStep::Update {
+            collection: USERS.into(),
+            filter: Filter::eq("name", json!("user2")),
+            ops: vec![UpdateOp::set("vip", json!(true))],
+        };
+        let mut s = users_store(3).unwrap();
+        assert_eq!(s.apply_step(&fix).unwrap(), 1);
+        assert_eq!(
+            s.get(USERS, &json!(2)).unwrap().unwrap()["vip"],
+            json!(true)
+        );
+        assert!(
+            fix.canonical()
+                .contains(r#""filter":{"clauses":[["name","user2"]]}"#),
+            "{}",
+            fix.canonical()
+        );
         let x = DocStep::SetValidator {
             collection: "c".into(),
             schema: None,

@@ -407,6 +407,20 @@ fn leftover_down_findings(m: &DocMigration, ctx: &Ctx) -> Vec<Finding> {
     out
 }
 
+/// Findings for every migration of a chain, each checked against the schema before it
+/// (derived from `base` by the earlier migrations), as (from_version, findings).
+pub fn check_chain_reversibility(
+    base: &DocSchema,
+    migrations: &[DocMigration],
+) -> Vec<(u32, Vec<Finding>)> {
+    let schemas = super::compat::derive_chain(base, migrations);
+    migrations
+        .iter()
+        .zip(&schemas)
+        .map(|(m, before)| (m.from_version, check_reversibility(m, Some(before))))
+        .collect()
+}
+
 /// Run up, then down, on each document and report those that do not come back, with the
 /// first path where they differ. Documents the up operators reject are skipped (an eager
 /// migration would fail on them instead).
