@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 use std::fmt;
 
-use super::value::{type_name, values_equal};
+use super::value::{type_name, values_equal, with_article};
 use super::DEPTH_MAX;
 
 /// Largest number of null elements `$set` will add to reach an array index (MongoDB refuses
@@ -127,6 +127,25 @@ pub fn crosses_array(doc: &Value, segs: &[String]) -> bool {
     false
 }
 
+/// Where a strict walk stops before the end of the path: the prefix holding a scalar, or an
+/// array whose next segment is not an index, with that value's type. None when the walk
+/// reaches the end or only misses a key (a missing field is not a blockage).
+pub fn blocked_at(doc: &Value, segs: &[String]) -> Option<(String, &'static str)> {
+    let mut cur = doc;
+    for (i, seg) in segs.iter().enumerate() {
+        let next = match cur {
+            Value::Object(m) => m.get(seg),
+            Value::Array(a) => match parse_index(seg) {
+                Some(idx) => a.get(idx),
+                None => return Some((segs[..i].join("."), "array")),
+            },
+            other => return Some((segs[..i].join("."), type_name(other))),
+        };
+        cur = next?;
+    }
+    None
+}
+
 /// Write `value` at the path, creating missing intermediate objects (and padding arrays with
 /// nulls up to an index), as `$set` does. Errors say which element blocks the path.
 pub fn set(doc: &mut Value, segs: &[String], value: Value) -> Result<(), String> {
@@ -177,9 +196,9 @@ fn child_or_create<'a>(
             let mut here = walked.to_vec();
             here.push(seg.to_string());
             Err(format!(
-                "cannot create a field under '{}': it holds a {}, not an object",
+                "cannot create a field under '{}': it holds {}, not an object",
                 here.join("."),
-                type_name(other)
+                with_article(type_name(other))
             ))
         }
     }
@@ -207,9 +226,9 @@ fn array_slot(a: &mut Vec<Value>, seg: &str, walked: &[String]) -> Result<usize,
 
 fn cannot_create(seg: &str, walked: &[String], found: &Value) -> String {
     format!(
-        "cannot create field '{seg}' in '{}': it holds a {}, not an object",
+        "cannot create field '{seg}' in '{}': it holds {}, not an object",
         walked.join("."),
-        type_name(found)
+        with_article(type_name(found))
     )
 }
 

@@ -15,7 +15,7 @@ use super::history::Checksum;
 use super::path::{self, FieldPath, PathError};
 use super::schema::{DocSchema, Violation};
 use super::update::{apply_ops, UpdateError, UpdateOp};
-use super::value::{depth, json_bytes, type_name, DocId};
+use super::value::{depth, json_bytes, type_name, with_article, DocId};
 use super::{
     COLLECTIONS_MAX, DEPTH_MAX, DOCS_PER_COLLECTION_MAX, DOC_BYTES_MAX, ID_FIELD, VERSION_FIELD,
 };
@@ -190,7 +190,7 @@ impl fmt::Display for DocError {
             }
             E::TooManyCollections => write!(f, "a store holds at most {COLLECTIONS_MAX} collections"),
             E::NotAnObject { collection, found } => {
-                write!(f, "'{collection}': a document must be a JSON object, not a {found}")
+                write!(f, "'{collection}': a document must be a JSON object, not {}", with_article(found))
             }
             E::BadId { collection, reason } => write!(f, "'{collection}': {reason}"),
             E::DuplicateId { collection, id } => {

@@ -7,7 +7,7 @@ use serde_json::{Map, Number, Value};
 use std::fmt;
 
 use super::path::{self, FieldPath, PathError};
-use super::value::{type_name, values_equal};
+use super::value::{type_name, values_equal, with_article};
 use super::ID_FIELD;
 
 /// One update operator applied to one field path.
@@ -96,6 +96,19 @@ pub enum UpdateFailure {
     },
     /// The document is not a JSON object.
     NotAnObject,
+    /// A `$push` value uses a modifier (`$each`, `$slice`, ...) this store does not implement.
+    UnsupportedModifier {
+        /// The modifier.
+        modifier: String,
+    },
+    /// The path runs into a value it cannot walk through (a scalar, or an array with a
+    /// segment that is not an index).
+    CannotTraverse {
+        /// The path up to the blocking value.
+        part: String,
+        /// The type of the blocking value.
+        found: &'static str,
+    },
     /// Two operators of one update document touch overlapping paths.
     Conflict {
         /// The path it conflicts with.
@@ -123,17 +136,23 @@ impl fmt::Display for UpdateFailure {
             UpdateFailure::CannotCreate(m) => write!(f, "{m}"),
             UpdateFailure::NonNumericTarget { found } => write!(
                 f,
-                "Cannot apply $inc to a value of non-numeric type (the field holds a {found})"
+                "Cannot apply $inc to a value of non-numeric type (the field holds {})",
+                with_article(found)
             ),
             UpdateFailure::NonNumericArgument { found } => {
                 write!(
                     f,
-                    "Cannot increment with non-numeric argument (got a {found})"
+                    "Cannot increment with non-numeric argument (got {})",
+                    with_article(found)
                 )
             }
             UpdateFailure::Overflow => write!(f, "the result does not fit in a 64-bit number"),
             UpdateFailure::NotAnArray { found } => {
-                write!(f, "the field must be an array but holds a {found}")
+                write!(
+                    f,
+                    "the field must be an array but holds {}",
+                    with_article(found)
+                )
             }
             UpdateFailure::RenameSame => {
                 write!(f, "the source and target field for $rename must differ")
@@ -150,6 +169,14 @@ impl fmt::Display for UpdateFailure {
                 write!(f, "$pull condition operator {operator} is not supported")
             }
             UpdateFailure::NotAnObject => write!(f, "the document is not a JSON object"),
+            UpdateFailure::UnsupportedModifier { modifier } => {
+                write!(f, "the $push modifier {modifier} is not supported")
+            }
+            UpdateFailure::CannotTraverse { part, found } => write!(
+                f,
+                "cannot use the part '{part}' to traverse the element: it holds {}",
+                with_article(found)
+            ),
             UpdateFailure::Conflict { other } => {
                 write!(f, "updating this path would create a conflict at '{other}'")
             }
@@ -363,6 +390,13 @@ pub fn add_numbers(a: &Number, b: &Number) -> Option<Number> {
 }
 
 fn push(doc: &mut Value, op: &UpdateOp, segs: &[String], value: &Value) -> Result<(), UpdateError> {
+    // `{"$each": [...]}` and friends are modifiers in MongoDB; pushing them as a literal
+    // object would silently store something else than the user meant.
+    if let Some(m) = super::store::query_operator(value) {
+        return Err(op.err(UpdateFailure::UnsupportedModifier {
+            modifier: m.to_string(),
+        }));
+    }
     match path::get_mut(doc, segs) {
         Some(Value::Array(a)) => {
             a.push(value.clone());
@@ -386,7 +420,11 @@ fn pull(doc: &mut Value, op: &UpdateOp, segs: &[String], cond: &Value) -> Result
         Some(other) => Err(op.err(UpdateFailure::NotAnArray {
             found: type_name(other),
         })),
-        None => Ok(()),
+        // Missing is fine, unless the path runs into something it cannot walk through.
+        None => match path::blocked_at(doc, segs) {
+            Some((part, found)) => Err(op.err(UpdateFailure::CannotTraverse { part, found })),
+            None => Ok(()),
+        },
     }
 }
 
@@ -628,6 +666,9 @@ mod tests {
         assert_eq!(d, json!({"xs": [1, 2]}));
         let e = run(json!({"xs": "a"}), &[UpdateOp::push("xs", json!(1))]).unwrap_err();
         assert_eq!(e.failure, UpdateFailure::NotAnArray { found: "string" });
+        let each = json!({"$each": [1, 2]});
+        let e = run(json!({}), &[UpdateOp::push("xs", each)]).unwrap_err();
+        assert!(e.to_string().contains("$each is not supported"), "{e}");
     }
 
     #[test]
@@ -646,6 +687,17 @@ mod tests {
         assert_eq!(d, json!({"r": [{"s": 8, "i": "a"}, {"s": 7}, 8]}));
         let d = run(d, &[UpdateOp::pull("missing", json!(1))]).unwrap();
         assert!(d.get("missing").is_none());
+        let e = run(
+            json!({"xs": [{"t": [1]}]}),
+            &[UpdateOp::pull("xs.t", json!(1))],
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "$pull 'xs.t': cannot use the part 'xs' to traverse the element: it holds an array"
+        );
+        let e = run(json!({"xs": 1}), &[UpdateOp::pull("xs.t", json!(1))]).unwrap_err();
+        assert!(matches!(e.failure, UpdateFailure::CannotTraverse { .. }));
         let e = run(json!({"xs": 1}), &[UpdateOp::pull("xs", json!(1))]).unwrap_err();
         assert!(matches!(e.failure, UpdateFailure::NotAnArray { .. }));
         let e = run(

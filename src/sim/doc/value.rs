@@ -17,7 +17,7 @@ impl DocId {
         match v {
             Value::Object(_) | Value::Array(_) => Err(format!(
                 "_id must be a scalar (string, number, bool or null), not {}",
-                type_name(&v)
+                with_article(type_name(&v))
             )),
             scalar => Ok(DocId(scalar)),
         }
@@ -156,6 +156,12 @@ pub fn type_name(v: &Value) -> &'static str {
     }
 }
 
+/// A type name with its indefinite article, for messages: "an array", "a string".
+pub fn with_article(name: &str) -> String {
+    let vowel = name.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {name}", if vowel { "an" } else { "a" })
+}
+
 /// Nesting depth: a scalar is 0, `{}` is 1, `{"a": []}` is 2. Iterative, so a hostile value
 /// cannot overflow the stack here.
 pub fn depth(v: &Value) -> usize {
@@ -261,5 +267,8 @@ mod tests {
         assert_eq!(depth(&json!({"a": [{"b": 1}]})), 3);
         assert_eq!(json_bytes(&json!({"a": 1})), 7);
         assert_eq!(canonical_json(&json!({"b": 1, "a": 2})), r#"{"a":2,"b":1}"#);
+        assert_eq!(with_article("array"), "an array");
+        assert_eq!(with_article("integer"), "an integer");
+        assert_eq!(with_article("string"), "a string");
     }
 }
