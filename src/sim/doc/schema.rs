@@ -78,7 +78,8 @@ impl fmt::Display for FieldType {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldSpec {
-    /// The field's type.
+    /// The field's type (`"type"` in JSON).
+    #[serde(rename = "type")]
     pub ty: FieldType,
     /// Whether every document (whose parent object exists) must have the field.
     pub required: bool,
@@ -282,6 +283,25 @@ mod tests {
         assert_eq!(p, "items.1.sku");
         let (p, _) = s.validate(&json!({"name": "a", "ok": "yes"})).unwrap_err();
         assert_eq!(p, "ok");
+    }
+
+    #[test]
+    fn schemas_read_from_json() {
+        let s: DocSchema = serde_json::from_value(json!({
+            "version": 2,
+            "fields": {"name": {"type": "string", "required": true},
+                       "age": {"type": "integer", "required": false, "default": 0}}
+        }))
+        .unwrap();
+        assert_eq!(s.fields["name"], FieldSpec::required(FieldType::String));
+        assert_eq!(s.fields["age"].default, Some(json!(0)));
+        let back = serde_json::to_value(&s).unwrap();
+        assert_eq!(
+            back["fields"]["name"],
+            json!({"type": "string", "required": true})
+        );
+        let bad = serde_json::from_value::<DocSchema>(json!({"fields": {"a": {"type": "date"}}}));
+        assert!(bad.is_err());
     }
 
     #[test]
