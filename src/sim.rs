@@ -2,6 +2,7 @@
 //! Virtual time only; one seed with named sub-streams; ordered collections wherever order can
 //! reach an event; handlers return effects and the engine applies them.
 
+pub mod checker;
 pub mod cluster;
 pub mod command;
 pub mod engine;

@@ -1,0 +1,471 @@
+//! Linearizability of one key against a single read/write register, by the Wing–Gong search
+//! with Lowe's memoization as Porcupine implements it. Keys are independent
+//! (P-compositionality: a history is linearizable iff each key's sub-history is), so callers
+//! check keys one by one.
+//!
+//! The history becomes a doubly linked list of call and return events sorted by time (calls
+//! first at equal times, so touching intervals count as concurrent and never cause a false
+//! alarm). The search walks the list: at a call it tries to linearize that operation now
+//! (a read must see the current value), lifting its call and return out of the list; reaching
+//! a return whose operation is not linearized means the choices so far were wrong, so it
+//! backtracks. Configurations already explored, a (set of linearized operations, register
+//! value) pair, are remembered and never explored twice.
+//!
+//! - `Ok` operations must take effect between invoke and completion; `Failed` ones are
+//!   dropped (a read of a failed write's value then has nothing to match).
+//! - An `Unknown` write may take effect at any point after its invoke, or never: its return
+//!   is at infinity, and "never" is the same as "last", where no read can see it.
+//! - An `Unknown` read constrains nothing and is dropped.
+//!
+//! Bounds: at most `max_states` configurations per key, then the answer is `Unknown`. The
+//! memo keys configurations by a 128-bit Zobrist fingerprint rather than the full set (as TLC
+//! does with 64 bits): memory stays 16 bytes a state for long keys, and a collision, which at
+//! a million states has probability below 1e-26, could only prune a branch.
+
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use serde::{Deserialize, Serialize};
+
+use super::history::{Op, OpKind, OpRef, Outcome};
+use crate::sim::time::SimTime;
+
+/// Default bound on configurations explored per key.
+pub const DEFAULT_MAX_STATES: u64 = 1_000_000;
+
+/// Most operations named in a witness.
+pub const WITNESS_OPS_MAX: usize = 64;
+
+/// The verdict for one key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Linearizability {
+    /// A linearization exists. `states`: configurations explored.
+    Ok { states: u64 },
+    /// No linearization exists; `witness` is the smallest failing prefix's neighbourhood.
+    Violation { states: u64, witness: Witness },
+    /// The search gave up after `states` configurations (the bound).
+    Unknown { states: u64 },
+}
+
+impl Linearizability {
+    /// Configurations explored by the full-history search.
+    pub fn states(&self) -> u64 {
+        match self {
+            Linearizability::Ok { states }
+            | Linearizability::Violation { states, .. }
+            | Linearizability::Unknown { states } => *states,
+        }
+    }
+}
+
+/// Why a key is not linearizable: the shortest prefix of the history (by time) that already
+/// cannot be linearized, and the operations around the one that completes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Witness {
+    /// The prefix holds every operation invoked by this time, µs (see [`prefix_ops`]).
+    pub prefix_end: SimTime,
+    /// Operations in that prefix.
+    pub prefix_ops: usize,
+    /// The operation whose event at `prefix_end` makes the prefix fail.
+    pub culprit: OpRef,
+    /// The culprit, everything concurrent with it, the writes its neighbours read from, the
+    /// reads that saw a concurrent write, and the last writes before it; sorted by invoke, at most [`WITNESS_OPS_MAX`].
+    pub ops: Vec<OpRef>,
+}
+
+/// One operation as the search sees it.
+#[derive(Clone, Copy, Debug)]
+struct LinOp {
+    write: bool,
+    value: Option<u64>,
+    invoke: u64,
+    /// `u64::MAX` for an unknown write (may take effect at any later time).
+    complete: u64,
+    /// Index into the caller's operation list.
+    origin: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Search {
+    Linearizable,
+    Violation,
+    GaveUp,
+}
+
+/// Checks one key's operations (any order, one key only) with at most `max_states`
+/// configurations per search.
+pub fn check_key(ops: &[&Op], max_states: u64) -> Linearizability {
+    let lin = to_lin_ops(ops, SimTime::MAX);
+    let (verdict, states) = search(&lin, max_states);
+    match verdict {
+        Search::Linearizable => Linearizability::Ok { states },
+        Search::GaveUp => Linearizability::Unknown { states },
+        Search::Violation => Linearizability::Violation {
+            states,
+            witness: witness(ops, max_states),
+        },
+    }
+}
+
+/// The operations the search must place when only events up to `until` are known: writes
+/// invoked by then (those not yet completed become unknown), and reads completed by then.
+/// Any linearization of the whole history restricts to one of this prefix, so a failing
+/// prefix proves the whole history fails.
+fn to_lin_ops(ops: &[&Op], until: SimTime) -> Vec<LinOp> {
+    let mut out = Vec::with_capacity(ops.len());
+    for (origin, op) in ops.iter().enumerate() {
+        let known = op.outcome == Outcome::Ok && op.complete <= until;
+        let (write, value) = match op.kind {
+            OpKind::Write { value } => (true, Some(value)),
+            OpKind::Read { value } => (false, value),
+        };
+        let keep = match (write, op.outcome) {
+            (_, Outcome::Failed) => false,
+            (true, _) => op.invoke <= until,
+            (false, _) => known,
+        };
+        if keep {
+            let complete = if known { op.complete.as_us() } else { u64::MAX };
+            let invoke = op.invoke.as_us();
+            out.push(LinOp {
+                write,
+                value,
+                invoke,
+                complete,
+                origin,
+            });
+        }
+    }
+    out
+}
+
+/// A hasher for keys that are already uniformly distributed fingerprints.
+#[derive(Default)]
+struct FingerprintHasher(u64);
+
+impl Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 ^= (v as u64) ^ ((v >> 64) as u64);
+    }
+}
+
+type Memo = HashSet<u128, BuildHasherDefault<FingerprintHasher>>;
+
+fn splitmix64(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+fn fingerprint(seed: u64) -> u128 {
+    ((splitmix64(seed) as u128) << 64) | splitmix64(seed ^ 0x5555_5555_5555_5555) as u128
+}
+
+fn state_print(state: Option<u64>) -> u128 {
+    match state {
+        None => fingerprint(u64::MAX - 1),
+        Some(v) => fingerprint(v.wrapping_mul(3).wrapping_add(1) ^ 0xa5a5_0000_0000_0000),
+    }
+}
+
+const NIL: usize = usize::MAX;
+
+/// The event list: node 0 is the head; node `2i + 1` is op `i`'s call, `2i + 2` its return.
+struct Events {
+    next: Vec<usize>,
+    prev: Vec<usize>,
+}
+
+impl Events {
+    fn new(ops: &[LinOp]) -> Self {
+        let mut order: Vec<(u64, u8, usize)> = Vec::with_capacity(ops.len() * 2);
+        for (i, op) in ops.iter().enumerate() {
+            order.push((op.invoke, 0, 2 * i + 1));
+            order.push((op.complete, 1, 2 * i + 2));
+        }
+        order.sort_unstable();
+        let size = ops.len() * 2 + 1;
+        let (mut next, mut prev) = (vec![NIL; size], vec![NIL; size]);
+        let mut last = 0;
+        for &(_, _, node) in &order {
+            next[last] = node;
+            prev[node] = last;
+            last = node;
+        }
+        Events { next, prev }
+    }
+
+    fn remove(&mut self, x: usize) {
+        let (p, n) = (self.prev[x], self.next[x]);
+        self.next[p] = n;
+        if n != NIL {
+            self.prev[n] = p;
+        }
+    }
+
+    /// Puts `x` back; valid only in the reverse order of removals (dancing links).
+    fn restore(&mut self, x: usize) {
+        let (p, n) = (self.prev[x], self.next[x]);
+        self.next[p] = x;
+        if n != NIL {
+            self.prev[n] = x;
+        }
+    }
+
+    fn lift(&mut self, op: usize) {
+        self.remove(2 * op + 1);
+        self.remove(2 * op + 2);
+    }
+
+    fn unlift(&mut self, op: usize) {
+        self.restore(2 * op + 2);
+        self.restore(2 * op + 1);
+    }
+}
+
+/// The register model: applying `op` to `state`, or `None` if a read disagrees.
+fn step(state: Option<u64>, op: &LinOp) -> Option<Option<u64>> {
+    if op.write {
+        Some(op.value)
+    } else {
+        (op.value == state).then_some(state)
+    }
+}
+
+/// The Wing–Gong/Lowe search over `ops`; returns the verdict and configurations explored.
+fn search(ops: &[LinOp], max_states: u64) -> (Search, u64) {
+    let mut events = Events::new(ops);
+    let zobrist: Vec<u128> = (0..ops.len() as u64).map(fingerprint).collect();
+    let mut memo = Memo::default();
+    let mut stack: Vec<(usize, Option<u64>)> = Vec::new();
+    let (mut state, mut set_print) = (None, 0u128);
+    let mut states = 0u64;
+    let mut node = events.next[0];
+    while events.next[0] != NIL {
+        if node % 2 == 1 {
+            let i = node / 2;
+            let Some(after) = step(state, &ops[i]) else {
+                node = events.next[node];
+                continue;
+            };
+            if memo.insert(set_print ^ zobrist[i] ^ state_print(after)) {
+                states += 1;
+                if states > max_states {
+                    return (Search::GaveUp, states - 1);
+                }
+                stack.push((i, state));
+                set_print ^= zobrist[i];
+                state = after;
+                events.lift(i);
+                node = events.next[0];
+            } else {
+                node = events.next[node];
+            }
+        } else {
+            // A return before its operation was placed: undo the last choice.
+            let Some((i, before)) = stack.pop() else {
+                return (Search::Violation, states);
+            };
+            set_print ^= zobrist[i];
+            state = before;
+            events.unlift(i);
+            node = events.next[2 * i + 1];
+        }
+    }
+    (Search::Linearizable, states)
+}
+
+/// The smallest failing prefix, found by bisection over event times (failure is monotone in
+/// the prefix, see [`to_lin_ops`]), and the operations around its culprit.
+fn witness(ops: &[&Op], max_states: u64) -> Witness {
+    let mut times: Vec<SimTime> = ops
+        .iter()
+        .filter(|op| op.outcome != Outcome::Failed)
+        .flat_map(|op| [op.invoke, op.complete])
+        .collect();
+    times.sort_unstable();
+    times.dedup();
+    let fails = |t: SimTime| search(&to_lin_ops(ops, t), max_states).0 == Search::Violation;
+    // Invariant: times[lo - 1] passes (or lo == 0), times[hi] fails (hi == len: the whole).
+    let (mut lo, mut hi) = (0, times.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if fails(times[mid]) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    let end = times.get(hi).copied().unwrap_or(SimTime::MAX);
+    let prefix: Vec<&Op> = to_lin_ops(ops, end).iter().map(|l| ops[l.origin]).collect();
+    neighbourhood(&prefix, end)
+}
+
+fn neighbourhood(prefix: &[&Op], end: SimTime) -> Witness {
+    let is_read = |op: &&Op| !op.is_write();
+    // The culprit: a read completing at `end` if any (reads join a prefix when they
+    // complete), else the latest-invoked operation.
+    let culprit = prefix
+        .iter()
+        .copied()
+        .filter(|op| is_read(op) && op.complete == end)
+        .chain(prefix.iter().copied().max_by_key(|op| (op.invoke, op.id)))
+        .next()
+        .expect("a failing prefix is never empty");
+    let concurrent: Vec<&Op> = prefix
+        .iter()
+        .copied()
+        .filter(|op| op.outcome != Outcome::Ok || op.complete >= culprit.invoke)
+        .collect();
+    let mut picked: Vec<&Op> = concurrent.clone();
+    for r in concurrent.iter().filter(|op| is_read(op)) {
+        let value = r.read_value().flatten();
+        picked.extend(
+            prefix
+                .iter()
+                .filter(|w| w.written().is_some() && w.written() == value),
+        );
+    }
+    // Reads that saw a concurrent write's value show what the culprit contradicts.
+    for w in concurrent.iter().filter(|op| op.is_write()) {
+        picked.extend(
+            prefix
+                .iter()
+                .filter(|r| is_read(r) && r.read_value() == Some(w.written())),
+        );
+    }
+    let mut before: Vec<&Op> = prefix
+        .iter()
+        .copied()
+        .filter(|op| op.is_write() && op.outcome == Outcome::Ok && op.complete < culprit.invoke)
+        .collect();
+    before.sort_by_key(|op| (op.complete, op.id));
+    picked.extend(before.iter().rev().take(2));
+    let mut refs: Vec<OpRef> = picked.iter().map(|op| op.op_ref()).collect();
+    refs.sort_by_key(|r| (r.invoke, r.id));
+    refs.dedup();
+    refs.truncate(WITNESS_OPS_MAX);
+    Witness {
+        prefix_end: end,
+        prefix_ops: prefix.len(),
+        culprit: culprit.op_ref(),
+        ops: refs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::checker::history::{History, HistoryBuilder};
+
+    fn check(h: &History, max_states: u64) -> Linearizability {
+        let ops: Vec<&Op> = h.ops.iter().collect();
+        check_key(&ops, max_states)
+    }
+
+    fn is_ok(h: &History) -> bool {
+        matches!(check(h, DEFAULT_MAX_STATES), Linearizability::Ok { .. })
+    }
+
+    #[test]
+    fn concurrent_read_may_see_either_value() {
+        for seen in [None, Some(1)] {
+            let mut b = HistoryBuilder::new();
+            b.write(1, "x", 1, 0, 100);
+            b.read(2, "x", seen, 10, 20);
+            assert!(is_ok(&b.build()), "read of {seen:?}");
+        }
+    }
+
+    #[test]
+    fn new_old_inversion_is_not_linearizable() {
+        // Dynamo-style quorum without read repair: one read sees the new value, a later one
+        // (strictly after it) the old value, while the write is still in flight.
+        let mut b = HistoryBuilder::new();
+        b.write(1, "x", 1, 0, 10);
+        b.write(1, "x", 2, 20, 100);
+        b.read(2, "x", Some(2), 30, 40);
+        b.read(3, "x", Some(1), 50, 60);
+        let Linearizability::Violation { witness, .. } = check(&b.build(), 1_000) else {
+            panic!("expected a violation");
+        };
+        assert_eq!(witness.culprit.id, 4);
+        assert_eq!(witness.prefix_end, SimTime(60));
+        let ids: Vec<u64> = witness.ops.iter().map(|o| o.id).collect();
+        assert_eq!(ids, [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn sequential_read_of_old_value_fails_and_phantoms_fail() {
+        let mut b = HistoryBuilder::new();
+        b.write(1, "x", 1, 0, 10);
+        b.read(2, "x", None, 20, 30);
+        assert!(!is_ok(&b.build()));
+
+        let mut b = HistoryBuilder::new();
+        b.write(1, "x", 1, 0, 10);
+        b.read(2, "x", Some(7), 20, 30);
+        assert!(!is_ok(&b.build()));
+    }
+
+    #[test]
+    fn unknown_writes_may_apply_late_or_never() {
+        // Applied long after the client gave up.
+        let mut b = HistoryBuilder::new();
+        b.write(1, "x", 1, 0, 10).with_outcome(Outcome::Unknown);
+        b.read(2, "x", None, 20, 30);
+        b.read(2, "x", Some(1), 40, 50);
+        assert!(is_ok(&b.build()));
+        // Never applied.
+        let mut b = HistoryBuilder::new();
+        b.write(1, "x", 1, 0, 10).with_outcome(Outcome::Unknown);
+        b.read(2, "x", None, 20, 30);
+        assert!(is_ok(&b.build()));
+        // But not before it was invoked.
+        let mut b = HistoryBuilder::new();
+        b.read(2, "x", Some(1), 0, 5);
+        b.write(1, "x", 1, 10, 20).with_outcome(Outcome::Unknown);
+        assert!(!is_ok(&b.build()));
+        // A failed write never takes effect.
+        let mut b = HistoryBuilder::new();
+        b.write(1, "x", 1, 0, 10).with_outcome(Outcome::Failed);
+        b.read(2, "x", Some(1), 20, 30);
+        assert!(!is_ok(&b.build()));
+    }
+
+    #[test]
+    fn bound_reports_unknown() {
+        // Many concurrent writes and a read of a value nobody wrote: the search must try
+        // every order before it can say no, so a small bound gives up instead.
+        let mut b = HistoryBuilder::new();
+        for v in 0..12 {
+            b.write(v, "x", v + 1, 0, 1_000);
+        }
+        b.read(99, "x", Some(999), 0, 1_000);
+        let h = b.build();
+        assert_eq!(check(&h, 500), Linearizability::Unknown { states: 500 });
+        assert!(matches!(
+            check(&h, 10_000_000),
+            Linearizability::Violation { .. }
+        ));
+    }
+
+    #[test]
+    fn empty_and_read_only_histories() {
+        assert!(is_ok(&HistoryBuilder::new().build()));
+        let mut b = HistoryBuilder::new();
+        b.read(1, "x", None, 0, 1);
+        b.read(2, "x", Some(3), 0, 1).with_outcome(Outcome::Unknown);
+        assert!(is_ok(&b.build()));
+    }
+}
