@@ -193,3 +193,32 @@ test('seek backwards on the timeline and see the same state as before', async ()
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('fork: two futures from one moment, one parameter changed, differences marked', async () => {
+  const { page, errors } = await openApp(srv.base + '/');
+  await page.click('#play');
+  await page.waitForFunction(() => Number.parseFloat(document.querySelector('#sim-time').textContent) > 1.5);
+  await page.click('#fork');
+  await page.locator('#compare-table').waitFor();
+  // The controls now steer B: crash its leader and let both futures run on.
+  await page.getByRole('button', { name: 'Crash node n0' }).click();
+  await page.waitForFunction(() => Number.parseFloat(document.querySelector('#sim-time').textContent) > 4.0);
+  await page.click('#play');
+  const row = (label) => page.evaluate((l) => {
+    const tr = [...document.querySelectorAll('#compare-table tbody tr')]
+      .find((r) => r.querySelector('th').textContent === l);
+    return { a: tr.children[1].textContent, b: tr.children[2].textContent, differs: tr.classList.contains('differs') };
+  }, label);
+  const rejected = await row('rejected');
+  assert.equal(rejected.a, '0', 'A keeps its leader');
+  assert.ok(Number(rejected.b) > 0, 'B refuses writes without its leader');
+  assert.ok(rejected.differs);
+  assert.deepEqual(await row('nodes down'), { a: '0', b: '1', differs: true });
+  assert.ok(await inkShare(page, '#topology-fork') > 0.01, 'fork canvas drawn');
+  await page.locator('#compare-title').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${SHOTS}/fork.png` });
+  await page.click('#unfork');
+  await page.locator('#compare-table').waitFor({ state: 'detached' });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -443,6 +443,50 @@ pub fn status(run: &Timeline) -> Status {
     }
 }
 
+/// One line of the fork comparison.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompareRow {
+    pub label: &'static str,
+    pub a: String,
+    pub b: String,
+    pub differs: bool,
+}
+
+/// Side by side figures of the original (A) and the fork (B).
+pub fn compare(a: &Status, b: &Status) -> Vec<CompareRow> {
+    let mut rows: Vec<CompareRow> = a
+        .figures
+        .iter()
+        .zip(&b.figures)
+        .map(|((label, va), (_, vb))| CompareRow {
+            label,
+            a: va.clone(),
+            b: vb.clone(),
+            differs: va != vb,
+        })
+        .collect();
+    let nodes_down = |s: &Status| s.nodes.iter().filter(|n| !n.up).count().to_string();
+    let cut = |s: &Status| {
+        s.nodes
+            .iter()
+            .filter(|n| n.link_cut == Some(true))
+            .count()
+            .to_string()
+    };
+    for (label, fa, fb) in [
+        ("nodes down", nodes_down(a), nodes_down(b)),
+        ("links cut", cut(a), cut(b)),
+    ] {
+        rows.push(CompareRow {
+            label,
+            differs: fa != fb,
+            a: fa,
+            b: fb,
+        });
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -500,6 +544,22 @@ mod tests {
         assert!(split_at_gaps(std::iter::empty(), 1.0).is_empty());
         assert_eq!(plural(1, "entry", "entries"), "1 entry");
         assert_eq!(plural(0, "entry", "entries"), "0 entries");
+    }
+
+    #[test]
+    fn a_fork_that_crashes_the_leader_differs_from_the_original() {
+        let mut a = Timeline::new(Scenario::default()).unwrap();
+        a.advance_to(SimTime::from_ms(2_000), u64::MAX);
+        let mut b = a.clone();
+        b.command(Command::Crash { node: 0 }).unwrap();
+        a.advance_to(SimTime::from_ms(5_000), u64::MAX);
+        b.advance_to(SimTime::from_ms(5_000), u64::MAX);
+        let rows = compare(&status(&a), &status(&b));
+        let row = |l: &str| rows.iter().find(|r| r.label == l).unwrap().clone();
+        assert!(row("rejected").differs);
+        assert_eq!(row("rejected").a, "0");
+        assert_eq!(row("nodes down").b, "1");
+        assert!(!row("links cut").differs);
     }
 
     #[test]

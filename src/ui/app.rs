@@ -10,7 +10,7 @@ use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 use super::canvas::draw_on;
-use super::panels::{EventLog, FaultPanel, Figures, Help, TimelineBar, Toolbar};
+use super::panels::{Compare, EventLog, FaultPanel, Figures, Help, TimelineBar, Toolbar};
 use super::state::{Action, AppState};
 use crate::draw::{chart::draw_chart, topology::draw_topology};
 use crate::playback::advance_wall;
@@ -30,6 +30,7 @@ struct LoopClock {
 
 struct Canvases {
     topology: NodeRef,
+    fork: NodeRef,
     charts: [NodeRef; 3],
 }
 
@@ -48,10 +49,15 @@ fn tick(
     clk.last_ts = Some(ts);
     if st.playing {
         advance_wall(&mut st.sim.borrow_mut(), dt, st.speed);
+        st.sync_fork();
     }
     if st.playing || clk.drawn_version != Some(st.version) {
         if let Some(canvas) = c.topology.cast::<HtmlCanvasElement>() {
             let f = frame(st.sim.borrow().sim());
+            draw_on(&canvas, |area, dpr| draw_topology(area, &f, dpr));
+        }
+        if let (Some(fork), Some(canvas)) = (&st.fork, c.fork.cast::<HtmlCanvasElement>()) {
+            let f = frame(fork.run.borrow().sim());
             draw_on(&canvas, |area, dpr| draw_topology(area, &f, dpr));
         }
         clk.drawn_version = Some(st.version);
@@ -131,6 +137,7 @@ pub fn App() -> Html {
         AppState::from_fragment(&fragment)
     });
     let topology = use_node_ref();
+    let fork_canvas = use_node_ref();
     let chart_refs = [use_node_ref(), use_node_ref(), use_node_ref()];
     // The loop reads the newest state through this cell, so it never needs re-registering.
     let latest = use_mut_ref(|| (*state).clone());
@@ -139,6 +146,7 @@ pub fn App() -> Html {
     {
         let canvases = Canvases {
             topology: topology.clone(),
+            fork: fork_canvas.clone(),
             charts: chart_refs.clone(),
         };
         let dispatch = state.dispatcher();
@@ -191,6 +199,14 @@ pub fn App() -> Html {
             }
         })
     };
+    let fork = {
+        let on = on.clone();
+        Callback::from(move |_: MouseEvent| on.emit(Action::Fork))
+    };
+    let steered_status = match &state.fork {
+        Some(f) if f.steer_fork => f.status.clone(),
+        _ => state.status.clone(),
+    };
     let chart_titles = [
         "Committed writes per second",
         "Replication lag per follower",
@@ -205,6 +221,11 @@ pub fn App() -> Html {
                         Press play, then cut a link or crash a node and watch lag build up and drain."}</p>
                 </div>
                 <div class="header-actions">
+                if state.fork.is_none() {
+                    <button id="fork" class="ghost" onclick={fork}
+                        aria-label="Fork: branch a second future from this moment to compare">
+                        {"Fork here"}</button>
+                }
                 <button id="share" class="ghost" onclick={share}
                     aria-label="Put a link to this run (scenario and commands) in the address bar">
                     {"Link to this run"}</button>
@@ -225,12 +246,18 @@ pub fn App() -> Html {
             }
             <main class="grid">
                 <section class="stage" aria-label="Cluster">
+                    if state.fork.is_some() { <p class="stage-label">{"A · original"}</p> }
                     <canvas id="topology" ref={topology} role="img"
                         aria-label="Cluster topology: the leader n0 on top, followers around it, messages in flight between them" />
                     <Figures status={state.status.clone()} />
                 </section>
-                <FaultPanel status={state.status.clone()} on={on.clone()} />
+                <FaultPanel status={steered_status} on={on.clone()}
+                    steering={state.fork.as_ref().map(|f| if f.steer_fork { "B · fork" } else { "A · original" })} />
             </main>
+            if let Some(f) = &state.fork {
+                <Compare a={state.status.clone()} b={f.status.clone()} at={f.at.to_string()}
+                    steer_fork={f.steer_fork} on={on.clone()} canvas={fork_canvas.clone()} />
+            }
             <section class="charts" aria-label="Charts">
                 { for chart_refs.iter().zip(chart_titles).enumerate().map(|(i, (r, title))| html! {
                     <canvas id={format!("chart-{i}")} ref={r.clone()} role="img" aria-label={title} />

@@ -84,6 +84,9 @@ pub fn Toolbar(p: &ToolbarProps) -> Html {
 pub struct FaultPanelProps {
     pub status: std::rc::Rc<Status>,
     pub on: Callback<Action>,
+    /// Which run the controls act on, when there are two.
+    #[prop_or_default]
+    pub steering: Option<&'static str>,
 }
 
 fn node_row(n: &NodeStatus, on: &Callback<Action>) -> Html {
@@ -174,7 +177,9 @@ pub fn FaultPanel(p: &FaultPanelProps) -> Html {
     };
     html! {
         <section class="panel" aria-labelledby="faults-title">
-            <h2 id="faults-title">{"Nodes and links"}</h2>
+            <h2 id="faults-title">{"Nodes and links"}
+                if let Some(run) = p.steering { <span class="steering">{format!(" · steering {run}")}</span> }
+            </h2>
             <ul class="nodes">{ for st.nodes.iter().map(|n| node_row(n, &p.on)) }</ul>
             <div class="row-buttons">
                 <button id="heal-all" onclick={heal_all}>{"Heal all links"}</button>
@@ -290,6 +295,62 @@ pub fn TimelineBar(p: &SeekProps) -> Html {
                 aria-valuetext={format!("{} of {}", st.time_label, st.horizon)} />
             <span class="timeline-end">{format!("{:.1} s / {:.1} s", st.now.as_secs_f64(), st.horizon.as_secs_f64())}</span>
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CompareProps {
+    pub a: std::rc::Rc<Status>,
+    pub b: std::rc::Rc<Status>,
+    pub at: String,
+    pub steer_fork: bool,
+    pub on: Callback<Action>,
+    pub canvas: NodeRef,
+}
+
+/// Two futures side by side: the fork's topology, which run the controls steer, and every
+/// figure of both with the ones that differ marked (by a sign, not by colour alone).
+#[component]
+pub fn Compare(p: &CompareProps) -> Html {
+    let steer = |to_fork: bool| {
+        let on = p.on.clone();
+        Callback::from(move |_: MouseEvent| on.emit(Action::SteerFork(to_fork)))
+    };
+    let close = {
+        let on = p.on.clone();
+        Callback::from(move |_: MouseEvent| on.emit(Action::Unfork))
+    };
+    let rows = crate::view_model::compare(&p.a, &p.b);
+    html! {
+        <section class="panel compare" aria-labelledby="compare-title">
+            <div class="compare-head">
+                <h2 id="compare-title">{format!("Two futures from {}", p.at)}</h2>
+                <div class="steer" role="group" aria-label="The controls steer">
+                    <button id="steer-a" aria-pressed={(!p.steer_fork).to_string()}
+                        onclick={steer(false)}>{"Steer A · original"}</button>
+                    <button id="steer-b" aria-pressed={p.steer_fork.to_string()}
+                        onclick={steer(true)}>{"Steer B · fork"}</button>
+                </div>
+                <button id="unfork" class="ghost" onclick={close}>{"Close the fork"}</button>
+            </div>
+            <div class="compare-body">
+                <figure>
+                    <figcaption>{"B · fork"}</figcaption>
+                    <canvas id="topology-fork" ref={p.canvas.clone()} role="img"
+                        aria-label="Topology of the forked run B" />
+                </figure>
+                <table id="compare-table">
+                    <thead><tr><th scope="col">{"figure"}</th><th scope="col">{"A · original"}</th>
+                        <th scope="col">{"B · fork"}</th><th scope="col"><span class="sr-only">{"differs"}</span></th></tr></thead>
+                    <tbody>{ for rows.iter().map(|r| html! {
+                        <tr class={classes!(r.differs.then_some("differs"))}>
+                            <th scope="row">{r.label}</th><td>{r.a.clone()}</td><td>{r.b.clone()}</td>
+                            <td aria-label={if r.differs { "differs" } else { "same" }}>{ if r.differs { "≠" } else { "" } }</td>
+                        </tr>
+                    }) }</tbody>
+                </table>
+            </div>
+        </section>
     }
 }
 

@@ -32,6 +32,27 @@ pub struct AppState {
     pub help: bool,
     /// The link to this run, once the user asked for it.
     pub share_url: Option<String>,
+    /// A second future branched from the run (B), advancing in step with it (A).
+    pub fork: Option<Fork>,
+}
+
+/// The forked run and which of the two the panel's controls steer.
+#[derive(Clone)]
+pub struct Fork {
+    pub run: SharedSim,
+    /// The moment the two futures split.
+    pub at: SimTime,
+    pub status: Rc<Status>,
+    /// True when commands go to the fork (B), false when to the original (A).
+    pub steer_fork: bool,
+}
+
+impl PartialEq for Fork {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.run, &other.run)
+            && self.status == other.status
+            && self.steer_fork == other.steer_fork
+    }
 }
 
 impl PartialEq for AppState {
@@ -45,6 +66,7 @@ impl PartialEq for AppState {
             && self.version == other.version
             && self.help == other.help
             && self.share_url == other.share_url
+            && self.fork == other.fork
     }
 }
 
@@ -61,6 +83,12 @@ pub enum Action {
     /// The link to the current run was written to the address bar.
     Shared(String),
     CloseHelp,
+    /// Branch a second future (B) from this moment; the controls then steer B.
+    Fork,
+    /// Drop the fork.
+    Unfork,
+    /// Whether the controls steer the fork (true) or the original (false).
+    SteerFork(bool),
     /// Move the run to this simulated time (earlier or later).
     Seek(SimTime),
     /// Re-read the simulation for the panels (sent by the loop a few times a second).
@@ -85,6 +113,7 @@ impl AppState {
             version: 0,
             help: false,
             share_url: None,
+            fork: None,
         }
     }
 
@@ -119,17 +148,54 @@ impl AppState {
     }
 
     fn with_fresh_status(mut self) -> Self {
+        self.refresh();
+        self.version += 1;
+        self
+    }
+
+    /// Re-read both runs for the panels; true when anything shown changed.
+    fn refresh(&mut self) -> bool {
+        let mut changed = false;
         let st = status(&self.sim.borrow());
         if *self.status != st {
             self.status = Rc::new(st);
+            changed = true;
         }
-        self.version += 1;
-        self
+        if let Some(f) = &mut self.fork {
+            let st = status(&f.run.borrow());
+            if *f.status != st {
+                f.status = Rc::new(st);
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// The run the panel's controls act on.
+    pub fn steered(&self) -> &SharedSim {
+        match &self.fork {
+            Some(f) if f.steer_fork => &f.run,
+            _ => &self.sim,
+        }
+    }
+
+    /// Bring the fork to the original's time (both futures advance together).
+    pub fn sync_fork(&self) {
+        if let Some(f) = &self.fork {
+            let t = self.sim.borrow().now();
+            let mut b = f.run.borrow_mut();
+            if b.now() > t {
+                b.seek(t);
+            } else {
+                b.advance_to(t, u64::MAX);
+            }
+        }
     }
 
     fn restart(mut self, scenario: Scenario) -> Self {
         match Timeline::new(scenario) {
             Ok(sim) => {
+                self.fork = None;
                 super::panic_overlay::set_seed(sim.sim().scenario().seed);
                 self.seed_text = sim.sim().scenario().seed.to_string();
                 *self.sim.borrow_mut() = sim;
@@ -163,6 +229,7 @@ impl Reducible for AppState {
             Action::Step => {
                 next.playing = false;
                 next.sim.borrow_mut().step();
+                next.sync_fork();
                 next = next.with_fresh_status();
             }
             Action::SetSpeed(s) => next.speed = clamp_speed(s),
@@ -183,10 +250,32 @@ impl Reducible for AppState {
             }
             Action::Seek(t) => {
                 next.sim.borrow_mut().seek(t);
+                next.sync_fork();
                 next = next.with_fresh_status();
             }
+            Action::Fork => {
+                let run = Rc::new(RefCell::new(next.sim.borrow().clone()));
+                let status = Rc::new(status(&run.borrow()));
+                let at = run.borrow().now();
+                next.fork = Some(Fork {
+                    run,
+                    at,
+                    status,
+                    steer_fork: true,
+                });
+                next = next.with_fresh_status();
+            }
+            Action::Unfork => {
+                next.fork = None;
+                next = next.with_fresh_status();
+            }
+            Action::SteerFork(on) => {
+                if let Some(f) = &mut next.fork {
+                    f.steer_fork = on;
+                }
+            }
             Action::Issue(cmd) => {
-                let result = next.sim.borrow_mut().command(cmd);
+                let result = next.steered().borrow_mut().command(cmd);
                 next.error = result.err().map(|e| e.to_string());
                 next = next.with_fresh_status();
             }
@@ -194,11 +283,9 @@ impl Reducible for AppState {
             Action::Shared(url) => next.share_url = Some(url),
             Action::CloseHelp => next.help = false,
             Action::Refresh => {
-                let st = status(&next.sim.borrow());
-                if *next.status == st {
+                if !next.refresh() {
                     return self;
                 }
-                next.status = Rc::new(st);
             }
         }
         if next == *self {
