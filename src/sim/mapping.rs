@@ -22,6 +22,7 @@ pub mod profile;
 pub mod relational;
 pub mod rules;
 pub mod suggest;
+pub mod text;
 pub mod to_docs;
 pub mod to_sql;
 pub mod verify;

@@ -160,9 +160,9 @@ fn customer(s: &mut Streams, out: &mut Out, prices: &[i128], budget: &mut u64) {
     } else {
         Value::Date((r.range_u64(0, 18_000) as i64 - 7_000) as i32)
     };
-    // A few corporate accounts carry 17-digit lifetime values: exact in NUMERIC, not in f64.
+    // A few corporate accounts carry 18-digit lifetime values: exact in NUMERIC, not in f64.
     let ltv = if r.chance(0.01) {
-        r.range_u64(10_000_000_000_000_000, 99_999_999_999_999_999) as i128
+        r.range_u64(100_000_000_000_000_000, 999_999_999_999_999_999) as i128
     } else {
         r.range_u64(0, 5_000_000) as i128
     };

@@ -118,31 +118,41 @@ impl TableSchema {
             .iter()
             .map(|c| {
                 let nn = if c.not_null { " NOT NULL" } else { "" };
-                format!("{} {}{nn}", c.name, type_sql(&c.ty))
+                format!("{} {}{nn}", quote(&c.name), type_sql(&c.ty))
             })
             .collect();
         if !self.primary_key.is_empty() {
-            let cols: Vec<&str> = self
+            let cols: Vec<String> = self
                 .primary_key
                 .iter()
-                .map(|&i| self.columns[i].name.as_str())
+                .map(|&i| quote(&self.columns[i].name))
                 .collect();
             parts.push(format!("PRIMARY KEY ({})", cols.join(", ")));
         }
         for fk in &self.foreign_keys {
             parts.push(format!(
                 "FOREIGN KEY ({}) REFERENCES {} ({})",
-                fk.columns.join(", "),
-                fk.ref_table,
-                fk.ref_columns.join(", ")
+                quote_list(&fk.columns),
+                quote(&fk.ref_table),
+                quote_list(&fk.ref_columns)
             ));
         }
         format!(
             "CREATE TABLE {} (\n  {}\n);\n",
-            self.name,
+            quote(&self.name),
             parts.join(",\n  ")
         )
     }
+}
+
+/// A quoted identifier (`"primary"`), so reserved words and any characters are safe.
+pub fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn quote_list(names: &[String]) -> String {
+    let q: Vec<String> = names.iter().map(|n| quote(n)).collect();
+    q.join(", ")
 }
 
 /// A type as SQL text the store's parser accepts (`NUMERIC(10,2)`, `VARCHAR(40)`, ...).
@@ -310,8 +320,8 @@ impl Tables {
         let mut total = 0u64;
         for name in self.load_order() {
             let t = &self.tables[name];
-            let cols: Vec<&str> = t.schema.columns.iter().map(|c| c.name.as_str()).collect();
-            let head = format!("INSERT INTO {name} ({}) VALUES ", cols.join(", "));
+            let cols: Vec<String> = t.schema.columns.iter().map(|c| quote(&c.name)).collect();
+            let head = format!("INSERT INTO {} ({}) VALUES ", quote(name), cols.join(", "));
             let mut text = String::with_capacity(LOAD_TEXT_BYTES_MAX + 4096);
             for chunk in t.rows.chunks(INSERT_BATCH_ROWS) {
                 text.push_str(&head);

@@ -268,6 +268,9 @@ pub struct ColumnRule {
     pub column: String,
     /// Dotted field path relative to the rule's object.
     pub path: String,
+    /// Why the column has its type and nullability (suggestions fill this).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
 }
 
 /// Why a mapping cannot be used.
@@ -610,6 +613,7 @@ fn inverse_rule(
         .map(|(i, field)| ColumnRule {
             column: s.columns[i].name.clone(),
             path: field,
+            reason: String::new(),
         })
         .collect();
     let mut children = Vec::new();
@@ -644,6 +648,7 @@ fn inverse_rule(
                 columns.push(ColumnRule {
                     column: e.foreign_key.clone(),
                     path: format!("{}.{ck}", e.field),
+                    reason: String::new(),
                 });
                 let mut r = inverse_rule(
                     tables,
@@ -689,6 +694,7 @@ fn merge_rule(child: &TableSchema, e: &Embed) -> TableRule {
             } else {
                 format!("{}{}", e.field, c.name)
             },
+            reason: String::new(),
         })
         .collect();
     TableRule {

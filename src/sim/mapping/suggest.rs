@@ -626,16 +626,17 @@ impl DocBuilder<'_> {
         if rel == "_id" {
             t.primary_key.push(name.clone());
         }
-        let mut reason = why;
+        let mut parts: Vec<String> = Vec::new();
+        if !why.is_empty() {
+            parts.push(why);
+        }
         if !required {
-            reason = format!(
-                "{reason} Present and non-null in {} of {objects} objects, so nullable.",
-                scalar
-            );
+            parts.push(format!(
+                "present and non-null in {scalar} of {objects} objects, so nullable."
+            ));
         }
         if count("object") > 0 {
-            reason
-                .push_str(" Sub-document values of this path are mapped by the flattened columns.");
+            parts.push("sub-document values here are mapped by the flattened columns.".into());
         }
         t.columns.push(TargetColumn {
             name: name.clone(),
@@ -646,14 +647,8 @@ impl DocBuilder<'_> {
         rule.columns.push(ColumnRule {
             column: name,
             path: rel.to_string(),
+            reason: parts.join(" "),
         });
-        if !reason.is_empty() {
-            rule.reason = if rule.reason.is_empty() {
-                format!("{rel}: {reason}")
-            } else {
-                format!("{} {rel}: {reason}", rule.reason)
-            };
-        }
     }
 
     /// An array of scalars as a table of (parent id, position, value).
@@ -681,6 +676,14 @@ impl DocBuilder<'_> {
         child.shape = Shape::IdArray;
         child.value_column = Some("value".into());
         child
+    }
+}
+
+fn unreadable(what: &str, bad: u64) -> String {
+    if bad == 0 {
+        format!("all strings here read as {what}.")
+    } else {
+        format!("strings read as {what}, except {bad} that will be reported as conversion errors.")
     }
 }
 
@@ -718,17 +721,11 @@ fn column_type(f: &FieldProfile) -> (String, String) {
         // At least 99% must parse; the rest are reported as conversion errors.
         if f.dates * 100 >= s * 99 {
             let bad = s - f.dates;
-            return (
-                "DATE".into(),
-                format!("strings read as dates; {bad} do not and will be reported."),
-            );
+            return ("DATE".into(), unreadable("dates", bad));
         }
         if f.timestamps * 100 >= s * 99 {
             let bad = s - f.timestamps;
-            return (
-                "TIMESTAMP".into(),
-                format!("strings read as timestamps; {bad} do not and will be reported."),
-            );
+            return ("TIMESTAMP".into(), unreadable("timestamps", bad));
         }
         return ("TEXT".into(), String::new());
     }
