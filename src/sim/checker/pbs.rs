@@ -174,7 +174,8 @@ mod tests {
     fn closed_form_matches_known_values() {
         assert_eq!(miss_fraction(3, 1, 1), Ok((2, 3)));
         assert_eq!(miss_fraction(3, 2, 2), Ok((0, 3)));
-        assert_eq!(miss_fraction(3, 1, 2).map(|f| f.0), Ok(0));
+        assert_eq!(miss_fraction(3, 1, 2), Ok((1, 3)));
+        assert_eq!(miss_fraction(5, 3, 3).map(|f| f.0), Ok(0));
         assert_eq!(miss_fraction(5, 2, 2), Ok((3, 10)));
         assert_eq!(miss_probability(3, 1, 1), Ok(2.0 / 3.0));
         assert_eq!(binomial(64, 32), 1_832_624_140_942_590_534);
