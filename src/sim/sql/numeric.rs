@@ -153,6 +153,7 @@ impl Numeric {
         }
     }
 
+    /// True for zero at any scale.
     pub fn is_zero(self) -> bool {
         self.unscaled == 0
     }

@@ -17,6 +17,7 @@ pub type Row = Vec<Value>;
 pub struct Column {
     /// Name as PostgreSQL stores it (unquoted identifiers folded to lower case).
     pub name: String,
+    /// Declared type, with its modifier (`VARCHAR(20)`, `NUMERIC(5,2)`).
     pub ty: SqlType,
     /// `NOT NULL` (primary key columns are always not null).
     pub not_null: bool,
@@ -30,7 +31,9 @@ pub struct Column {
 /// `NUMERIC(3,2) DEFAULT 100` is accepted and fails only when a row needs it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ColumnDefault {
+    /// The expression's value.
     pub value: Value,
+    /// The expression's type (before conversion to the column type).
     pub ty: SqlType,
 }
 
@@ -64,6 +67,7 @@ pub enum ConstraintKind {
     PrimaryKey,
     /// Backed by the unique index of the same name.
     Unique,
+    /// `FOREIGN KEY (columns) REFERENCES ref_table (ref_columns) ON DELETE on_delete`.
     ForeignKey {
         /// Referencing columns of this table.
         columns: Vec<String>,
@@ -71,16 +75,22 @@ pub enum ConstraintKind {
         ref_table: String,
         /// Referenced columns (a primary key or unique constraint of `ref_table`).
         ref_columns: Vec<String>,
+        /// What deleting a referenced row does.
         on_delete: FkAction,
     },
     /// A boolean expression over the row's columns; the row is refused when it is false.
-    Check { expr: Box<Expr> },
+    Check {
+        /// The expression as written (column names are kept current by renames).
+        expr: Box<Expr>,
+    },
 }
 
 /// A named table constraint.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Constraint {
+    /// Unique among the store's constraints (PostgreSQL's default names).
     pub name: String,
+    /// What it enforces.
     pub kind: ConstraintKind,
 }
 
@@ -104,9 +114,11 @@ impl PartialOrd for Key {
 /// keys (NULLs are distinct, as in PostgreSQL).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Index {
+    /// Relation name (shares the namespace with tables).
     pub name: String,
     /// Column positions.
     pub columns: Vec<usize>,
+    /// Refuses duplicate non-NULL keys.
     pub unique: bool,
     entries: BTreeSet<(Vec<Key>, u64)>,
 }

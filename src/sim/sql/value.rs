@@ -42,9 +42,13 @@ pub enum SqlType {
 /// Broad groups used for operator and cast resolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Category {
+    /// Integers, floats, `NUMERIC`.
     Numeric,
+    /// `TEXT`, `VARCHAR`.
     String,
+    /// `BOOLEAN`.
     Bool,
+    /// `DATE`, `TIMESTAMP`.
     DateTime,
 }
 
@@ -169,10 +173,13 @@ pub enum Value {
     Null,
     /// Any integer type; the column type bounds its range.
     Int(i64),
+    /// `BOOLEAN`.
     Bool(bool),
     /// `REAL` (held at `f32` precision) or `DOUBLE PRECISION`.
     Real(f64),
+    /// `NUMERIC`, exact, with its display scale.
     Numeric(Numeric),
+    /// `TEXT` / `VARCHAR`.
     Text(String),
     /// Days since 1970-01-01.
     Date(i32),
@@ -181,6 +188,7 @@ pub enum Value {
 }
 
 impl Value {
+    /// True for SQL NULL.
     pub fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
@@ -512,8 +520,11 @@ pub fn to_f32(x: f64) -> Result<f64, Failure> {
 /// assignment ones on INSERT/UPDATE into a column, explicit ones only with `CAST`/`::`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CastContext {
+    /// Inside expressions (operators, function arguments).
     Implicit,
+    /// Storing into a column (`INSERT`, `UPDATE`, `DEFAULT`, `ALTER COLUMN TYPE`).
     Assignment,
+    /// `CAST(x AS t)` / `x::t`.
     Explicit,
 }
 

@@ -1,0 +1,12 @@
+-- The same cascade as 15, with indexes on the referencing columns.
+CREATE TABLE p (id INT PRIMARY KEY);
+CREATE TABLE c (id INT PRIMARY KEY, p_id INT REFERENCES p ON DELETE CASCADE);
+CREATE INDEX ON c (p_id);
+CREATE TABLE n (id INT PRIMARY KEY, p_id INT REFERENCES p ON DELETE SET NULL);
+CREATE INDEX ON n (p_id);
+INSERT INTO p VALUES (1), (2), (3);
+INSERT INTO c VALUES (10, 1), (11, 1), (12, 2), (13, 3);
+INSERT INTO n VALUES (1, 1), (2, 2), (3, 1);
+DELETE FROM p WHERE id <> 2;
+UPDATE n SET p_id = 2 WHERE p_id IS NULL;
+DELETE FROM p;
