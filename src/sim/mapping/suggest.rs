@@ -406,10 +406,10 @@ fn root_reason(table: &str, place: &Placement, p: &SqlProfile) -> String {
         .iter()
         .filter(|f| f.parent == table && f.child != table)
         .filter(|f| {
-            !place
+            place
                 .embedded
                 .get(&f.child)
-                .is_some_and(|(parent, _)| parent == table)
+                .is_none_or(|(parent, _)| parent != table)
         })
         .collect();
     match fan_in.iter().max_by_key(|f| f.max) {

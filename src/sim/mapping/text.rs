@@ -149,7 +149,7 @@ fn parse_iso_strict(s: &str) -> Option<i64> {
         [b'.', f @ ..] if (1..=6).contains(&f.len()) => digits(f)? * 10i64.pow(6 - f.len() as u32),
         _ => return None,
     };
-    if !(1..=12).contains(&m) || d < 1 || d > 28 || h > 23 || mi > 59 || sec > 59 || y < 1 {
+    if !(1..=12).contains(&m) || !(1..=28).contains(&d) || h > 23 || mi > 59 || sec > 59 || y < 1 {
         return None; // days 29..31 and leap rules: let the store's parser decide
     }
     let days = days_from_civil(y, m as u32, d as u32);
