@@ -41,6 +41,30 @@ pub enum CompatMode {
 }
 
 impl CompatMode {
+    /// Every mode, in the order a menu lists them.
+    pub const ALL: [CompatMode; 7] = [
+        CompatMode::None,
+        CompatMode::Backward,
+        CompatMode::BackwardTransitive,
+        CompatMode::Forward,
+        CompatMode::ForwardTransitive,
+        CompatMode::Full,
+        CompatMode::FullTransitive,
+    ];
+
+    /// The registry's name, e.g. `BACKWARD_TRANSITIVE`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CompatMode::None => "NONE",
+            CompatMode::Backward => "BACKWARD",
+            CompatMode::BackwardTransitive => "BACKWARD_TRANSITIVE",
+            CompatMode::Forward => "FORWARD",
+            CompatMode::ForwardTransitive => "FORWARD_TRANSITIVE",
+            CompatMode::Full => "FULL",
+            CompatMode::FullTransitive => "FULL_TRANSITIVE",
+        }
+    }
+
     fn backward(self) -> bool {
         use CompatMode as M;
         matches!(
@@ -61,6 +85,29 @@ impl CompatMode {
             self,
             M::BackwardTransitive | M::ForwardTransitive | M::FullTransitive
         )
+    }
+}
+
+impl fmt::Display for CompatMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Reads the registry's names, case-insensitively (`full_transitive` works too).
+impl std::str::FromStr for CompatMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        CompatMode::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                let names: Vec<&str> = CompatMode::ALL.iter().map(|m| m.name()).collect();
+                format!(
+                    "unknown compatibility mode '{s}'; expected one of {}",
+                    names.join(", ")
+                )
+            })
     }
 }
 
@@ -459,6 +506,18 @@ mod tests {
             2
         );
         assert!(check_chain(CompatMode::None, &chain).is_compatible());
+    }
+
+    #[test]
+    fn modes_have_registry_names() {
+        for m in CompatMode::ALL {
+            assert_eq!(m.to_string().parse::<CompatMode>(), Ok(m));
+            let json = serde_json::to_value(m).unwrap();
+            assert_eq!(json, json!(m.name()));
+        }
+        assert_eq!("full_transitive".parse(), Ok(CompatMode::FullTransitive));
+        let e = "sideways".parse::<CompatMode>().unwrap_err();
+        assert!(e.contains("BACKWARD_TRANSITIVE"), "{e}");
     }
 
     #[test]

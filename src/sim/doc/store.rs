@@ -1227,6 +1227,49 @@ mod tests {
     }
 
     #[test]
+    fn every_error_reads_as_a_sentence() {
+        let id = DocId::from_u64(7);
+        let c = || "users".to_string();
+        let path_error = PathError {
+            path: "a..b".into(),
+            reason: "a segment is empty",
+        };
+        let update = apply_ops(&json!({"n": "x"}), &[UpdateOp::inc("n", 1)]).unwrap_err();
+        let cases = [
+            (DocError::NoSuchCollection(c()), "there is no collection 'users'"),
+            (DocError::CollectionExists(c()), "collection 'users' already exists"),
+            (
+                DocError::BadCollectionName { name: "a$".into(), reason: "it contains '$' or a NUL character" },
+                "'a$' is not a valid collection name: it contains '$' or a NUL character",
+            ),
+            (DocError::TooManyCollections, "a store holds at most 1000 collections"),
+            (
+                DocError::NotAnObject { collection: c(), found: "array" },
+                "'users': a document must be a JSON object, not an array",
+            ),
+            (DocError::NotFound { collection: c(), id: id.clone() }, "'users': no document with _id 7"),
+            (
+                DocError::BadVersion { collection: c(), id: id.clone(), found: "\"2\"".into() },
+                "document 7 in 'users': schema_version must be an integer from 0 to 4294967295, found \"2\"",
+            ),
+            (
+                DocError::Update { collection: c(), id: id.clone(), error: Box::new(update) },
+                "document 7 in 'users': $inc 'n': Cannot apply $inc to a value of non-numeric type (the field holds a string)",
+            ),
+            (DocError::BadPath(path_error.clone()), "invalid field path 'a..b': a segment is empty"),
+            (DocError::BadValidator(path_error), "validator: invalid field path 'a..b': a segment is empty"),
+            (
+                DocError::NoMigrationPath { collection: c(), id, from: 9, to: 4 },
+                "document 7 in 'users': no migration leads from version 9 to 4",
+            ),
+            (DocError::BadChain("the chain is empty".into()), "migration chain: the chain is empty"),
+        ];
+        for (e, text) in cases {
+            assert_eq!(e.to_string(), text);
+        }
+    }
+
+    #[test]
     fn collections_and_fingerprints() {
         let mut s = DocStore::new();
         s.create_collection("a").unwrap();
