@@ -39,6 +39,37 @@ impl fmt::Display for Checksum {
     }
 }
 
+/// As a hex string in JSON, the way people compare checksums.
+impl serde::Serialize for Checksum {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.hex())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Checksum {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Checksum::from_hex(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("'{text}' is not 64 hex digits")))
+    }
+}
+
+impl Checksum {
+    /// Parse 64 hex digits (either case).
+    pub fn from_hex(text: &str) -> Option<Checksum> {
+        let bytes = text.as_bytes();
+        if bytes.len() != 64 {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+            let digits = std::str::from_utf8(pair).ok()?;
+            *o = u8::from_str_radix(digits, 16).ok()?;
+        }
+        Some(Checksum(out))
+    }
+}
+
 impl fmt::Debug for Checksum {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Checksum({})", self.hex())
@@ -612,6 +643,13 @@ mod tests {
         let empty = steps_checksum::<String>(&[], &[]);
         assert_eq!(empty, steps_checksum::<String>(&[], &[]));
         assert_eq!(format!("{empty}"), empty.hex());
+        let json = serde_json::to_value(a).unwrap();
+        assert_eq!(json, serde_json::Value::String(a.hex()));
+        assert_eq!(serde_json::from_value::<Checksum>(json).unwrap(), a);
+        assert_eq!(Checksum::from_hex(&a.hex().to_uppercase()), Some(a));
+        assert_eq!(Checksum::from_hex("abc"), None);
+        assert_eq!(Checksum::from_hex(&"g".repeat(64)), None);
+        assert!(serde_json::from_value::<Checksum>(serde_json::json!("zz")).is_err());
     }
 
     #[test]

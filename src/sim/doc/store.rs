@@ -688,6 +688,16 @@ impl DocStore {
         })
     }
 
+    /// How many documents match, without copying them.
+    pub fn count(&self, name: &str, filter: &Filter) -> Result<(u64, Cost), DocError> {
+        let (ids, examined) = matching_ids(self.coll(name)?, filter)?;
+        let cost = Cost {
+            examined,
+            written: 0,
+        };
+        Ok((ids.len() as u64, cost))
+    }
+
     /// Apply `ops` to every matching document, all or nothing: if any document fails (an
     /// operator error, the validator, a bound) nothing is written.
     pub fn update(
@@ -1081,6 +1091,8 @@ mod tests {
                 written: 0
             }
         );
+        let (n, cost) = s.count("users", &Filter::eq("tags", json!("b"))).unwrap();
+        assert_eq!((n, cost.examined), (2, 3));
         let r = s.find("users", &Filter::eq("items.sku", json!(8))).unwrap();
         assert_eq!(ids(&r), vec![json!(2)]);
         let r = s
