@@ -260,6 +260,25 @@ pub struct TableRule {
     pub reason: String,
 }
 
+impl TableRule {
+    /// A rule for `table` reading `path` as `shape`, with nothing else set.
+    pub fn new(table: &str, path: &str, shape: Shape) -> TableRule {
+        TableRule {
+            table: table.to_string(),
+            path: path.to_string(),
+            shape,
+            columns: Vec::new(),
+            parent_column: None,
+            parent_key: None,
+            position_column: None,
+            value_column: None,
+            dedupe: false,
+            children: Vec::new(),
+            reason: String::new(),
+        }
+    }
+}
+
 /// One column filled from a field path.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -665,19 +684,12 @@ fn inverse_rule(
             EmbedKind::Merge => children.push(merge_rule(child, e)),
         }
     }
-    Ok(TableRule {
-        table: s.name.clone(),
-        path: path.to_string(),
-        shape,
-        columns,
-        parent_column: link.map(|(fk, _)| fk.to_string()),
-        parent_key: link.map(|(_, pk)| pk.to_string()),
-        position_column: None,
-        value_column: None,
-        dedupe: false,
-        children,
-        reason: String::new(),
-    })
+    let mut rule = TableRule::new(&s.name, path, shape);
+    rule.columns = columns;
+    rule.parent_column = link.map(|(fk, _)| fk.to_string());
+    rule.parent_key = link.map(|(_, pk)| pk.to_string());
+    rule.children = children;
+    Ok(rule)
 }
 
 /// A merged row comes back from the prefixed fields; its key is the parent's foreign key.
@@ -697,19 +709,10 @@ fn merge_rule(child: &TableSchema, e: &Embed) -> TableRule {
             reason: String::new(),
         })
         .collect();
-    TableRule {
-        table: child.name.clone(),
-        path: String::new(),
-        shape: Shape::Object,
-        columns,
-        parent_column: None,
-        parent_key: None,
-        position_column: None,
-        value_column: None,
-        dedupe: true,
-        children: Vec::new(),
-        reason: String::new(),
-    }
+    let mut rule = TableRule::new(&child.name, "", Shape::Object);
+    rule.columns = columns;
+    rule.dedupe = true;
+    rule
 }
 
 impl TargetTable {

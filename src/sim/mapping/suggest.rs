@@ -488,19 +488,7 @@ impl DocBuilder<'_> {
             foreign_keys: Vec::new(),
             reason: String::new(),
         };
-        let mut rule = TableRule {
-            table: name.clone(),
-            path: String::new(),
-            shape: Shape::Object,
-            columns: Vec::new(),
-            parent_column: None,
-            parent_key: None,
-            position_column: None,
-            value_column: None,
-            dedupe: false,
-            children: Vec::new(),
-            reason: String::new(),
-        };
+        let mut rule = TableRule::new(&name, "", Shape::Object);
         let parent_count = self.objects_at(base);
         match parent {
             None => {
@@ -509,33 +497,7 @@ impl DocBuilder<'_> {
                     self.p.collection, self.p.docs
                 );
             }
-            Some((ptable, pkey)) => {
-                let fk = format!("{}_{}", sql_name(ptable), pkey);
-                t.columns.push(TargetColumn {
-                    name: fk.clone(),
-                    ty: "BIGINT".into(),
-                    not_null: true,
-                    default: None,
-                });
-                t.columns.push(TargetColumn {
-                    name: "position".into(),
-                    ty: "INTEGER".into(),
-                    not_null: true,
-                    default: None,
-                });
-                t.primary_key = vec![fk.clone(), "position".into()];
-                t.foreign_keys.push(TargetForeignKey {
-                    columns: vec![fk.clone()],
-                    ref_table: sql_name(ptable),
-                    ref_columns: vec![pkey.to_string()],
-                });
-                rule.parent_column = Some(fk);
-                rule.parent_key = Some(pkey.to_string());
-                rule.position_column = Some("position".into());
-                let f = self.p.field(base.trim_end_matches("[]"));
-                let (max, elems) = f.map_or((0, 0), |f| (f.array_len_max, f.array_elems));
-                t.reason = format!("{} is an array ({elems} elements, at most {max} per document), so its elements become rows with a foreign key and their position.", base.trim_end_matches("[]"));
-            }
+            Some((ptable, pkey)) => self.link_child(base, ptable, pkey, &mut t, &mut rule),
         }
         let prefix = if base.is_empty() {
             String::new()
@@ -562,6 +524,39 @@ impl DocBuilder<'_> {
         rule
     }
 
+    /// Key columns and the foreign key of a child table for the array elements at `base`.
+    fn link_child(
+        &self,
+        base: &str,
+        ptable: &str,
+        pkey: &str,
+        t: &mut TargetTable,
+        rule: &mut TableRule,
+    ) {
+        let fk = format!("{}_{}", sql_name(ptable), pkey);
+        for (name, ty) in [(fk.as_str(), "BIGINT"), ("position", "INTEGER")] {
+            t.columns.push(TargetColumn {
+                name: name.into(),
+                ty: ty.into(),
+                not_null: true,
+                default: None,
+            });
+        }
+        t.primary_key = vec![fk.clone(), "position".into()];
+        t.foreign_keys.push(TargetForeignKey {
+            columns: vec![fk.clone()],
+            ref_table: sql_name(ptable),
+            ref_columns: vec![pkey.to_string()],
+        });
+        rule.parent_column = Some(fk);
+        rule.parent_key = Some(pkey.to_string());
+        rule.position_column = Some("position".into());
+        let path = base.trim_end_matches("[]");
+        let f = self.p.field(path);
+        let (max, elems) = f.map_or((0, 0), |f| (f.array_len_max, f.array_elems));
+        t.reason = format!("{path} is an array ({elems} elements, at most {max} per document), so its elements become rows with a foreign key and their position.");
+    }
+
     /// Objects (documents or array elements) at `base`.
     fn objects_at(&self, base: &str) -> u64 {
         if base.is_empty() {
@@ -582,32 +577,8 @@ impl DocBuilder<'_> {
         rule: &mut TableRule,
     ) {
         let count = |k: &str| f.types.get(k).copied().unwrap_or(0);
-        if count("array") > 0 {
-            let elem = format!("{}[]", f.path);
-            let objs = self
-                .p
-                .field(&elem)
-                .map_or(0, |e| e.types.get("object").copied().unwrap_or(0));
-            let key = if table == sql_name(&self.p.collection) && t.primary_key.len() == 1 {
-                "id"
-            } else {
-                ""
-            };
-            if objs > 0 && !key.is_empty() {
-                let mut child = self.table_for(
-                    &format!("{}_{}", table, sql_name(rel)),
-                    &elem,
-                    Some((table, key)),
-                );
-                child.path = rel.to_string();
-                child.shape = Shape::Array;
-                rule.children.push(child);
-                return;
-            }
-            if !key.is_empty() {
-                rule.children.push(self.value_table(f, rel, table, key));
-                return;
-            }
+        if count("array") > 0 && self.array_field(f, rel, table, t, rule) {
+            return;
         }
         let scalar: u64 = ["string", "integer", "number", "bool"]
             .iter()
@@ -649,6 +620,36 @@ impl DocBuilder<'_> {
             path: rel.to_string(),
             reason: parts.join(" "),
         });
+    }
+
+    /// An array at `f` as a child table (elements are objects) or a value table (scalars),
+    /// when the table has a one-column key to point at; false when it stays a column.
+    fn array_field(
+        &mut self,
+        f: &FieldProfile,
+        rel: &str,
+        table: &str,
+        t: &TargetTable,
+        rule: &mut TableRule,
+    ) -> bool {
+        if table != sql_name(&self.p.collection) || t.primary_key.len() != 1 {
+            return false;
+        }
+        let elem = format!("{}[]", f.path);
+        let objs = self
+            .p
+            .field(&elem)
+            .map_or(0, |e| e.types.get("object").copied().unwrap_or(0));
+        if objs > 0 {
+            let name = format!("{}_{}", table, sql_name(rel));
+            let mut child = self.table_for(&name, &elem, Some((table, "id")));
+            child.path = rel.to_string();
+            child.shape = Shape::Array;
+            rule.children.push(child);
+        } else {
+            rule.children.push(self.value_table(f, rel, table, "id"));
+        }
+        true
     }
 
     /// An array of scalars as a table of (parent id, position, value).

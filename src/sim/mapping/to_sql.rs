@@ -322,6 +322,29 @@ fn resolve(
         .position(|s| s.name == r.table)
         .ok_or_else(|| MappingError::UnknownTable(r.table.clone()))?;
     let s = &schemas[table];
+    let sources = sources(s, r, parent)?;
+    let emit = !r.dedupe || owners.get(r.table.as_str()).copied().unwrap_or(0) == 0;
+    let mut children = Vec::with_capacity(r.children.len());
+    for c in &r.children {
+        children.push(resolve(schemas, owners, c, Some(s), depth + 1)?);
+    }
+    Ok(Plan {
+        table,
+        path: segments(&r.path),
+        shape: r.shape,
+        sources,
+        dedupe: r.dedupe,
+        emit,
+        children,
+    })
+}
+
+/// Where each column of `s` comes from under rule `r`.
+fn sources(
+    s: &TableSchema,
+    r: &TableRule,
+    parent: Option<&TableSchema>,
+) -> Result<Vec<Source>, MappingError> {
     let mut sources = vec![Source::Unmapped; s.columns.len()];
     let mut set = |name: &str, src: Source| -> Result<(), MappingError> {
         let i = column(s, name)?;
@@ -363,20 +386,7 @@ fn resolve(
         (_, Some(_)) => return Err(invalid(&r.table, "value_column is only for id_array")),
         _ => {}
     }
-    let emit = !r.dedupe || owners.get(r.table.as_str()).copied().unwrap_or(0) == 0;
-    let mut children = Vec::with_capacity(r.children.len());
-    for c in &r.children {
-        children.push(resolve(schemas, owners, c, Some(s), depth + 1)?);
-    }
-    Ok(Plan {
-        table,
-        path: segments(&r.path),
-        shape: r.shape,
-        sources,
-        dedupe: r.dedupe,
-        emit,
-        children,
-    })
+    Ok(sources)
 }
 
 /// True when another column rule or a child rule reads below `path`.
