@@ -222,3 +222,23 @@ test('fork: two futures from one moment, one parameter changed, differences mark
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('direct manipulation: click a link to cut it, right-click a node to crash it', async () => {
+  const { page, errors } = await openApp(srv.base + '/');
+  const box = await page.locator('#topology').boundingBox();
+  // Node positions as the view model lays them out: the leader on top, followers on a circle.
+  const pos = (i, n = 5) => {
+    const a = -Math.PI / 2 + (2 * Math.PI * i) / n;
+    return { x: box.x + (0.5 + 0.36 * Math.cos(a)) * box.width, y: box.y + (0.52 + 0.36 * Math.sin(a)) * box.height };
+  };
+  const [n0, n1, n2] = [pos(0), pos(1), pos(2)];
+  await page.mouse.click((n0.x + n1.x) / 2, (n0.y + n1.y) / 2);
+  await page.getByRole('button', { name: 'Heal link n0–n1' }).waitFor();
+  await page.mouse.click(n2.x, n2.y, { button: 'right' });
+  await page.getByRole('button', { name: 'Restart node n2' }).waitFor();
+  await page.mouse.click((n0.x + n1.x) / 2, (n0.y + n1.y) / 2);
+  await page.getByRole('button', { name: 'Cut link n0–n1' }).waitFor();
+  assert.match(await page.locator('#event-log').textContent(), /link n0–n1 healed/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

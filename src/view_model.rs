@@ -204,6 +204,66 @@ pub fn frame(sim: &Simulation) -> Frame {
     }
 }
 
+/// A node's radius in pixels on a `w` x `h` canvas whose pixels are `scale` CSS pixels each
+/// (the drawing and the hit test use the same size).
+pub fn node_radius(w: f64, h: f64, scale: f64) -> f64 {
+    (w.min(h) * 0.07).clamp(14.0 * scale, 40.0 * scale)
+}
+
+/// What a pointer at (x, y) CSS pixels on a `w` x `h` CSS-pixel canvas is over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hit {
+    Node(NodeId),
+    /// A link, with whether it is cut now.
+    Link {
+        a: NodeId,
+        b: NodeId,
+        cut: bool,
+    },
+}
+
+/// Links are easy to hit within this many CSS pixels of their line.
+pub const LINK_HIT_PX: f64 = 8.0;
+
+pub fn hit(frame: &Frame, x: f64, y: f64, w: f64, h: f64) -> Option<Hit> {
+    let r = node_radius(w, h, 1.0);
+    for n in &frame.nodes {
+        if (n.x * w - x).hypot(n.y * h - y) <= r {
+            return Some(Hit::Node(n.id));
+        }
+    }
+    frame
+        .links
+        .iter()
+        .map(|l| {
+            let d = segment_distance(
+                (x, y),
+                (l.from.0 * w, l.from.1 * h),
+                (l.to.0 * w, l.to.1 * h),
+            );
+            (d, l)
+        })
+        .filter(|(d, _)| *d <= LINK_HIT_PX)
+        .min_by(|p, q| p.0.total_cmp(&q.0))
+        .map(|(_, l)| Hit::Link {
+            a: l.a,
+            b: l.b,
+            cut: l.cut.is_some(),
+        })
+}
+
+/// Distance from `p` to the segment `a`–`b`.
+fn segment_distance(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 == 0.0 {
+        0.0
+    } else {
+        (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / len2).clamp(0.0, 1.0)
+    };
+    (a.0 + t * dx - p.0).hypot(a.1 + t * dy - p.1)
+}
+
 /// Share of the trip done at `now`, in 0..=1.
 pub fn progress(sent: SimTime, deliver: SimTime, now: SimTime) -> f64 {
     let total = deliver.since(sent).as_us();
@@ -560,6 +620,31 @@ mod tests {
         assert_eq!(row("rejected").a, "0");
         assert_eq!(row("nodes down").b, "1");
         assert!(!row("links cut").differs);
+    }
+
+    #[test]
+    fn hit_finds_nodes_then_links() {
+        let mut sim = Simulation::new(Scenario::default()).unwrap();
+        sim.command(Command::CutLink { a: 0, b: 2 }).unwrap();
+        let f = frame(&sim);
+        let (w, h) = (800.0, 400.0);
+        let n3 = &f.nodes[3];
+        assert_eq!(
+            hit(&f, n3.x * w + 5.0, n3.y * h - 5.0, w, h),
+            Some(Hit::Node(3))
+        );
+        let l = &f.links[1]; // n0–n2
+        let mid = ((l.from.0 + l.to.0) / 2.0 * w, (l.from.1 + l.to.1) / 2.0 * h);
+        assert_eq!(
+            hit(&f, mid.0 + 3.0, mid.1, w, h),
+            Some(Hit::Link {
+                a: 0,
+                b: 2,
+                cut: true
+            })
+        );
+        assert_eq!(hit(&f, 2.0, 2.0, w, h), None);
+        assert_eq!(segment_distance((0.0, 5.0), (0.0, 0.0), (0.0, 0.0)), 5.0);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::view_model::{palette, Frame, MessageKind, Rgb};
+use crate::view_model::{node_radius, palette, Frame, MessageKind, Rgb};
 
 pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
@@ -34,7 +34,7 @@ pub fn draw_topology<DB: DrawingBackend>(
     let (w, h) = (f64::from(w), f64::from(h));
     let px = |x: f64, y: f64| -> (i32, i32) { ((x * w) as i32, (y * h) as i32) };
     let s = scale;
-    let radius = (w.min(h) * 0.07).clamp(14.0 * s, 40.0 * s);
+    let radius = node_radius(w, h, s);
 
     for l in &frame.links {
         let a = px(l.from.0, l.from.1);

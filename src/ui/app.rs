@@ -11,11 +11,12 @@ use yew::prelude::*;
 
 use super::canvas::draw_on;
 use super::panels::{Compare, EventLog, FaultPanel, Figures, Help, TimelineBar, Toolbar};
-use super::state::{Action, AppState};
+use super::state::{Action, AppState, RunId, SharedSim};
 use crate::draw::{chart::draw_chart, topology::draw_topology};
 use crate::playback::advance_wall;
 use crate::share::{self, SharedRun};
-use crate::view_model::{charts, frame};
+use crate::sim::Command;
+use crate::view_model::{charts, frame, hit, Hit};
 
 /// Charts and panels refresh this often (wall ms); the topology redraws every frame.
 const SLOW_REFRESH_MS: f64 = 250.0;
@@ -76,6 +77,76 @@ fn tick(
             dispatch.dispatch(Action::Refresh);
         }
     }
+}
+
+/// The command a click (or, with `secondary`, a right-click) on a topology canvas asks for:
+/// a click on a link cuts or heals it, a right-click on a node crashes or restarts it.
+fn canvas_command(e: &MouseEvent, run: &SharedSim, secondary: bool) -> Option<Command> {
+    let canvas: HtmlCanvasElement = e.target()?.dyn_into().ok()?;
+    let (w, h) = (
+        f64::from(canvas.client_width()),
+        f64::from(canvas.client_height()),
+    );
+    let run = run.borrow();
+    let f = frame(run.sim());
+    match (
+        hit(&f, f64::from(e.offset_x()), f64::from(e.offset_y()), w, h)?,
+        secondary,
+    ) {
+        (Hit::Link { a, b, cut: false }, false) => Some(Command::CutLink { a, b }),
+        (Hit::Link { a, b, cut: true }, false) => Some(Command::HealLink { a, b }),
+        (Hit::Node(node), true) if run.sim().cluster().nodes[node as usize].up => {
+            Some(Command::Crash { node })
+        }
+        (Hit::Node(node), true) => Some(Command::Restart { node }),
+        _ => None,
+    }
+}
+
+/// Click and right-click handlers for a topology canvas showing `run`, and a pointer cursor
+/// over what can be clicked.
+fn canvas_handlers(
+    run: &SharedSim,
+    target: RunId,
+    on: &Callback<Action>,
+) -> (
+    Callback<MouseEvent>,
+    Callback<MouseEvent>,
+    Callback<MouseEvent>,
+) {
+    let click = {
+        let (run, on) = (run.clone(), on.clone());
+        Callback::from(move |e: MouseEvent| {
+            if let Some(c) = canvas_command(&e, &run, false) {
+                on.emit(Action::IssueTo(target, c));
+            }
+        })
+    };
+    let menu = {
+        let (run, on) = (run.clone(), on.clone());
+        Callback::from(move |e: MouseEvent| {
+            if let Some(c) = canvas_command(&e, &run, true) {
+                e.prevent_default();
+                on.emit(Action::IssueTo(target, c));
+            }
+        })
+    };
+    let hover = {
+        let run = run.clone();
+        Callback::from(move |e: MouseEvent| {
+            let over = canvas_command(&e, &run, false).is_some()
+                || canvas_command(&e, &run, true).is_some();
+            if let Some(el) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = el
+                    .style()
+                    .set_property("cursor", if over { "pointer" } else { "default" });
+            }
+        })
+    };
+    (click, menu, hover)
 }
 
 /// Replace the page's fragment without adding a history entry; returns the full URL.
@@ -203,6 +274,7 @@ pub fn App() -> Html {
         let on = on.clone();
         Callback::from(move |_: MouseEvent| on.emit(Action::Fork))
     };
+    let (a_click, a_menu, a_hover) = canvas_handlers(&state.sim, RunId::Original, &on);
     let steered_status = match &state.fork {
         Some(f) if f.steer_fork => f.status.clone(),
         _ => state.status.clone(),
@@ -247,8 +319,10 @@ pub fn App() -> Html {
             <main class="grid">
                 <section class="stage" aria-label="Cluster">
                     if state.fork.is_some() { <p class="stage-label">{"A · original"}</p> }
-                    <canvas id="topology" ref={topology} role="img"
+                    <canvas id="topology" ref={topology} role="img" onclick={a_click}
+                        oncontextmenu={a_menu} onmousemove={a_hover}
                         aria-label="Cluster topology: the leader n0 on top, followers around it, messages in flight between them" />
+                    <p class="hint canvas-hint">{"Click a link to cut or heal it; right-click a node to crash or restart it."}</p>
                     <Figures status={state.status.clone()} />
                 </section>
                 <FaultPanel status={steered_status} on={on.clone()}
@@ -256,7 +330,8 @@ pub fn App() -> Html {
             </main>
             if let Some(f) = &state.fork {
                 <Compare a={state.status.clone()} b={f.status.clone()} at={f.at.to_string()}
-                    steer_fork={f.steer_fork} on={on.clone()} canvas={fork_canvas.clone()} />
+                    steer_fork={f.steer_fork} on={on.clone()} canvas={fork_canvas.clone()}
+                    canvas_events={canvas_handlers(&f.run, RunId::Fork, &on)} />
             }
             <section class="charts" aria-label="Charts">
                 { for chart_refs.iter().zip(chart_titles).enumerate().map(|(i, (r, title))| html! {

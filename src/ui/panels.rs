@@ -300,6 +300,12 @@ pub fn TimelineBar(p: &SeekProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct CompareProps {
+    /// Click, right-click and hover handlers for the fork's canvas.
+    pub canvas_events: (
+        Callback<MouseEvent>,
+        Callback<MouseEvent>,
+        Callback<MouseEvent>,
+    ),
     pub a: std::rc::Rc<Status>,
     pub b: std::rc::Rc<Status>,
     pub at: String,
@@ -337,6 +343,8 @@ pub fn Compare(p: &CompareProps) -> Html {
                 <figure>
                     <figcaption>{"B · fork"}</figcaption>
                     <canvas id="topology-fork" ref={p.canvas.clone()} role="img"
+                        onclick={p.canvas_events.0.clone()} oncontextmenu={p.canvas_events.1.clone()}
+                        onmousemove={p.canvas_events.2.clone()}
                         aria-label="Topology of the forked run B" />
                 </figure>
                 <table id="compare-table">

@@ -70,6 +70,13 @@ impl PartialEq for AppState {
     }
 }
 
+/// Which of the two runs an action targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunId {
+    Original,
+    Fork,
+}
+
 pub enum Action {
     TogglePlay,
     Pause,
@@ -79,6 +86,8 @@ pub enum Action {
     ApplySeed,
     Reset,
     Issue(Command),
+    /// A command for a given run (a click on that run's canvas).
+    IssueTo(RunId, Command),
     ToggleHelp,
     /// The link to the current run was written to the address bar.
     Shared(String),
@@ -273,6 +282,15 @@ impl Reducible for AppState {
                 if let Some(f) = &mut next.fork {
                     f.steer_fork = on;
                 }
+            }
+            Action::IssueTo(to, cmd) => {
+                let run = match (to, &next.fork) {
+                    (RunId::Fork, Some(f)) => f.run.clone(),
+                    _ => next.sim.clone(),
+                };
+                let result = run.borrow_mut().command(cmd);
+                next.error = result.err().map(|e| e.to_string());
+                next = next.with_fresh_status();
             }
             Action::Issue(cmd) => {
                 let result = next.steered().borrow_mut().command(cmd);
