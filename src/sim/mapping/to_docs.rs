@@ -13,16 +13,21 @@ use super::rules::{column, plain_fields, schema, Embed, EmbedKind, MappingError,
 use crate::sim::sql::{Row, Value};
 
 /// Row positions of one table sorted by one column's value (ties by position), for lookups
-/// by key.
+/// by key. Rows with a NULL key are left out: a NULL never matches. When every key is an
+/// integer (the usual case for keys) the keys are also kept in a flat vector, so a lookup's
+/// binary search reads contiguous memory instead of chasing one row pointer per step.
 #[derive(Clone, Debug)]
 struct SortedIndex {
     col: usize,
     order: Vec<u32>,
+    ints: Option<Vec<i64>>,
 }
 
 impl SortedIndex {
     fn build(t: &TableData, col: usize) -> SortedIndex {
-        let mut order: Vec<u32> = (0..t.rows.len() as u32).collect();
+        let mut order: Vec<u32> = (0..t.rows.len() as u32)
+            .filter(|&i| !t.rows[i as usize][col].is_null())
+            .collect();
         // Generated and store-read tables are usually sorted already: skip the sort then.
         let sorted = order
             .windows(2)
@@ -30,21 +35,33 @@ impl SortedIndex {
         if !sorted {
             order.sort_by(|&a, &b| cmp_at(&t.rows, col, a, b));
         }
-        SortedIndex { col, order }
+        let ints = order
+            .iter()
+            .map(|&i| match t.rows[i as usize][col] {
+                Value::Int(k) => Some(k),
+                _ => None,
+            })
+            .collect();
+        SortedIndex { col, order, ints }
     }
 
     /// Positions of the rows whose column equals `key` (none for NULL keys).
     fn range<'a>(&'a self, rows: &[Row], key: &Value) -> &'a [u32] {
-        if key.is_null() {
-            return &[];
+        match (&self.ints, key) {
+            (_, Value::Null) => &[],
+            (Some(ints), Value::Int(k)) => {
+                let lo = ints.partition_point(|x| x < k);
+                let hi = lo + ints[lo..].partition_point(|x| x == k);
+                &self.order[lo..hi]
+            }
+            (Some(_), _) => &[],
+            (None, key) => {
+                let at = |i: u32| rows[i as usize][self.col].total_cmp(key);
+                let lo = self.order.partition_point(|&i| at(i) == Ordering::Less);
+                let hi = lo + self.order[lo..].partition_point(|&i| at(i) == Ordering::Equal);
+                &self.order[lo..hi]
+            }
         }
-        let lo = self
-            .order
-            .partition_point(|&i| rows[i as usize][self.col].total_cmp(key) == Ordering::Less);
-        let hi = lo
-            + self.order[lo..]
-                .partition_point(|&i| rows[i as usize][self.col].total_cmp(key) == Ordering::Equal);
-        &self.order[lo..hi]
     }
 }
 
