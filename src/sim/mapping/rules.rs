@@ -812,3 +812,74 @@ pub(crate) fn target_map(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::dataset::{generate, DatasetKind};
+
+    fn check(text: &str) -> Result<(), MappingError> {
+        let d = generate(DatasetKind::Content, 1, 300).unwrap();
+        match Mapping::from_json(text)? {
+            Mapping::SqlToDocs(m) => m.validate(&d.tables),
+            Mapping::DocsToSql(_) => Ok(()),
+        }
+    }
+
+    #[test]
+    fn structural_mistakes_are_refused_with_the_rule_named() {
+        let ok = r#"{"sql_to_docs": {"collections": [{"collection": "posts", "table": "posts", "embed": [
+            {"kind": "id_array", "table": "post_tags", "foreign_key": "post_id", "field": "tag_ids", "value_column": "tag_id"}]}]}}"#;
+        check(ok).unwrap();
+        let clash = ok.replace("\"tag_ids\"", "\"title\"");
+        assert!(check(&clash)
+            .unwrap_err()
+            .to_string()
+            .contains("posts.title"));
+        let no_value = ok.replace(", \"value_column\": \"tag_id\"", "");
+        assert!(check(&no_value)
+            .unwrap_err()
+            .to_string()
+            .contains("value_column"));
+        let composite_root =
+            r#"{"sql_to_docs": {"collections": [{"collection": "pt", "table": "post_tags"}]}}"#;
+        assert!(check(composite_root)
+            .unwrap_err()
+            .to_string()
+            .contains("one-column primary key"));
+        let copy_owner = r#"{"sql_to_docs": {"collections": [{"collection": "comments", "table": "comments", "embed": [
+            {"kind": "object", "table": "posts", "foreign_key": "post_id", "field": "post", "embed": [
+              {"kind": "id_array", "table": "post_tags", "foreign_key": "post_id", "field": "tags", "value_column": "tag_id"}]}]}]}}"#;
+        assert!(check(copy_owner)
+            .unwrap_err()
+            .to_string()
+            .contains("repeat its rows"));
+        let bad_ref = r#"{"sql_to_docs": {"collections": [{"collection": "posts", "table": "posts",
+            "references": [{"column": "id", "collection": "nowhere"}]}]}}"#;
+        assert_eq!(
+            check(bad_ref),
+            Err(MappingError::UnknownCollection("nowhere".into()))
+        );
+        let opts = r#"{"sql_to_docs": {"options": {"embedded_items_max": 0}, "collections": []}}"#;
+        assert!(check(opts)
+            .unwrap_err()
+            .to_string()
+            .contains("embedded_items_max"));
+    }
+
+    #[test]
+    fn inverse_restores_keys_and_round_trips_through_json() {
+        let d = generate(DatasetKind::Content, 1, 300).unwrap();
+        let text = r#"{"sql_to_docs": {"collections": [{"collection": "posts", "table": "posts", "embed": [
+            {"kind": "array", "table": "comments", "foreign_key": "post_id", "field": "comments"}]}]}}"#;
+        let Mapping::SqlToDocs(m) = Mapping::from_json(text).unwrap() else {
+            unreachable!()
+        };
+        let inv = m.inverse(&d.tables).unwrap();
+        let child = &inv.collections[0].root.children[0];
+        assert_eq!(child.parent_column.as_deref(), Some("post_id"));
+        assert_eq!(inv.collections[0].root.columns[0].path, "_id");
+        let again = Mapping::from_json(&Mapping::DocsToSql(inv.clone()).to_json()).unwrap();
+        assert_eq!(again, Mapping::DocsToSql(inv));
+    }
+}

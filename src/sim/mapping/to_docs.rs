@@ -465,3 +465,56 @@ fn string_len(s: &str) -> usize {
         .sum();
     s.len() + 2 + extra
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::dataset::{generate, DatasetKind};
+    use crate::sim::mapping::rules::Mapping;
+
+    fn mapping(text: &str) -> SqlToDocs {
+        match Mapping::from_json(text).unwrap() {
+            Mapping::SqlToDocs(m) => m,
+            Mapping::DocsToSql(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn size_estimate_is_exact_without_floats() {
+        let d = generate(DatasetKind::Content, 4, 2_000).unwrap();
+        let m =
+            crate::sim::mapping::suggest::suggest_sql_to_docs(&d.tables, ConvertOptions::default())
+                .mapping;
+        let mapper = DocMapper::new(&m, &d.tables).unwrap();
+        let mut tally = Tally::default();
+        for row in 0..50 {
+            let doc = mapper.document(0, row, &mut tally).unwrap();
+            assert_eq!(json_bytes_estimate(&doc), doc.to_string().len());
+        }
+    }
+
+    #[test]
+    fn embeds_nest_and_bounds_are_reported() {
+        let d = generate(DatasetKind::Ecommerce, 4, 500).unwrap();
+        let m = mapping(
+            r#"{"sql_to_docs": {"options": {"embedded_items_max": 2, "doc_bytes_max": 100000},
+            "collections": [{"collection": "customers", "table": "customers", "embed": [
+              {"kind": "array", "table": "orders", "foreign_key": "customer_id", "field": "orders",
+               "embed": [{"kind": "array", "table": "order_items", "foreign_key": "order_id", "field": "items"}]}]}]}}"#,
+        );
+        let mapper = DocMapper::new(&m, &d.tables).unwrap();
+        let (colls, tally) = mapper.collect();
+        let doc = &colls[0].docs[0];
+        assert!(doc["orders"][0]["items"][0]["product_id"].is_number());
+        assert!(
+            doc["orders"][0]["items"][0].get("order_id").is_none(),
+            "foreign key dropped"
+        );
+        assert!(colls[0]
+            .docs
+            .iter()
+            .all(|d| d["orders"].as_array().unwrap().len() <= 2));
+        assert!(tally.errors_total > 0);
+        assert!(tally.errors[0].reason.contains("only the first 2 embedded"));
+    }
+}

@@ -466,3 +466,66 @@ pub fn row_key(s: &TableSchema, row: &Row) -> String {
     let vals: Vec<&Value> = s.primary_key.iter().map(|&k| &row[k]).collect();
     key_text(&vals)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::mapping::rules::Mapping;
+    use serde_json::json;
+
+    fn mapper() -> RowMapper {
+        let text = r#"{"docs_to_sql": {
+          "tables": [
+            {"table": "u", "primary_key": ["id"], "columns": [{"name": "id", "type": "BIGINT"}, {"name": "n", "type": "INTEGER"}]},
+            {"table": "u_tags", "primary_key": ["u_id", "position"], "columns": [
+              {"name": "u_id", "type": "BIGINT"}, {"name": "position", "type": "INTEGER"}, {"name": "value", "type": "TEXT"}]}],
+          "collections": [{"collection": "u", "root": {"table": "u",
+            "columns": [{"column": "id", "path": "_id"}, {"column": "n", "path": "stats.n"}],
+            "children": [{"table": "u_tags", "path": "tags", "shape": "id_array", "parent_column": "u_id",
+                          "position_column": "position", "value_column": "value"}]}}]}}"#;
+        match Mapping::from_json(text).unwrap() {
+            Mapping::DocsToSql(m) => RowMapper::new(&m).unwrap(),
+            Mapping::SqlToDocs(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn arrays_of_scalars_become_rows_with_positions() {
+        let docs = [
+            json!({"_id": 7, "stats": {"n": 3}, "tags": ["a", "b"]}),
+            json!({"_id": 8}),
+        ];
+        let (t, tally) = mapper().map_all(docs.iter().map(|d| ("u", d)));
+        assert_eq!(tally.errors_total, 0);
+        let tags = &t.get("u_tags").unwrap().rows;
+        assert_eq!(
+            tags[1],
+            vec![Value::Int(7), Value::Int(1), Value::Text("b".into())]
+        );
+        assert_eq!(
+            t.get("u").unwrap().rows[1],
+            vec![Value::Int(8), Value::Null]
+        );
+    }
+
+    #[test]
+    fn wrong_shapes_and_values_are_per_record_errors() {
+        let docs = [
+            json!({"_id": 1, "tags": "not an array"}),
+            json!({"_id": 2, "stats": {"n": "many"}, "tags": ["x"]}),
+        ];
+        let (t, tally) = mapper().map_all(docs.iter().map(|d| ("u", d)));
+        assert_eq!(tally.errors_total, 2);
+        assert_eq!(
+            (tally.errors[0].key.as_str(), tally.errors[0].field.as_str()),
+            ("1", "tags")
+        );
+        assert_eq!(
+            (tally.errors[1].key.as_str(), tally.errors[1].field.as_str()),
+            ("2", "stats.n")
+        );
+        // Document 2's row failed, so its tag rows (children) are not produced either.
+        assert_eq!(t.get("u").unwrap().rows.len(), 1);
+        assert!(t.get("u_tags").unwrap().rows.is_empty());
+    }
+}
