@@ -242,3 +242,19 @@ test('direct manipulation: click a link to cut it, right-click a node to crash i
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('reduced motion follows the system setting and can be switched', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+  const page = await ctx.newPage();
+  const errors = watchErrors(page);
+  await page.goto(srv.base + '/');
+  await page.locator('#reduced-motion[aria-pressed="true"]').waitFor();
+  await page.click('#play');
+  await page.waitForFunction(() => Number.parseFloat(document.querySelector('#sim-time').textContent) > 1.0);
+  assert.ok(await inkShare(page, '#topology') > 0.01);
+  await page.screenshot({ path: `${SHOTS}/reduced-motion.png` });
+  await page.click('#reduced-motion');
+  await page.locator('#reduced-motion[aria-pressed="false"]').waitFor();
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});

@@ -61,6 +61,8 @@ pub struct LinkView {
     pub to: (f64, f64),
     /// Why messages cannot cross, if they cannot: "cut", "one-way cut", "partition".
     pub cut: Option<&'static str>,
+    /// Messages on this link now, both directions (shown as a number in reduced motion).
+    pub in_flight: usize,
 }
 
 /// How the link between `a` and `b` is blocked, as a short label for the drawing.
@@ -166,6 +168,11 @@ pub fn frame(sim: &Simulation) -> Frame {
             }
         })
         .collect();
+    let mut on_link = vec![0usize; n as usize];
+    for f in sim.in_flight() {
+        // The demo's links all join the leader; count each message on its follower's link.
+        on_link[f.from.max(f.to) as usize] += 1;
+    }
     let links = c
         .followers()
         .map(|f| LinkView {
@@ -174,6 +181,7 @@ pub fn frame(sim: &Simulation) -> Frame {
             from: node_position(LEADER, n),
             to: node_position(f, n),
             cut: cut_label(sim.network(), LEADER, f),
+            in_flight: on_link[f as usize],
         })
         .collect();
     let total = c.in_flight.len();
@@ -562,6 +570,8 @@ mod tests {
         assert_eq!(f.nodes[0].role, Role::Leader);
         assert!(f.nodes[0].y < f.nodes[1].y, "leader on top");
         assert!(!f.messages.is_empty(), "messages in flight at 1 s");
+        let counted: usize = f.links.iter().map(|l| l.in_flight).sum();
+        assert_eq!(counted, f.messages.len() + f.messages_hidden);
         for m in &f.messages {
             assert!((0.0..=1.0).contains(&m.x) && (0.0..=1.0).contains(&m.y));
         }

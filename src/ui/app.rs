@@ -55,11 +55,15 @@ fn tick(
     if st.playing || clk.drawn_version != Some(st.version) {
         if let Some(canvas) = c.topology.cast::<HtmlCanvasElement>() {
             let f = frame(st.sim.borrow().sim());
-            draw_on(&canvas, |area, dpr| draw_topology(area, &f, dpr));
+            draw_on(&canvas, |area, dpr| {
+                draw_topology(area, &f, dpr, st.reduced_motion)
+            });
         }
         if let (Some(fork), Some(canvas)) = (&st.fork, c.fork.cast::<HtmlCanvasElement>()) {
             let f = frame(fork.run.borrow().sim());
-            draw_on(&canvas, |area, dpr| draw_topology(area, &f, dpr));
+            draw_on(&canvas, |area, dpr| {
+                draw_topology(area, &f, dpr, st.reduced_motion)
+            });
         }
         clk.drawn_version = Some(st.version);
     }
@@ -149,6 +153,15 @@ fn canvas_handlers(
     (click, menu, hover)
 }
 
+/// The user's system setting `prefers-reduced-motion: reduce`.
+fn prefers_reduced_motion() -> bool {
+    gloo::utils::window()
+        .match_media("(prefers-reduced-motion: reduce)")
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.matches())
+}
+
 /// Replace the page's fragment without adding a history entry; returns the full URL.
 fn write_fragment(fragment: &str) -> Option<String> {
     let window = gloo::utils::window();
@@ -205,7 +218,9 @@ fn on_key(e: &KeyboardEvent, d: &UseReducerDispatcher<AppState>, st: &AppState) 
 pub fn App() -> Html {
     let state = use_reducer(|| {
         let fragment = gloo::utils::window().location().hash().unwrap_or_default();
-        AppState::from_fragment(&fragment)
+        let mut st = AppState::from_fragment(&fragment);
+        st.reduced_motion = prefers_reduced_motion();
+        st
     });
     let topology = use_node_ref();
     let fork_canvas = use_node_ref();
@@ -298,6 +313,9 @@ pub fn App() -> Html {
                         aria-label="Fork: branch a second future from this moment to compare">
                         {"Fork here"}</button>
                 }
+                <button id="reduced-motion" class="ghost" aria-pressed={state.reduced_motion.to_string()}
+                    onclick={{ let on = on.clone(); Callback::from(move |_: MouseEvent| on.emit(Action::ToggleReducedMotion)) }}>
+                    { if state.reduced_motion { "Motion: reduced" } else { "Motion: full" } }</button>
                 <button id="share" class="ghost" onclick={share}
                     aria-label="Put a link to this run (scenario and commands) in the address bar">
                     {"Link to this run"}</button>

@@ -34,6 +34,9 @@ pub struct AppState {
     pub share_url: Option<String>,
     /// A second future branched from the run (B), advancing in step with it (A).
     pub fork: Option<Fork>,
+    /// Messages are counted on their links instead of moving (follows the system setting at
+    /// start; the page has a switch).
+    pub reduced_motion: bool,
 }
 
 /// The forked run and which of the two the panel's controls steer.
@@ -67,6 +70,7 @@ impl PartialEq for AppState {
             && self.help == other.help
             && self.share_url == other.share_url
             && self.fork == other.fork
+            && self.reduced_motion == other.reduced_motion
     }
 }
 
@@ -89,6 +93,7 @@ pub enum Action {
     /// A command for a given run (a click on that run's canvas).
     IssueTo(RunId, Command),
     ToggleHelp,
+    ToggleReducedMotion,
     /// The link to the current run was written to the address bar.
     Shared(String),
     CloseHelp,
@@ -123,6 +128,7 @@ impl AppState {
             help: false,
             share_url: None,
             fork: None,
+            reduced_motion: false,
         }
     }
 
@@ -298,6 +304,10 @@ impl Reducible for AppState {
                 next = next.with_fresh_status();
             }
             Action::ToggleHelp => next.help = !next.help,
+            Action::ToggleReducedMotion => {
+                next.reduced_motion = !next.reduced_motion;
+                next.version += 1;
+            }
             Action::Shared(url) => next.share_url = Some(url),
             Action::CloseHelp => next.help = false,
             Action::Refresh => {
