@@ -285,9 +285,9 @@ impl DocStore {
         let mut writes = Vec::new();
         for doc in &found.docs {
             let new = apply_ops(doc, ops).map_err(|error| chain.update_error(doc, error))?;
-            let id = self.check_write(name, &new)?;
-            if self.collection(name).and_then(|c| c.get(&id)) != Some(&new) {
-                writes.push((id, new));
+            let checked = self.check_write(name, &new)?;
+            if self.collection(name).and_then(|c| c.get(&checked.id)) != Some(&new) {
+                writes.push((checked, new));
             }
         }
         let modified = writes.len() as u64;

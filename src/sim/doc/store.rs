@@ -15,7 +15,7 @@ use super::history::Checksum;
 use super::path::{self, FieldPath, PathError};
 use super::schema::{DocSchema, Violation};
 use super::update::{apply_ops, UpdateError, UpdateOp};
-use super::value::{depth, json_bytes, type_name, with_article, DocId};
+use super::value::{depth, type_name, with_article, DocId};
 use super::{
     COLLECTIONS_MAX, DEPTH_MAX, DOCS_PER_COLLECTION_MAX, DOC_BYTES_MAX, ID_FIELD, VERSION_FIELD,
 };
@@ -340,8 +340,13 @@ impl CompiledFilter<'_> {
     /// The documents of `c` this filter has to look at: one for a pinned id, else all.
     pub(crate) fn candidates<'c>(&self, c: &'c Collection) -> Vec<(&'c DocId, &'c Value)> {
         match &self.pinned {
-            Some(id) => c.docs.get_key_value(id).into_iter().collect(),
-            None => c.docs.iter().collect(),
+            Some(id) => c
+                .docs
+                .get_key_value(id)
+                .map(|(k, s)| (k, &s.doc))
+                .into_iter()
+                .collect(),
+            None => c.iter().collect(),
         }
     }
 }
@@ -366,10 +371,28 @@ pub struct UpdateResult {
     pub cost: Cost,
 }
 
+/// SHA-256 of a document's compact JSON as four little-endian lanes.
+type DocDigest = [u64; 4];
+
+/// A stored document with the digest of its JSON, kept so that replacing or removing it
+/// does not serialise it again.
+#[derive(Clone, Debug, PartialEq)]
+struct Stored {
+    doc: Value,
+    digest: DocDigest,
+}
+
+/// A document that passed the write checks: its id, and the digest computed on the way.
+pub(crate) struct Checked {
+    /// The document's `_id`.
+    pub(crate) id: DocId,
+    digest: DocDigest,
+}
+
 /// One collection: documents by `_id`, an optional validator, and a count per version.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Collection {
-    docs: BTreeMap<DocId, Value>,
+    docs: BTreeMap<DocId, Stored>,
     validator: Option<DocSchema>,
     /// Version stamped on inserts that carry no `schema_version`.
     default_version: u32,
@@ -400,11 +423,11 @@ impl Collection {
     }
     /// The document with this id.
     pub fn get(&self, id: &DocId) -> Option<&Value> {
-        self.docs.get(id)
+        self.docs.get(id).map(|s| &s.doc)
     }
     /// Documents in `_id` order.
     pub fn iter(&self) -> impl Iterator<Item = (&DocId, &Value)> + '_ {
-        self.docs.iter()
+        self.docs.iter().map(|(id, s)| (id, &s.doc))
     }
     /// The validator, if any.
     pub fn validator(&self) -> Option<&DocSchema> {
@@ -419,24 +442,27 @@ impl Collection {
         &self.version_counts
     }
 
-    fn put(&mut self, id: DocId, doc: Value) {
-        self.count(&doc, true);
-        if let Some(old) = self.docs.insert(id, doc) {
-            self.count(&old, false);
+    fn put(&mut self, checked: Checked, doc: Value) {
+        self.count(&doc, checked.digest, true);
+        let stored = Stored {
+            doc,
+            digest: checked.digest,
+        };
+        if let Some(old) = self.docs.insert(checked.id, stored) {
+            self.count(&old.doc, old.digest, false);
         }
     }
 
     fn take(&mut self, id: &DocId) -> Option<Value> {
         let old = self.docs.remove(id)?;
-        self.count(&old, false);
-        Some(old)
+        self.count(&old.doc, old.digest, false);
+        Some(old.doc)
     }
 
     /// Keep the per-version counter and the content sum in step with a document arriving
     /// (`add`) or leaving.
-    fn count(&mut self, doc: &Value, add: bool) {
+    fn count(&mut self, doc: &Value, digest: DocDigest, add: bool) {
         let v = doc_version(doc).unwrap_or(0);
-        let digest = doc_digest(doc);
         for (lane, d) in self.content_sum.iter_mut().zip(digest) {
             *lane = if add {
                 lane.wrapping_add(d)
@@ -455,12 +481,16 @@ impl Collection {
     }
 }
 
-/// Feeds serialised JSON straight into SHA-256.
-struct DigestWriter(Sha256);
+/// Counts and hashes serialised JSON in one pass.
+struct Measure {
+    bytes: usize,
+    sha: Sha256,
+}
 
-impl std::io::Write for DigestWriter {
+impl std::io::Write for Measure {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
+        self.bytes = self.bytes.saturating_add(buf.len());
+        self.sha.update(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -468,19 +498,23 @@ impl std::io::Write for DigestWriter {
     }
 }
 
-/// SHA-256 of a document's canonical JSON, as four little-endian lanes.
-fn doc_digest(doc: &Value) -> [u64; 4] {
-    let mut w = DigestWriter(Sha256::new());
+/// Size of a document's compact JSON and the digest of it (keys in sorted order, so equal
+/// documents give equal digests).
+fn measure(doc: &Value) -> (usize, DocDigest) {
+    let mut w = Measure {
+        bytes: 0,
+        sha: Sha256::new(),
+    };
     // Writing a Value into a hasher cannot fail.
     let _ = serde_json::to_writer(&mut w, doc);
-    let bytes: [u8; 32] = w.0.finalize().into();
+    let bytes: [u8; 32] = w.sha.finalize().into();
     let mut lanes = [0u64; 4];
     for (lane, chunk) in lanes.iter_mut().zip(bytes.chunks_exact(8)) {
         let mut b = [0u8; 8];
         b.copy_from_slice(chunk);
         *lane = u64::from_le_bytes(b);
     }
-    lanes
+    (w.bytes, lanes)
 }
 
 /// A document's `schema_version`, when it is a valid one.
@@ -606,17 +640,18 @@ impl DocStore {
         }
         let mut doc = into_object(name, doc)?;
         let auto_id = stamp(c, &mut doc);
-        let id = check_document(name, c, &doc)?;
-        if c.docs.contains_key(&id) {
+        let checked = check_document(name, c, &doc)?;
+        if c.docs.contains_key(&checked.id) {
             return Err(DocError::DuplicateId {
                 collection: name.into(),
-                id,
+                id: checked.id,
             });
         }
         if let Some(n) = auto_id {
             c.next_auto_id = n.saturating_add(1);
         }
-        c.put(id.clone(), doc);
+        let id = checked.id.clone();
+        c.put(checked, doc);
         let cost = Cost {
             examined: 0,
             written: 1,
@@ -640,15 +675,15 @@ impl DocStore {
             m.entry(ID_FIELD).or_insert_with(|| id.value().clone());
         }
         stamp(c, &mut doc);
-        let found = check_document(name, c, &doc)?;
-        if found != id {
+        let checked = check_document(name, c, &doc)?;
+        if checked.id != id {
             return Err(DocError::IdMismatch {
                 collection: name.into(),
                 id,
-                found,
+                found: checked.id,
             });
         }
-        c.put(id, doc);
+        c.put(checked, doc);
         Ok(Cost {
             examined: 1,
             written: 1,
@@ -675,10 +710,7 @@ impl DocStore {
     pub fn find(&self, name: &str, filter: &Filter) -> Result<FindResult, DocError> {
         let c = self.coll(name)?;
         let (ids, examined) = matching_ids(c, filter)?;
-        let docs = ids
-            .iter()
-            .filter_map(|id| c.docs.get(id).cloned())
-            .collect();
+        let docs = ids.iter().filter_map(|id| c.get(id).cloned()).collect();
         Ok(FindResult {
             docs,
             cost: Cost {
@@ -710,20 +742,19 @@ impl DocStore {
         let (ids, examined) = matching_ids(c, filter)?;
         let mut changed = Vec::new();
         for id in &ids {
-            let Some(old) = c.docs.get(id) else { continue };
+            let Some(old) = c.get(id) else { continue };
             let new = apply_ops(old, ops).map_err(|error| DocError::Update {
                 collection: name.into(),
                 id: id.clone(),
                 error: Box::new(error),
             })?;
             if new != *old {
-                check_document(name, c, &new)?;
-                changed.push((id.clone(), new));
+                changed.push((check_document(name, c, &new)?, new));
             }
         }
         let modified = changed.len() as u64;
-        for (id, doc) in changed {
-            c.put(id, doc);
+        for (checked, doc) in changed {
+            c.put(checked, doc);
         }
         Ok(UpdateResult {
             matched: ids.len() as u64,
@@ -750,7 +781,7 @@ impl DocStore {
 
     /// Run the write checks on a document computed elsewhere (a migration) without storing
     /// it; returns its id.
-    pub(crate) fn check_write(&self, name: &str, doc: &Value) -> Result<DocId, DocError> {
+    pub(crate) fn check_write(&self, name: &str, doc: &Value) -> Result<Checked, DocError> {
         check_document(name, self.coll(name)?, doc)
     }
 
@@ -758,11 +789,11 @@ impl DocStore {
     pub(crate) fn commit(
         &mut self,
         name: &str,
-        writes: Vec<(DocId, Value)>,
+        writes: Vec<(Checked, Value)>,
     ) -> Result<(), DocError> {
         let c = self.coll_mut(name)?;
-        for (id, doc) in writes {
-            c.put(id, doc);
+        for (checked, doc) in writes {
+            c.put(checked, doc);
         }
         Ok(())
     }
@@ -794,8 +825,12 @@ impl DocStore {
                 docs: BTreeMap::new(),
                 ..Collection::new()
             };
-            for doc in c.docs.values() {
-                fresh.count(doc, true);
+            for (id, stored) in &c.docs {
+                let digest = measure(&stored.doc).1;
+                if digest != stored.digest {
+                    return Err(format!("'{name}': the digest of document {id} is stale"));
+                }
+                fresh.count(&stored.doc, digest, true);
             }
             if fresh.version_counts != c.version_counts {
                 return Err(format!(
@@ -870,7 +905,7 @@ fn stamp(c: &Collection, doc: &mut Value) -> Option<u64> {
 
 /// The one gate for every write: object, scalar `_id`, integer `schema_version`, depth and
 /// size bounds, then the validator. Returns the document's id.
-fn check_document(name: &str, c: &Collection, doc: &Value) -> Result<DocId, DocError> {
+fn check_document(name: &str, c: &Collection, doc: &Value) -> Result<Checked, DocError> {
     let Value::Object(m) = doc else {
         return Err(DocError::NotAnObject {
             collection: name.into(),
@@ -882,7 +917,7 @@ fn check_document(name: &str, c: &Collection, doc: &Value) -> Result<DocId, DocE
         reason: "the document has no _id".into(),
     })?;
     let id = to_id(name, &raw_id)?;
-    check_shape(name, &id, m, doc)?;
+    let digest = check_shape(name, &id, m, doc)?;
     if let Some(schema) = &c.validator {
         schema
             .validate(doc)
@@ -893,7 +928,7 @@ fn check_document(name: &str, c: &Collection, doc: &Value) -> Result<DocId, DocE
                 violation,
             })?;
     }
-    Ok(id)
+    Ok(Checked { id, digest })
 }
 
 fn check_shape(
@@ -901,7 +936,7 @@ fn check_shape(
     id: &DocId,
     m: &Map<String, Value>,
     doc: &Value,
-) -> Result<(), DocError> {
+) -> Result<DocDigest, DocError> {
     let version_ok = m
         .get(VERSION_FIELD)
         .and_then(Value::as_u64)
@@ -924,7 +959,7 @@ fn check_shape(
             depth: d,
         });
     }
-    let bytes = json_bytes(doc);
+    let (bytes, digest) = measure(doc);
     if bytes > DOC_BYTES_MAX {
         return Err(DocError::TooLarge {
             collection: name.into(),
@@ -932,7 +967,7 @@ fn check_shape(
             bytes,
         });
     }
-    Ok(())
+    Ok(digest)
 }
 
 /// Ids of matching documents and how many documents were examined to find them.
