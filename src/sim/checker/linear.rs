@@ -22,7 +22,7 @@
 //! does with 64 bits): memory stays 16 bytes a state for long keys, and a collision, which at
 //! a million states has probability below 1e-26, could only prune a branch.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
@@ -171,11 +171,8 @@ fn fingerprint(seed: u64) -> u128 {
     ((splitmix64(seed) as u128) << 64) | splitmix64(seed ^ 0x5555_5555_5555_5555) as u128
 }
 
-fn state_print(state: Option<u64>) -> u128 {
-    match state {
-        None => fingerprint(u64::MAX - 1),
-        Some(v) => fingerprint(v.wrapping_mul(3).wrapping_add(1) ^ 0xa5a5_0000_0000_0000),
-    }
+fn state_print(state: u32) -> u128 {
+    fingerprint(u64::from(state) ^ 0xa5a5_0000_0000_0000)
 }
 
 const NIL: usize = usize::MAX;
@@ -233,56 +230,151 @@ impl Events {
     }
 }
 
-/// The register model: applying `op` to `state`, or `None` if a read disagrees.
-fn step(state: Option<u64>, op: &LinOp) -> Option<Option<u64>> {
-    if op.write {
-        Some(op.value)
-    } else {
-        (op.value == state).then_some(state)
+/// The register value as a small index: 0 is the initial `None`, each write's value has its
+/// own, and a read of a value no write here produced gets one no write has (it never
+/// matches). `DEAD` stands, in memo keys only, for any value no unplaced read returns: such
+/// values behave alike from then on, since values are unique and never come back.
+const DEAD: u32 = u32::MAX;
+
+fn value_indices(ops: &[LinOp]) -> (Vec<u32>, usize) {
+    let mut index: BTreeMap<Option<u64>, u32> = BTreeMap::from([(None, 0)]);
+    for op in ops.iter().filter(|op| op.write) {
+        let next = index.len() as u32;
+        index.entry(op.value).or_insert(next);
+    }
+    let mut phantom = index.len() as u32;
+    let idx = ops
+        .iter()
+        .map(|op| match index.get(&op.value) {
+            Some(&i) => i,
+            None => {
+                phantom += 1;
+                phantom - 1
+            }
+        })
+        .collect();
+    (idx, phantom as usize)
+}
+
+/// One placed operation: which, the register value before it, and whether the placement was
+/// forced (a read that agreed with the register: placing it at once is always safe, because
+/// it changes nothing and every operation that had to precede it is already placed; so if
+/// the configuration after it fails, the one before fails too and has nothing else to try).
+type Placed = (usize, u32, bool);
+
+/// The Wing–Gong/Lowe search's mutable state.
+struct Searcher<'a> {
+    ops: &'a [LinOp],
+    /// Value index per op (written, or returned).
+    value: Vec<u32>,
+    /// Unplaced reads per value index.
+    pending: Vec<u32>,
+    events: Events,
+    zobrist: Vec<u128>,
+    memo: Memo,
+    stack: Vec<Placed>,
+    state: u32,
+    set_print: u128,
+    states: u64,
+}
+
+impl<'a> Searcher<'a> {
+    fn new(ops: &'a [LinOp]) -> Self {
+        let (value, values) = value_indices(ops);
+        let mut pending = vec![0u32; values];
+        for (op, &v) in ops.iter().zip(&value) {
+            pending[v as usize] += u32::from(!op.write);
+        }
+        Searcher {
+            ops,
+            value,
+            pending,
+            events: Events::new(ops),
+            zobrist: (0..ops.len() as u64).map(fingerprint).collect(),
+            memo: Memo::default(),
+            stack: Vec::new(),
+            state: 0,
+            set_print: 0,
+            states: 0,
+        }
+    }
+
+    /// Undoes placements up to and including the last unforced one; returns the node to go
+    /// on from, or `None` when nothing is left to undo (no linearization exists).
+    fn backtrack(&mut self) -> Option<usize> {
+        loop {
+            let (i, before, forced) = self.stack.pop()?;
+            self.set_print ^= self.zobrist[i];
+            self.state = before;
+            if !self.ops[i].write {
+                self.pending[self.value[i] as usize] += 1;
+            }
+            self.events.unlift(i);
+            if !forced {
+                return Some(self.events.next[2 * i + 1]);
+            }
+        }
+    }
+
+    /// Tries to place op `i` now. `Ok(next node)` either way, `Err(())` when a forced read
+    /// leads to an explored configuration and the caller must backtrack.
+    fn try_place(&mut self, i: usize, node: usize) -> Result<usize, ()> {
+        let (write, v) = (self.ops[i].write, self.value[i]);
+        // A write may not bury a value some unplaced read still has to see; a read must see
+        // the current value.
+        let allowed = if write {
+            self.pending[self.state as usize] == 0
+        } else {
+            v == self.state
+        };
+        if !allowed {
+            return Ok(self.events.next[node]);
+        }
+        self.pending[v as usize] -= u32::from(!write);
+        let canonical = if self.pending[v as usize] == 0 {
+            DEAD
+        } else {
+            v
+        };
+        if !self
+            .memo
+            .insert(self.set_print ^ self.zobrist[i] ^ state_print(canonical))
+        {
+            self.pending[v as usize] += u32::from(!write);
+            return if write {
+                Ok(self.events.next[node])
+            } else {
+                Err(())
+            };
+        }
+        self.states += 1;
+        self.stack.push((i, self.state, !write));
+        self.set_print ^= self.zobrist[i];
+        self.state = v;
+        self.events.lift(i);
+        Ok(self.events.next[0])
     }
 }
 
 /// The Wing–Gong/Lowe search over `ops`; returns the verdict and configurations explored.
 fn search(ops: &[LinOp], max_states: u64) -> (Search, u64) {
-    let mut events = Events::new(ops);
-    let zobrist: Vec<u128> = (0..ops.len() as u64).map(fingerprint).collect();
-    let mut memo = Memo::default();
-    let mut stack: Vec<(usize, Option<u64>)> = Vec::new();
-    let (mut state, mut set_print) = (None, 0u128);
-    let mut states = 0u64;
-    let mut node = events.next[0];
-    while events.next[0] != NIL {
-        if node % 2 == 1 {
-            let i = node / 2;
-            let Some(after) = step(state, &ops[i]) else {
-                node = events.next[node];
-                continue;
-            };
-            if memo.insert(set_print ^ zobrist[i] ^ state_print(after)) {
-                states += 1;
-                if states > max_states {
-                    return (Search::GaveUp, states - 1);
-                }
-                stack.push((i, state));
-                set_print ^= zobrist[i];
-                state = after;
-                events.lift(i);
-                node = events.next[0];
-            } else {
-                node = events.next[node];
-            }
-        } else {
-            // A return before its operation was placed: undo the last choice.
-            let Some((i, before)) = stack.pop() else {
-                return (Search::Violation, states);
-            };
-            set_print ^= zobrist[i];
-            state = before;
-            events.unlift(i);
-            node = events.next[2 * i + 1];
+    let mut s = Searcher::new(ops);
+    let mut node = s.events.next[0];
+    while s.events.next[0] != NIL {
+        if s.states >= max_states {
+            return (Search::GaveUp, s.states);
         }
+        // At a call: try to place it. At a return: its operation was not placed in time.
+        let next = match node % 2 {
+            1 => s.try_place(node / 2, node).ok(),
+            _ => None,
+        };
+        node = match next.or_else(|| s.backtrack()) {
+            Some(n) => n,
+            None => return (Search::Violation, s.states),
+        };
     }
-    (Search::Linearizable, states)
+    (Search::Linearizable, s.states)
 }
 
 /// The smallest failing prefix, found by bisection over event times (failure is monotone in
