@@ -182,6 +182,16 @@ mod tests {
     use crate::sim::{Command, Scenario, SimTime, Simulation};
     use crate::view_model::frame;
 
+    fn svg_of(f: &Frame, scale: f64, reduced_motion: bool) -> String {
+        let mut svg = String::new();
+        {
+            let area = SVGBackend::with_string(&mut svg, (800, 500)).into_drawing_area();
+            draw_topology(&area, f, scale, reduced_motion).unwrap();
+            area.present().unwrap();
+        }
+        svg
+    }
+
     #[test]
     fn renders_nodes_messages_and_cut_links_to_svg() {
         let mut sim = Simulation::new(Scenario::default()).unwrap();
@@ -189,12 +199,7 @@ mod tests {
         sim.command(Command::Crash { node: 4 }).unwrap();
         sim.advance_to(SimTime::from_ms(1_500), u64::MAX);
         let f = frame(&sim);
-        let mut svg = String::new();
-        {
-            let area = SVGBackend::with_string(&mut svg, (800, 500)).into_drawing_area();
-            draw_topology(&area, &f, 2.0, false).unwrap();
-            area.present().unwrap();
-        }
+        let svg = svg_of(&f, 2.0, false);
         for n in 0..5 {
             assert!(
                 svg.contains(&format!("n{n}\n</text>")),
@@ -213,12 +218,7 @@ mod tests {
         let mut sim = Simulation::new(Scenario::default()).unwrap();
         sim.advance_to(SimTime::from_ms(1_003), u64::MAX);
         let f = frame(&sim);
-        let mut svg = String::new();
-        {
-            let area = SVGBackend::with_string(&mut svg, (800, 500)).into_drawing_area();
-            draw_topology(&area, &f, 1.0, true).unwrap();
-            area.present().unwrap();
-        }
+        let svg = svg_of(&f, 1.0, true);
         assert!(svg.contains("in flight\n</text>"));
         assert!(
             svg.matches("<circle").count() < 5 * 2 + 4,
