@@ -1,9 +1,9 @@
 //! A migration history in the manner of Flyway: each migration has a version, a description,
 //! up and down steps, a SHA-256 checksum of its steps, the simulated time it was applied, and a
 //! state. `validate` finds drift (a migration edited after it was applied, or the store
-//! changed behind the history's back), `undo` runs the latest migration's down steps, and a
-//! failed migration leaves the store exactly as it was (steps run on a copy that replaces the
-//! store only on success).
+//! changed behind the history's back); `migrate` refuses to run over edited or failed
+//! migrations, `undo` runs the latest migration's down steps, and a failed migration leaves
+//! the store exactly as it was (steps run on a copy that replaces the store only on success).
 //!
 //! The history is generic over the store ([`Migratable`]) and its step type ([`Step`]): the
 //! document store uses [`super::DocStep`], and a SQL store can use `String` (SQL text), whose
@@ -31,6 +31,20 @@ impl Checksum {
     pub fn hex(&self) -> String {
         self.0.iter().map(|b| format!("{b:02x}")).collect()
     }
+    /// Parse 64 hex digits (either case).
+    pub fn from_hex(text: &str) -> Option<Checksum> {
+        let bytes = text.as_bytes();
+        // from_str_radix would also take a '+' sign; only digits are hex.
+        if bytes.len() != 64 || !bytes.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+            let digits = std::str::from_utf8(pair).ok()?;
+            *o = u8::from_str_radix(digits, 16).ok()?;
+        }
+        Some(Checksum(out))
+    }
 }
 
 impl fmt::Display for Checksum {
@@ -51,22 +65,6 @@ impl<'de> serde::Deserialize<'de> for Checksum {
         let text = String::deserialize(d)?;
         Checksum::from_hex(&text)
             .ok_or_else(|| serde::de::Error::custom(format!("'{text}' is not 64 hex digits")))
-    }
-}
-
-impl Checksum {
-    /// Parse 64 hex digits (either case).
-    pub fn from_hex(text: &str) -> Option<Checksum> {
-        let bytes = text.as_bytes();
-        if bytes.len() != 64 {
-            return None;
-        }
-        let mut out = [0u8; 32];
-        for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-            let digits = std::str::from_utf8(pair).ok()?;
-            *o = u8::from_str_radix(digits, 16).ok()?;
-        }
-        Some(Checksum(out))
     }
 }
 
@@ -478,6 +476,17 @@ impl<S: Step> MigrationHistory<S> {
         target: &mut T,
         now: SimTime,
     ) -> Result<MigrateReport, HistoryError<T::Error>> {
+        self.migrate_to(target, now, u32::MAX)
+    }
+
+    /// [`MigrationHistory::migrate`], but only up to and including version `up_to` (Flyway's
+    /// `target`), so a page can step through migrations one at a time.
+    pub fn migrate_to<T: Migratable<Step = S>>(
+        &mut self,
+        target: &mut T,
+        now: SimTime,
+        up_to: u32,
+    ) -> Result<MigrateReport, HistoryError<T::Error>> {
         let issues: Vec<ValidationIssue> = self
             .validate(target)
             .into_iter()
@@ -487,7 +496,10 @@ impl<S: Step> MigrationHistory<S> {
             return Err(HistoryError::Invalid(issues));
         }
         let mut report = MigrateReport::default();
-        while let Some(i) = self.next_to_apply() {
+        while let Some(i) = self
+            .next_to_apply()
+            .filter(|&i| self.records[i].version <= up_to)
+        {
             let touched = self.apply_at(i, target, now)?;
             report.applied.push(self.records[i].version);
             report.touched = report.touched.saturating_add(touched);
@@ -648,6 +660,7 @@ mod tests {
         assert_eq!(serde_json::from_value::<Checksum>(json).unwrap(), a);
         assert_eq!(Checksum::from_hex(&a.hex().to_uppercase()), Some(a));
         assert_eq!(Checksum::from_hex("abc"), None);
+        assert_eq!(Checksum::from_hex(&"+f".repeat(32)), None);
         assert_eq!(Checksum::from_hex(&"g".repeat(64)), None);
         assert!(serde_json::from_value::<Checksum>(serde_json::json!("zz")).is_err());
     }
@@ -663,6 +676,21 @@ mod tests {
         assert_eq!(h.record(1).unwrap().applied_at, Some(SimTime::from_ms(5)));
         assert!(h.validate(&t).is_empty());
         assert!(h.migrate(&mut t, SimTime::ZERO).unwrap().applied.is_empty());
+    }
+
+    #[test]
+    fn migrate_to_stops_at_the_target_version() {
+        let mut h = history();
+        let mut t = Toy::default();
+        let rep = h.migrate_to(&mut t, SimTime::ZERO, 1).unwrap();
+        assert_eq!(rep.applied, vec![1]);
+        assert_eq!(h.record(2).unwrap().state, MigrationState::Pending);
+        assert!(h
+            .migrate_to(&mut t, SimTime::ZERO, 1)
+            .unwrap()
+            .applied
+            .is_empty());
+        assert_eq!(h.migrate(&mut t, SimTime::ZERO).unwrap().applied, vec![2]);
     }
 
     #[test]
