@@ -194,4 +194,15 @@ fn main() {
         cpu
     );
     println!("peak memory (VmHWM): {:.1} MiB", proc_status("VmHWM:"));
+    if args.get(3).map(String::as_str) == Some("sql") {
+        let (t, c) = (Instant::now(), cpu_s());
+        let store = d.sql_store().expect("rows load");
+        let n: usize = store.tables().map(|t| t.row_count()).sum();
+        println!(
+            "load into SQL store via INSERT text: {n} rows, wall {:.3} s, cpu {:.2} s, peak memory {:.1} MiB",
+            t.elapsed().as_secs_f64(),
+            cpu_s() - c,
+            proc_status("VmHWM:")
+        );
+    }
 }

@@ -28,20 +28,22 @@ impl SortedIndex {
         let mut order: Vec<u32> = (0..t.rows.len() as u32)
             .filter(|&i| !t.rows[i as usize][col].is_null())
             .collect();
+        let int_of = |i: &u32| match t.rows[*i as usize][col] {
+            Value::Int(k) => Some(k),
+            _ => None,
+        };
+        let mut ints: Option<Vec<i64>> = order.iter().map(int_of).collect();
         // Generated and store-read tables are usually sorted already: skip the sort then.
-        let sorted = order
-            .windows(2)
-            .all(|w| cmp_at(&t.rows, col, w[0], w[1]) != Ordering::Greater);
+        let sorted = match &ints {
+            Some(v) => v.windows(2).all(|w| w[0] <= w[1]),
+            None => order
+                .windows(2)
+                .all(|w| cmp_at(&t.rows, col, w[0], w[1]) != Ordering::Greater),
+        };
         if !sorted {
             order.sort_by(|&a, &b| cmp_at(&t.rows, col, a, b));
+            ints = order.iter().map(int_of).collect();
         }
-        let ints = order
-            .iter()
-            .map(|&i| match t.rows[i as usize][col] {
-                Value::Int(k) => Some(k),
-                _ => None,
-            })
-            .collect();
         SortedIndex { col, order, ints }
     }
 
@@ -477,6 +479,46 @@ mod tests {
             Mapping::SqlToDocs(m) => m,
             Mapping::DocsToSql(_) => unreachable!(),
         }
+    }
+
+    #[test]
+    fn sorted_index_finds_unsorted_integer_and_text_keys() {
+        use crate::sim::mapping::relational::{ColumnSchema, TableSchema};
+        use crate::sim::sql::SqlType;
+        let col = |ty| ColumnSchema {
+            name: "k".into(),
+            ty,
+            not_null: false,
+        };
+        let table = |ty, keys: Vec<Value>| TableData {
+            schema: TableSchema {
+                name: "t".into(),
+                columns: vec![col(ty)],
+                primary_key: vec![],
+                foreign_keys: vec![],
+            },
+            rows: keys.into_iter().map(|k| vec![k]).collect(),
+        };
+        let t = table(
+            SqlType::Int,
+            vec![Value::Int(5), Value::Null, Value::Int(2), Value::Int(5)],
+        );
+        let ix = SortedIndex::build(&t, 0);
+        assert_eq!(ix.range(&t.rows, &Value::Int(5)), &[0, 3]);
+        assert_eq!(ix.range(&t.rows, &Value::Int(2)), &[2]);
+        assert!(ix.range(&t.rows, &Value::Null).is_empty());
+        assert!(ix.range(&t.rows, &Value::Int(4)).is_empty());
+        let t = table(
+            SqlType::Text,
+            vec![
+                Value::Text("b".into()),
+                Value::Text("a".into()),
+                Value::Text("b".into()),
+            ],
+        );
+        let ix = SortedIndex::build(&t, 0);
+        assert_eq!(ix.range(&t.rows, &Value::Text("b".into())), &[0, 2]);
+        assert!(ix.range(&t.rows, &Value::Int(1)).is_empty());
     }
 
     #[test]
