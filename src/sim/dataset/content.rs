@@ -44,7 +44,7 @@ fn tag_count(rows: u64) -> u64 {
     (rows / 100).clamp(3, 200)
 }
 
-/// Fill the (empty) tables with about `rows` rows in total.
+/// Fill the (empty) tables with exactly `rows` rows in total.
 pub fn fill(t: &mut Tables, seed: u64, rows: u64) {
     let n_tags = tag_count(rows);
     let tags: Vec<Row> = (1..=n_tags)

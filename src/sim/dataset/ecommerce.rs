@@ -71,7 +71,7 @@ fn product_count(rows: u64) -> u64 {
     (rows / 50).clamp(5, 20_000).min(rows / 2)
 }
 
-/// Fill the (empty) tables with about `rows` rows in total.
+/// Fill the (empty) tables with exactly `rows` rows in total.
 pub fn fill(t: &mut Tables, seed: u64, rows: u64) {
     let products = products(seed, product_count(rows));
     let prices: Vec<i128> = products.iter().map(|p| num_units(&p[3])).collect();
