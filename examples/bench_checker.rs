@@ -25,12 +25,15 @@ enum Shape {
     StaleReplica,
 }
 
+/// (effect point, index, client, key, write?, (invoke, complete)), all µs.
+type Planned = (u64, u64, u64, u64, bool, (u64, u64));
+
 /// `ops` operations from `clients` clients, each issuing one at a time. An operation takes
 /// effect at a random point inside its interval (atomic), in effect-point order.
 fn generate(ops: usize, keys: u64, clients: u64, seed: u64, shape: Shape) -> History {
     let mut rng = SimRng::substream(seed, "bench_checker");
     let mut free_at = vec![0u64; clients as usize];
-    let mut planned: Vec<(u64, u64, u64, u64, bool, (u64, u64))> = Vec::with_capacity(ops);
+    let mut planned: Vec<Planned> = Vec::with_capacity(ops);
     for i in 0..ops as u64 {
         let c = rng.range_u64(0, clients - 1);
         let invoke = free_at[c as usize] + rng.range_u64(0, 200);

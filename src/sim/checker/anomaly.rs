@@ -81,8 +81,14 @@ impl FindingSink {
         }
     }
 
-    /// Records one finding.
-    pub fn push(&mut self, kind: FindingKind, key: &str, ops: &[&Op], note: String) {
+    /// Records one finding; `note` is only called for findings that are kept.
+    pub fn push(
+        &mut self,
+        kind: FindingKind,
+        key: &str,
+        ops: &[&Op],
+        note: impl FnOnce() -> String,
+    ) {
         let n = self.counts.entry(kind).or_insert(0);
         *n += 1;
         if *n as usize <= self.cap {
@@ -90,7 +96,7 @@ impl FindingSink {
                 kind,
                 key: key.to_string(),
                 ops: ops.iter().map(|op| op.op_ref()).collect(),
-                note,
+                note: note(),
             });
         }
     }
@@ -132,13 +138,15 @@ pub(crate) fn stale_reads(view: &KeyView<'_>, sink: &mut FindingSink) {
         };
         if let Some((score, w)) = newest.before(r.invoke) {
             if test < score {
-                let note = format!(
-                    "read {} returned {} although write {} of {} completed before it began",
-                    r.id,
-                    show(value),
-                    w.id,
-                    show(w.written())
-                );
+                let note = || {
+                    format!(
+                        "read {} returned {} although write {} of {} completed before it began",
+                        r.id,
+                        show(value),
+                        w.id,
+                        show(w.written())
+                    )
+                };
                 sink.push(FindingKind::StaleRead, view.key, &[w, r], note);
             }
         }
@@ -149,15 +157,17 @@ fn phantom(view: &KeyView<'_>, r: &Op, value: Option<u64>, sink: &mut FindingSin
     let Some(v) = value else { return };
     match view.write_of(v) {
         Some(w) if w.outcome == Outcome::Failed => {
-            let note = format!(
-                "read {} returned {v}, written only by failed write {}",
-                r.id, w.id
-            );
+            let note = || {
+                format!(
+                    "read {} returned {v}, written only by failed write {}",
+                    r.id, w.id
+                )
+            };
             sink.push(FindingKind::PhantomRead, view.key, &[w, r], note);
         }
         Some(_) => {} // an unknown write in real-time mode: comparable with nothing, not phantom
         None => {
-            let note = format!("read {} returned {v}, which no write produced", r.id);
+            let note = || format!("read {} returned {v}, which no write produced", r.id);
             sink.push(FindingKind::PhantomRead, view.key, &[r], note);
         }
     }
@@ -199,21 +209,25 @@ pub(crate) fn session_reads(view: &KeyView<'_>, sink: &mut FindingSink) {
                 continue;
             };
             if let Some((_, w)) = own.before(r.invoke).filter(|p| test < p.0) {
-                let note = format!(
-                    "session {} read {} after its own write of {}",
-                    r.session,
-                    show(value),
-                    show(w.written())
-                );
+                let note = || {
+                    format!(
+                        "session {} read {} after its own write of {}",
+                        r.session,
+                        show(value),
+                        show(w.written())
+                    )
+                };
                 sink.push(FindingKind::ReadYourWrites, view.key, &[w, r], note);
             }
             if let Some((_, prev)) = seen.before(r.invoke).filter(|p| test < p.0) {
-                let note = format!(
-                    "session {} read {} after it had already read {}",
-                    r.session,
-                    show(value),
-                    show(prev.read_value().flatten())
-                );
+                let note = || {
+                    format!(
+                        "session {} read {} after it had already read {}",
+                        r.session,
+                        show(value),
+                        show(prev.read_value().flatten())
+                    )
+                };
                 sink.push(FindingKind::MonotonicReads, view.key, &[prev, r], note);
             }
         }
@@ -237,12 +251,14 @@ pub(crate) fn monotonic_writes(
             for &w2 in &writes {
                 let Some(v2) = w2.version else { continue };
                 if let Some((_, w1)) = earlier.before(w2.invoke).filter(|p| (v2 as u128) < p.0) {
-                    let note = format!(
-                        "session {} wrote {} then {}, but the store versioned them in reverse",
-                        w2.session,
-                        show(w1.written()),
-                        show(w2.written())
-                    );
+                    let note = || {
+                        format!(
+                            "session {} wrote {} then {}, but the store versioned them in reverse",
+                            w2.session,
+                            show(w1.written()),
+                            show(w2.written())
+                        )
+                    };
                     sink.push(FindingKind::MonotonicWrites, view.key, &[w1, w2], note);
                 }
             }
@@ -251,11 +267,13 @@ pub(crate) fn monotonic_writes(
                 continue;
             };
             if let Some(w2) = writes.iter().find(|w2| w2.invoke > w1.complete) {
-                let note = format!(
-                    "session {} wrote {f} then {}, but the key settled on {f}",
-                    w1.session,
-                    show(w2.written())
-                );
+                let note = || {
+                    format!(
+                        "session {} wrote {f} then {}, but the key settled on {f}",
+                        w1.session,
+                        show(w2.written())
+                    )
+                };
                 sink.push(FindingKind::MonotonicWrites, view.key, &[w1, w2], note);
             }
         }
@@ -292,7 +310,7 @@ pub(crate) fn lost_updates(
             (None, None, Some(_)) => vec![w],
             _ => continue,
         };
-        let note = match window_read {
+        let note = || match window_read {
             Some(r) => format!(
                 "write {} of {v} was never read; read {} after it returned {}",
                 w.id,

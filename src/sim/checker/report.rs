@@ -164,10 +164,12 @@ fn linearizability(
 ) -> Linearizability {
     let verdict = linear::check_key(ops, max_states);
     if let Linearizability::Violation { witness, .. } = &verdict {
-        let note = format!(
+        let note = || {
+            format!(
             "no linearization of the first {} operations (up to {}); operation {} cannot be placed",
             witness.prefix_ops, witness.prefix_end, witness.culprit.id
-        );
+        )
+        };
         let by_id: BTreeMap<u64, &Op> = ops.iter().map(|op| (op.id, *op)).collect();
         let named: Vec<&Op> = witness
             .ops
