@@ -3,6 +3,7 @@
 //! eager migration, and the reversibility prediction is sound (no finding => round trip).
 #![cfg(not(target_arch = "wasm32"))]
 
+use migrascope::sim::doc::compat::check_read;
 use migrascope::sim::doc::reversibility::roundtrip_check;
 use migrascope::sim::doc::{
     check_reversibility, DocMigration, DocSchema, DocStore, FieldSpec, FieldType, Filter,
@@ -132,6 +133,85 @@ fn arb_migration() -> impl Strategy<Value = DocMigration> {
             down.extend(extra);
             DocMigration::new(C, 1, 2, "random", up, down)
         })
+}
+
+fn arb_type() -> impl Strategy<Value = FieldType> {
+    select(vec![
+        FieldType::String,
+        FieldType::Number,
+        FieldType::Integer,
+        FieldType::Bool,
+        FieldType::Array,
+        FieldType::Null,
+    ])
+}
+
+/// A small schema over top-level fields `a`, `b`, `c` and an object `o` with `o.x`, `o.y`.
+fn arb_schema(version: u32) -> impl Strategy<Value = DocSchema> {
+    let spec = || prop::option::of((arb_type(), any::<bool>()));
+    (
+        prop::collection::vec(spec(), 3),
+        prop::option::of(any::<bool>()),
+        prop::collection::vec(spec(), 2),
+    )
+        .prop_map(move |(top, o, nested)| {
+            let mut s = DocSchema::new(version);
+            let put = |s: &mut DocSchema, path: &str, (ty, required): (FieldType, bool)| {
+                let spec = if required {
+                    FieldSpec::required(ty)
+                } else {
+                    FieldSpec::optional(ty)
+                };
+                s.fields.insert(path.to_string(), spec);
+            };
+            for (name, spec) in ["a", "b", "c"].iter().zip(top) {
+                if let Some(sp) = spec {
+                    put(&mut s, name, sp);
+                }
+            }
+            if let Some(required) = o {
+                put(&mut s, "o", (FieldType::Object, required));
+                for (name, spec) in ["o.x", "o.y"].iter().zip(nested) {
+                    if let Some(sp) = spec {
+                        put(&mut s, name, sp);
+                    }
+                }
+            }
+            s
+        })
+}
+
+fn sample_of(ty: FieldType, pick: u8) -> Value {
+    match ty {
+        FieldType::String => json!(["s", "t"][usize::from(pick % 2)]),
+        FieldType::Number if pick % 2 == 0 => json!(2.5),
+        FieldType::Number | FieldType::Integer => json!(pick),
+        FieldType::Bool => json!(pick % 2 == 0),
+        FieldType::Object => json!({}),
+        FieldType::Array => json!([pick]),
+        FieldType::Null => json!(null),
+    }
+}
+
+/// A document with exactly the fields `schema` declares (closed world): required ones
+/// always, optional ones when the coin says so.
+fn doc_for(schema: &DocSchema, coins: &[u8]) -> Value {
+    let mut doc = json!({});
+    for (i, (path, spec)) in schema.fields.iter().enumerate() {
+        let coin = coins.get(i).copied().unwrap_or(0);
+        if !spec.required && coin % 2 == 0 {
+            continue;
+        }
+        match path.split_once('.') {
+            None => doc[path.as_str()] = sample_of(spec.ty, coin / 2),
+            Some((parent, child)) => {
+                if let Some(Value::Object(m)) = doc.get_mut(parent) {
+                    m.insert(child.to_string(), sample_of(spec.ty, coin / 2));
+                }
+            }
+        }
+    }
+    doc
 }
 
 fn store_of(docs: &[Value]) -> DocStore {
@@ -277,6 +357,23 @@ proptest! {
             Err(e) => prop_assert!(!eager_ok, "lazy failed where eager succeeded: {}", e),
         }
         prop_assert_eq!(lazy_store, store_of(&docs), "lazy reads never write");
+    }
+
+    #[test]
+    fn compatible_readers_accept_what_writers_wrote(
+        writer in arb_schema(1),
+        reader in arb_schema(2),
+        coins in prop::collection::vec(any::<u8>(), 8),
+    ) {
+        let doc = doc_for(&writer, &coins);
+        prop_assert!(writer.validate(&doc).is_ok(), "generator: {:?} vs {:?}", doc, writer);
+        if check_read(&reader, &writer).is_empty() {
+            prop_assert!(
+                reader.validate(&doc).is_ok(),
+                "no incompatibility reported, yet {:?} rejects {:?} written with {:?}",
+                reader, doc, writer
+            );
+        }
     }
 
     #[test]
