@@ -751,6 +751,10 @@ impl TargetTable {
     /// The schema and the per-column defaults (already converted to the column types).
     pub fn resolve(&self) -> Result<(TableSchema, Vec<Option<Value>>), MappingError> {
         let rule = &self.table;
+        let max = crate::sim::sql::COLUMNS_PER_TABLE_MAX;
+        if self.columns.len() > max {
+            return Err(invalid(rule, format!("more than {max} columns")));
+        }
         let mut columns = Vec::with_capacity(self.columns.len());
         for c in &self.columns {
             let ty = parse_type(&c.ty)
