@@ -76,3 +76,95 @@ async fn app_mounts_with_its_controls() {
     assert!(err.contains("seed must be a whole number"), "{err}");
     assert_eq!(find(&root, "#sim-time").text_content().unwrap(), t);
 }
+
+mod panels {
+    use super::*;
+    use migrascope::sim::timeline::Timeline;
+    use migrascope::sim::{Command, Scenario, SimTime};
+    use migrascope::ui::panels::{Compare, CompareProps, FaultPanel, FaultPanelProps};
+    use migrascope::view_model::status;
+    use std::rc::Rc;
+    use yew::prelude::*;
+
+    fn known_status(crash_leader: bool) -> Rc<migrascope::view_model::Status> {
+        let mut t = Timeline::new(Scenario::default()).unwrap();
+        t.command(Command::CutLink { a: 0, b: 3 }).unwrap();
+        if crash_leader {
+            t.command(Command::Crash { node: 0 }).unwrap();
+        }
+        t.advance_to(SimTime::from_ms(3_000), u64::MAX);
+        Rc::new(status(&t))
+    }
+
+    #[component]
+    fn FaultHost() -> Html {
+        let props = FaultPanelProps {
+            status: known_status(false),
+            on: Callback::noop(),
+            steering: Some("B · fork"),
+        };
+        html! { <FaultPanel ..props /> }
+    }
+
+    #[component]
+    fn CompareHost() -> Html {
+        let props = CompareProps {
+            a: known_status(false),
+            b: known_status(true),
+            at: "1.000000 s".into(),
+            steer_fork: true,
+            on: Callback::noop(),
+            canvas: NodeRef::default(),
+            canvas_events: (Callback::noop(), Callback::noop(), Callback::noop()),
+        };
+        html! { <Compare ..props /> }
+    }
+
+    #[wasm_bindgen_test]
+    async fn fault_panel_shows_each_node_with_the_right_buttons() {
+        let root = mount_root();
+        yew::Renderer::<FaultHost>::with_root(root.clone()).render();
+        yew::platform::time::sleep(Duration::from_millis(50)).await;
+        let text = |sel: &str| find(&root, sel).text_content().unwrap();
+        assert!(text("#node-0").contains("leader"));
+        assert!(text("#node-3").contains("Heal link"), "{}", text("#node-3"));
+        assert!(text("#node-1").contains("Cut link"));
+        assert!(text("#faults-title").contains("steering B · fork"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn compare_marks_the_figures_that_differ() {
+        let root = mount_root();
+        yew::Renderer::<CompareHost>::with_root(root.clone()).render();
+        yew::platform::time::sleep(Duration::from_millis(50)).await;
+        let rows = root.query_selector_all("#compare-table tbody tr").unwrap();
+        let mut differing = Vec::new();
+        for i in 0..rows.length() {
+            let tr: Element = rows.item(i).unwrap().unchecked_into();
+            if tr.class_list().contains("differs") {
+                differing.push(
+                    tr.query_selector("th")
+                        .unwrap()
+                        .unwrap()
+                        .text_content()
+                        .unwrap(),
+                );
+            }
+        }
+        assert!(differing.contains(&"rejected".to_string()), "{differing:?}");
+        assert!(
+            differing.contains(&"nodes down".to_string()),
+            "{differing:?}"
+        );
+        assert!(
+            !differing.contains(&"links cut".to_string()),
+            "{differing:?}"
+        );
+        assert_eq!(
+            find(&root, "#steer-b")
+                .get_attribute("aria-pressed")
+                .as_deref(),
+            Some("true")
+        );
+    }
+}
