@@ -102,26 +102,47 @@ impl Default for ConvertOptions {
 /// A kind of conversion, counted per value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Conv {
+    /// An integer, either way.
     Integer,
+    /// A boolean, either way.
     Boolean,
+    /// `REAL`/`DOUBLE` <-> JSON number.
     Float,
+    /// Text <-> JSON string.
     Text,
+    /// `NUMERIC` -> decimal string (lossless).
     NumericToString,
+    /// `NUMERIC` -> JSON number (may lose precision).
     NumericToDouble,
+    /// `DATE` -> `YYYY-MM-DD`.
     DateToIso,
+    /// `TIMESTAMP` -> ISO 8601 string.
     TimestampToIso,
+    /// `TIMESTAMP` -> epoch milliseconds.
     TimestampToMillis,
+    /// NULL left out of the document.
     NullOmitted,
+    /// NULL written as `null`.
     NullWritten,
+    /// A missing field stored as NULL.
     MissingToNull,
+    /// A missing field stored as the column default.
     MissingToDefault,
+    /// `null` stored as NULL.
     NullToNull,
+    /// JSON number -> `NUMERIC`.
     NumberToNumeric,
+    /// String parsed by the column type's input function (dates, numbers, ...).
     StringToValue,
+    /// JSON number stored in a text column.
     NumberToText,
+    /// JSON boolean stored in a text column.
     BoolToText,
+    /// Object or array stored as JSON text.
     JsonToText,
+    /// Epoch milliseconds -> `TIMESTAMP`.
     MillisToTimestamp,
+    /// An object at a column's path whose fields other columns map (column left NULL).
     MappedElsewhere,
 }
 

@@ -300,11 +300,21 @@ pub enum MappingError {
     /// A table the mapping names does not exist.
     UnknownTable(String),
     /// A column the mapping names does not exist.
-    UnknownColumn { table: String, column: String },
+    UnknownColumn {
+        /// The table searched.
+        table: String,
+        /// The missing column.
+        column: String,
+    },
     /// A collection the mapping names does not exist.
     UnknownCollection(String),
     /// Anything else, with the rule it concerns.
-    Invalid { rule: String, reason: String },
+    Invalid {
+        /// The rule (collection, `table.field`, or `options`).
+        rule: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl fmt::Display for MappingError {
