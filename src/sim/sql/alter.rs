@@ -10,7 +10,7 @@ use sqlparser::ast::{
 };
 
 use super::ddl::{column_def, column_default, rename_idents, table_constraint, Spec};
-use super::expr::{coerce, compile, eval, ident_name, sql_type, Scope, Typed};
+use super::expr::{coerce, compile, eval, fold, ident_name, sql_type, type_name, Scope, Typed};
 use super::fk::key_types_compatible;
 use super::table::ConstraintKind;
 use super::value::{cast_allowed, CastContext, Failure, SqlType, Value};
@@ -397,7 +397,7 @@ impl SqlStore {
                     },
                 )?;
                 coerce(typed, &to, CastContext::Assignment)?.ok_or_else(|| {
-                    Failure::new(format!("result of USING clause for column \"{}\" cannot be cast automatically to type {to}", col.name))
+                    Failure::new(format!("result of USING clause for column \"{}\" cannot be cast automatically to type {}", col.name, type_name(&Some(to.clone()))))
                 })?
             }
             None => {
@@ -407,17 +407,20 @@ impl SqlStore {
                 };
                 coerce(typed, &to, CastContext::Assignment)?.ok_or_else(|| {
                     Failure::new(format!(
-                        "column \"{}\" cannot be cast automatically to type {to}",
-                        col.name
+                        "column \"{}\" cannot be cast automatically to type {}",
+                        col.name,
+                        type_name(&Some(to.clone()))
                     ))
                 })?
             }
         };
+        let conv = fold(conv)?;
         if let Some(d) = &col.default {
             if !cast_allowed(&d.ty, &to, CastContext::Assignment) {
                 return Err(Failure::new(format!(
-                    "default for column \"{}\" cannot be cast automatically to type {to}",
-                    col.name
+                    "default for column \"{}\" cannot be cast automatically to type {}",
+                    col.name,
+                    type_name(&Some(to.clone()))
                 )));
             }
         }

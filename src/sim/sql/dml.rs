@@ -7,7 +7,9 @@ use sqlparser::ast::{
     TableFactor, TableObject, TableWithJoins, Update,
 };
 
-use super::expr::{coerce_assign, compile, eval, ident_name, require_bool, Scope, TExpr, Typed};
+use super::expr::{
+    coerce_assign, compile, eval, fold, ident_name, require_bool, Scope, TExpr, Typed,
+};
 use super::fk::{check_row, RowEvent};
 use super::table::Row;
 use super::value::{Failure, Value};
@@ -100,6 +102,17 @@ fn assign_items(
             Some(typed) => coerce_assign(typed, &t.columns[col], "expression").map(Item::Expr),
         })
         .collect()
+}
+
+fn fold_item(item: Item) -> Result<Item, Failure> {
+    Ok(match item {
+        Item::Expr(e) => Item::Expr(fold(e)?),
+        Item::Default => Item::Default,
+    })
+}
+
+fn fold_items(items: Vec<Item>) -> Result<Vec<Item>, Failure> {
+    items.into_iter().map(fold_item).collect()
 }
 
 fn is_default_keyword(e: &Expr) -> bool {
@@ -258,13 +271,18 @@ impl SqlStore {
                         .collect::<Result<Vec<_>, _>>()?;
                     items.push(assign_items(t, targets, explicit, exprs)?);
                 }
+                // Every row is analysed before any constant is folded, as in PostgreSQL.
+                let items = items
+                    .into_iter()
+                    .map(fold_items)
+                    .collect::<Result<Vec<_>, _>>()?;
                 let rows = (0..items.len()).map(|k| (k, Vec::new())).collect();
                 Ok(Source { items, rows })
             }
             SetExpr::Select(_) => {
                 let selected = self.run_select(q)?;
                 let exprs = selected.items.into_iter().map(Some).collect();
-                let items = vec![assign_items(t, targets, explicit, exprs)?];
+                let items = vec![fold_items(assign_items(t, targets, explicit, exprs)?)?];
                 let rows = selected.rows.into_iter().map(|r| (0, r)).collect();
                 Ok(Source { items, rows })
             }
@@ -290,8 +308,14 @@ impl SqlStore {
             table: &scope_name,
             columns: &t.columns,
         };
-        let sets = compile_sets(&upd.assignments, &table, scope)?;
+        // PostgreSQL analyses WHERE before SET, then folds SET before WHERE.
         let filter = self.compile_where(upd.selection.as_ref(), scope)?;
+        let sets = compile_sets(&upd.assignments, &table, scope)?;
+        let sets = sets
+            .into_iter()
+            .map(|(c, item)| Ok((c, fold_item(item)?)))
+            .collect::<Result<Vec<_>, Failure>>()?;
+        let filter = filter.map(fold).transpose()?;
         let checks = self.compiled_checks(&table)?;
         let ids: Vec<u64> = t.rows_physical().map(|(id, _)| id).collect();
         out.rows_scanned = ids.len() as u64;
@@ -360,6 +384,7 @@ impl SqlStore {
             columns: &t.columns,
         };
         let filter = self.compile_where(del.selection.as_ref(), scope)?;
+        let filter = filter.map(fold).transpose()?;
         let ids: Vec<u64> = t.rows_physical().map(|(id, _)| id).collect();
         out.rows_scanned = ids.len() as u64;
         let mut events = Vec::new();
@@ -446,6 +471,16 @@ impl SqlStore {
             }
         }
         let filter = self.compile_where(sel.selection.as_ref(), scope)?;
+        let items = items
+            .into_iter()
+            .map(|t| {
+                Ok(Typed {
+                    e: fold(t.e)?,
+                    ty: t.ty,
+                })
+            })
+            .collect::<Result<Vec<_>, Failure>>()?;
+        let filter = filter.map(fold).transpose()?;
         let all: Vec<Row> = match source {
             Some(t) => t.rows_physical().map(|(_, r)| r.clone()).collect(),
             None => vec![Vec::new()],

@@ -2,8 +2,10 @@
 //! column positions and explicit casts (PostgreSQL resolves types at parse time, so a type
 //! error fails a statement even when it touches no row), then evaluated per row.
 //!
-//! Constant subtrees are folded while compiling, as PostgreSQL's planner folds them: an
-//! `UPDATE t SET x = 1/0 WHERE false` fails with `division by zero`, as it does there.
+//! Type checking raises PostgreSQL's parse-analysis errors (bad literals, missing operators)
+//! for the whole statement first; then [`fold`] evaluates constant subtrees as PostgreSQL's
+//! planner does, so `UPDATE t SET x = 1/0 WHERE false` fails with `division by zero` there
+//! and here, while `CASE WHEN false THEN 1/0 END` does not.
 
 use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, ExactNumberInfo, Expr, FunctionArg, FunctionArgExpr,
@@ -251,7 +253,7 @@ pub fn coerce(t: Typed, to: &SqlType, ctx: CastContext) -> Result<Option<TExpr>,
         to: to.clone(),
         explicit,
     };
-    fold(cast).map(Some)
+    Ok(Some(cast))
 }
 
 /// Coerce for an assignment into a column, with PostgreSQL's wording when impossible.
@@ -279,40 +281,6 @@ pub fn require_bool(t: Typed, context: &str) -> Result<TExpr, Failure> {
     Ok(coerce(t, &SqlType::Bool, CastContext::Implicit)?.unwrap_or(TExpr::Const(Value::Null)))
 }
 
-fn is_const(e: &TExpr) -> bool {
-    matches!(e, TExpr::Const(_))
-}
-
-/// Evaluate a node now when every direct child is a constant (children were folded first).
-fn fold(e: TExpr) -> Result<TExpr, Failure> {
-    let all_const = match &e {
-        TExpr::Const(_) | TExpr::Column(_) => return Ok(e),
-        TExpr::Cast { e: x, .. }
-        | TExpr::Neg { e: x, .. }
-        | TExpr::Not(x)
-        | TExpr::IsNull { e: x, .. }
-        | TExpr::TextFn { e: x, .. }
-        | TExpr::IsTruth { e: x, .. } => is_const(x),
-        TExpr::Distinct { l, r, .. } => is_const(l) && is_const(r),
-        TExpr::Arith { l, r, .. }
-        | TExpr::DateArith { l, r, .. }
-        | TExpr::Concat(l, r)
-        | TExpr::Cmp { l, r, .. }
-        | TExpr::And(l, r)
-        | TExpr::Or(l, r) => is_const(l) && is_const(r),
-        TExpr::InList { e: x, list, .. } => is_const(x) && list.iter().all(is_const),
-        TExpr::Coalesce(list) => list.iter().all(is_const),
-        TExpr::Case { whens, otherwise } => {
-            is_const(otherwise) && whens.iter().all(|(c, r)| is_const(c) && is_const(r))
-        }
-    };
-    if all_const {
-        Ok(TExpr::Const(eval(&e, &[])?))
-    } else {
-        Ok(e)
-    }
-}
-
 /// Compile an expression in a scope.
 pub fn compile(expr: &Expr, scope: Scope) -> Result<Typed, Failure> {
     match expr {
@@ -326,7 +294,7 @@ pub fn compile(expr: &Expr, scope: Scope) -> Result<Typed, Failure> {
             let t = compile(e, scope)?;
             let negated = matches!(expr, Expr::IsNotNull(_));
             let e = Box::new(t.e);
-            Ok(typed(fold(TExpr::IsNull { e, negated })?, SqlType::Bool))
+            Ok(typed(TExpr::IsNull { e, negated }, SqlType::Bool))
         }
         Expr::IsDistinctFrom(l, r) => distinct(l, r, false, scope),
         Expr::IsNotDistinctFrom(l, r) => distinct(l, r, true, scope),
@@ -349,9 +317,9 @@ pub fn compile(expr: &Expr, scope: Scope) -> Result<Typed, Failure> {
         } => {
             let ge = comparison(compile(expr, scope)?, Cmp::GtEq, compile(low, scope)?)?;
             let le = comparison(compile(expr, scope)?, Cmp::LtEq, compile(high, scope)?)?;
-            let both = fold(TExpr::And(Box::new(ge), Box::new(le)))?;
+            let both = TExpr::And(Box::new(ge), Box::new(le));
             let e = if *negated {
-                fold(TExpr::Not(Box::new(both)))?
+                TExpr::Not(Box::new(both))
             } else {
                 both
             };
@@ -465,7 +433,7 @@ fn unary(op: UnaryOperator, expr: &Expr, scope: Scope) -> Result<Typed, Failure>
     match op {
         UnaryOperator::Not => {
             let e = require_bool(compile(expr, scope)?, "NOT")?;
-            Ok(typed(fold(TExpr::Not(Box::new(e)))?, SqlType::Bool))
+            Ok(typed(TExpr::Not(Box::new(e)), SqlType::Bool))
         }
         UnaryOperator::Plus => compile(expr, scope),
         UnaryOperator::Minus => {
@@ -480,7 +448,7 @@ fn unary(op: UnaryOperator, expr: &Expr, scope: Scope) -> Result<Typed, Failure>
                 Some(ty) if ty.category() == Category::Numeric => {
                     let ty = ty.base();
                     let e = Box::new(t.e);
-                    Ok(typed(fold(TExpr::Neg { e, ty: ty.clone() })?, ty))
+                    Ok(typed(TExpr::Neg { e, ty: ty.clone() }, ty))
                 }
                 _ => Err(Failure::new(format!(
                     "operator does not exist: - {}",
@@ -493,6 +461,9 @@ fn unary(op: UnaryOperator, expr: &Expr, scope: Scope) -> Result<Typed, Failure>
 }
 
 fn binary(left: &Expr, op: &BinaryOperator, right: &Expr, scope: Scope) -> Result<Typed, Failure> {
+    if matches!(op, BinaryOperator::And | BinaryOperator::Or) {
+        return boolean(left, op, right, scope);
+    }
     let l = compile(left, scope)?;
     let r = compile(right, scope)?;
     let cmp = match op {
@@ -513,27 +484,27 @@ fn binary(left: &Expr, op: &BinaryOperator, right: &Expr, scope: Scope) -> Resul
         BinaryOperator::Multiply => Arith::Mul,
         BinaryOperator::Divide => Arith::Div,
         BinaryOperator::Modulo => Arith::Mod,
-        BinaryOperator::And | BinaryOperator::Or => {
-            let name = if *op == BinaryOperator::And {
-                "AND"
-            } else {
-                "OR"
-            };
-            let (l, r) = (
-                Box::new(require_bool(l, name)?),
-                Box::new(require_bool(r, name)?),
-            );
-            let e = if name == "AND" {
-                TExpr::And(l, r)
-            } else {
-                TExpr::Or(l, r)
-            };
-            return Ok(typed(fold(e)?, SqlType::Bool));
-        }
         BinaryOperator::StringConcat => return concat(l, r),
         other => return Err(Failure::unsupported(format!("operator {other}"))),
     };
     arithmetic(l, arith, r, op)
+}
+
+/// `AND` / `OR`: each side is analysed and made boolean before the next, as in PostgreSQL.
+fn boolean(left: &Expr, op: &BinaryOperator, right: &Expr, scope: Scope) -> Result<Typed, Failure> {
+    let name = if *op == BinaryOperator::And {
+        "AND"
+    } else {
+        "OR"
+    };
+    let l = Box::new(require_bool(compile(left, scope)?, name)?);
+    let r = Box::new(require_bool(compile(right, scope)?, name)?);
+    let e = if name == "AND" {
+        TExpr::And(l, r)
+    } else {
+        TExpr::Or(l, r)
+    };
+    Ok(typed(e, SqlType::Bool))
 }
 
 fn op_missing(l: &Ty, op: &dyn std::fmt::Display, r: &Ty) -> Failure {
@@ -591,11 +562,11 @@ fn arithmetic(l: Typed, op: Arith, r: Typed, sym: &BinaryOperator) -> Result<Typ
             "operator is not unique: unknown {sym} unknown"
         )));
     }
-    let (l, r) = resolve_unknown(l, r)?;
-    let (lt, rt) = (
-        l.ty.clone().unwrap_or(SqlType::Text),
-        r.ty.clone().unwrap_or(SqlType::Text),
-    );
+    // An unknown literal takes the other side's type, but the operator must exist first
+    // (`bool_col + 'x'` is a missing operator, not a bad boolean literal).
+    let (orig_l, orig_r) = (l.ty.clone(), r.ty.clone());
+    let lt = orig_l.clone().or(orig_r.clone()).unwrap_or(SqlType::Text);
+    let rt = orig_r.clone().or(orig_l.clone()).unwrap_or(SqlType::Text);
     let date_op = match (&lt, op, &rt) {
         (SqlType::Date, Arith::Add | Arith::Sub, t) if t.is_integer() => Some(SqlType::Date),
         (t, Arith::Add, SqlType::Date) if t.is_integer() => Some(SqlType::Date),
@@ -603,6 +574,7 @@ fn arithmetic(l: Typed, op: Arith, r: Typed, sym: &BinaryOperator) -> Result<Typ
         _ => None,
     };
     if let Some(ty) = date_op {
+        let (l, r) = resolve_unknown(l, r)?;
         // Keep the date on the left so evaluation has one shape.
         let (l, r) = if lt == SqlType::Date {
             (l.e, r.e)
@@ -614,14 +586,15 @@ fn arithmetic(l: Typed, op: Arith, r: Typed, sym: &BinaryOperator) -> Result<Typ
             l: Box::new(l),
             r: Box::new(r),
         };
-        return Ok(typed(fold(e)?, ty));
+        return Ok(typed(e, ty));
     }
     let numeric = lt.category() == Category::Numeric && rt.category() == Category::Numeric;
     let ty = numeric_common(&lt, &rt);
     let float_mod = op == Arith::Mod && matches!(ty, SqlType::Real | SqlType::Double);
     if !numeric || float_mod {
-        return Err(op_missing(&l.ty, sym, &r.ty));
+        return Err(op_missing(&orig_l, sym, &orig_r));
     }
+    let (l, r) = resolve_unknown(l, r)?;
     let widen = |t: Typed| -> Result<TExpr, Failure> {
         coerce(t, &ty, CastContext::Implicit)?.ok_or_else(|| Failure::new("internal: widening"))
     };
@@ -632,7 +605,7 @@ fn arithmetic(l: Typed, op: Arith, r: Typed, sym: &BinaryOperator) -> Result<Typ
         r: Box::new(re),
         ty: ty.clone(),
     };
-    Ok(typed(fold(e)?, ty))
+    Ok(typed(e, ty))
 }
 
 fn concat(l: Typed, r: Typed) -> Result<Typed, Failure> {
@@ -646,7 +619,7 @@ fn concat(l: Typed, r: Typed) -> Result<Typed, Failure> {
             .ok_or_else(|| op_missing(&ty, &"||", &Some(SqlType::Text)))
     };
     let e = TExpr::Concat(Box::new(to_text(l)?), Box::new(to_text(r)?));
-    Ok(typed(fold(e)?, SqlType::Text))
+    Ok(typed(e, SqlType::Text))
 }
 
 /// The common type of several expressions (`COALESCE`, `IN`), as `select_common_type` picks.
@@ -654,8 +627,11 @@ fn common_type(types: &[Ty], what: &str) -> Result<SqlType, Failure> {
     let mut acc: Option<SqlType> = None;
     for t in types.iter().flatten() {
         acc = Some(match acc {
-            None => t.base(),
-            Some(a) if a == t.base() => a,
+            None => t.clone(),
+            Some(a) if a == *t => a,
+            // Two VARCHARs stay VARCHAR; other same-base pairs drop their modifiers.
+            Some(SqlType::Varchar(_)) if matches!(t, SqlType::Varchar(_)) => SqlType::Varchar(None),
+            Some(a) if a.base() == t.base() => a.base(),
             Some(a) => match (a.category(), t.category()) {
                 (Category::Numeric, Category::Numeric) => numeric_common(&a, t),
                 (Category::String, Category::String) => SqlType::Text,
@@ -670,7 +646,7 @@ fn common_type(types: &[Ty], what: &str) -> Result<SqlType, Failure> {
             },
         });
     }
-    Ok(acc.unwrap_or(SqlType::Text))
+    Ok(acc.map(|t| t.base_modifier_free()).unwrap_or(SqlType::Text))
 }
 
 fn comparison(l: Typed, op: Cmp, r: Typed) -> Result<TExpr, Failure> {
@@ -683,7 +659,7 @@ fn comparison(l: Typed, op: Cmp, r: Typed) -> Result<TExpr, Failure> {
         Cmp::GtEq => ">=",
     };
     let (l, r) = comparable(l, r, sym)?;
-    fold(TExpr::Cmp {
+    Ok(TExpr::Cmp {
         op,
         l: Box::new(l),
         r: Box::new(r),
@@ -715,7 +691,7 @@ fn distinct(l: &Expr, r: &Expr, negated: bool, scope: Scope) -> Result<Typed, Fa
         r: Box::new(r),
         negated,
     };
-    Ok(typed(fold(e)?, SqlType::Bool))
+    Ok(typed(e, SqlType::Bool))
 }
 
 /// `IS [NOT] TRUE / FALSE / UNKNOWN`: `want` is the truth value tested (`None`: unknown).
@@ -726,36 +702,74 @@ fn is_truth(e: &Expr, want: Option<bool>, negated: bool, scope: Scope) -> Result
         None => "IS UNKNOWN",
     };
     let e = Box::new(require_bool(compile(e, scope)?, word)?);
-    Ok(typed(
-        fold(TExpr::IsTruth { e, want, negated })?,
-        SqlType::Bool,
-    ))
+    Ok(typed(TExpr::IsTruth { e, want, negated }, SqlType::Bool))
 }
 
+/// `x [NOT] IN (...)` as PostgreSQL's `transformAExprIn` builds it: the items without column
+/// references become one list compared at their common type (when there are two or more and
+/// a common type exists); every other item becomes its own `x = item`, joined by OR (AND
+/// with `<>` for NOT IN). Three-valued logic is the same either way.
 fn in_list(expr: &Expr, list: &[Expr], negated: bool, scope: Scope) -> Result<Typed, Failure> {
     let x = compile(expr, scope)?;
     let items = list
         .iter()
         .map(|e| compile(e, scope))
         .collect::<Result<Vec<_>, _>>()?;
+    let (consts, vars): (Vec<Typed>, Vec<Typed>) =
+        items.into_iter().partition(|t| !has_column(&t.e));
     let mut types: Vec<Ty> = vec![x.ty.clone()];
-    types.extend(items.iter().map(|t| t.ty.clone()));
-    let ty = common_type(&types, "IN").map_err(|_| {
-        let other = items.iter().find(|t| {
-            t.ty.as_ref()
-                .is_some_and(|t| x.ty.as_ref().is_some_and(|x| x.category() != t.category()))
-        });
-        op_missing(&x.ty, &"=", &other.map(|t| t.ty.clone()).unwrap_or(None))
-    })?;
-    let to = |t: Typed| -> Result<TExpr, Failure> {
-        coerce(t, &ty, CastContext::Implicit)?.ok_or_else(|| Failure::new("internal: IN"))
+    types.extend(consts.iter().map(|t| t.ty.clone()));
+    let mut parts: Vec<TExpr> = Vec::new();
+    let rest = match common_type(&types, "IN") {
+        Ok(ty) if consts.len() > 1 => {
+            let to = |t: Typed| -> Result<TExpr, Failure> {
+                coerce(t, &ty, CastContext::Implicit)?.ok_or_else(|| Failure::new("internal: IN"))
+            };
+            let e = Box::new(to(x.clone())?);
+            let list = consts.into_iter().map(to).collect::<Result<Vec<_>, _>>()?;
+            parts.push(TExpr::InList { e, list, negated });
+            vars
+        }
+        _ => consts.into_iter().chain(vars).collect(),
     };
-    let e = Box::new(to(x)?);
-    let list = items.into_iter().map(to).collect::<Result<Vec<_>, _>>()?;
-    Ok(typed(
-        fold(TExpr::InList { e, list, negated })?,
-        SqlType::Bool,
-    ))
+    let op = if negated { Cmp::NotEq } else { Cmp::Eq };
+    for item in rest {
+        parts.push(comparison(x.clone(), op, item)?);
+    }
+    let joined = parts
+        .into_iter()
+        .reduce(|a, b| match negated {
+            false => TExpr::Or(Box::new(a), Box::new(b)),
+            true => TExpr::And(Box::new(a), Box::new(b)),
+        })
+        .unwrap_or(TExpr::Const(Value::Null));
+    Ok(typed(joined, SqlType::Bool))
+}
+
+/// True when the expression reads a column.
+fn has_column(e: &TExpr) -> bool {
+    match e {
+        TExpr::Const(_) => false,
+        TExpr::Column(_) => true,
+        TExpr::Cast { e: x, .. }
+        | TExpr::Neg { e: x, .. }
+        | TExpr::Not(x)
+        | TExpr::IsNull { e: x, .. }
+        | TExpr::TextFn { e: x, .. }
+        | TExpr::IsTruth { e: x, .. } => has_column(x),
+        TExpr::Arith { l, r, .. }
+        | TExpr::DateArith { l, r, .. }
+        | TExpr::Concat(l, r)
+        | TExpr::Cmp { l, r, .. }
+        | TExpr::And(l, r)
+        | TExpr::Or(l, r)
+        | TExpr::Distinct { l, r, .. } => has_column(l) || has_column(r),
+        TExpr::InList { e: x, list, .. } => has_column(x) || list.iter().any(has_column),
+        TExpr::Coalesce(list) => list.iter().any(has_column),
+        TExpr::Case { whens, otherwise } => {
+            has_column(otherwise) || whens.iter().any(|(c, r)| has_column(c) || has_column(r))
+        }
+    }
 }
 
 fn cast(t: Typed, to: &SqlType) -> Result<Typed, Failure> {
@@ -803,7 +817,7 @@ fn function(f: &sqlparser::ast::Function, scope: Scope) -> Result<Typed, Failure
                         .map(|e| e.unwrap_or(TExpr::Const(Value::Null)))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(typed(fold(TExpr::Coalesce(list))?, ty))
+            Ok(typed(TExpr::Coalesce(list), ty))
         }
         ("lower" | "upper" | "length", 1) => {
             let a = args
@@ -834,7 +848,7 @@ fn text_fn(name: &str, a: Typed) -> Result<Typed, Failure> {
         "upper" => (TextFn::Upper, SqlType::Text),
         _ => (TextFn::Length, SqlType::Int),
     };
-    Ok(typed(fold(TExpr::TextFn { f, e })?, ty))
+    Ok(typed(TExpr::TextFn { f, e }, ty))
 }
 
 /// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`; results share one type as in PostgreSQL.
@@ -861,8 +875,10 @@ fn case(
             ty: None,
         },
     };
+    // PostgreSQL resolves the ELSE branch's type first.
+    let mut types: Vec<Ty> = vec![otherwise.ty.clone()];
+    types.extend(results.iter().map(|r| r.ty.clone()));
     results.push(otherwise);
-    let types: Vec<Ty> = results.iter().map(|r| r.ty.clone()).collect();
     let ty = common_type(&types, "CASE")?;
     let mut coerced = results
         .into_iter()
@@ -872,7 +888,198 @@ fn case(
         .collect::<Result<Vec<_>, _>>()?;
     let otherwise = Box::new(coerced.pop().unwrap_or(TExpr::Const(Value::Null)));
     let whens = conds.into_iter().zip(coerced).collect();
-    Ok(typed(fold(TExpr::Case { whens, otherwise })?, ty))
+    Ok(typed(TExpr::Case { whens, otherwise }, ty))
+}
+
+// ---- constant folding ----
+
+fn is_const(e: &TExpr) -> bool {
+    matches!(e, TExpr::Const(_))
+}
+
+/// PostgreSQL's `eval_const_expressions`, for its errors: every subtree without a column
+/// reference is evaluated now. `CASE`, `COALESCE`, `AND` and `OR` stop where PostgreSQL stops
+/// simplifying (a constant-false `WHEN` drops its result unevaluated, and so on).
+pub fn fold(e: TExpr) -> Result<TExpr, Failure> {
+    match e {
+        TExpr::Const(_) | TExpr::Column(_) => Ok(e),
+        TExpr::And(l, r) => fold_bool(*l, *r, false),
+        TExpr::Or(l, r) => fold_bool(*l, *r, true),
+        TExpr::Coalesce(list) => fold_coalesce(list),
+        TExpr::Case { whens, otherwise } => fold_case(whens, *otherwise),
+        other => {
+            let node = fold_children(other)?;
+            if children_const(&node) {
+                Ok(TExpr::Const(eval(&node, &[])?))
+            } else {
+                Ok(node)
+            }
+        }
+    }
+}
+
+/// `AND` stops at a constant false, `OR` at a constant true (`stop`).
+fn fold_bool(l: TExpr, r: TExpr, stop: bool) -> Result<TExpr, Failure> {
+    let stop_value = TExpr::Const(Value::Bool(stop));
+    let l = fold(l)?;
+    if l == stop_value {
+        return Ok(l);
+    }
+    let r = fold(r)?;
+    if r == stop_value {
+        return Ok(r);
+    }
+    let node = if stop {
+        TExpr::Or(Box::new(l), Box::new(r))
+    } else {
+        TExpr::And(Box::new(l), Box::new(r))
+    };
+    if children_const(&node) {
+        return Ok(TExpr::Const(eval(&node, &[])?));
+    }
+    Ok(node)
+}
+
+fn fold_coalesce(list: Vec<TExpr>) -> Result<TExpr, Failure> {
+    let mut out = Vec::with_capacity(list.len());
+    for item in list {
+        match fold(item)? {
+            TExpr::Const(Value::Null) => {}
+            c @ TExpr::Const(_) => {
+                // A non-NULL constant ends the list; later arguments are never simplified.
+                if out.is_empty() {
+                    return Ok(c);
+                }
+                out.push(c);
+                break;
+            }
+            e => out.push(e),
+        }
+    }
+    Ok(match out.len() {
+        0 => TExpr::Const(Value::Null),
+        _ => TExpr::Coalesce(out),
+    })
+}
+
+fn fold_case(whens: Vec<(TExpr, TExpr)>, otherwise: TExpr) -> Result<TExpr, Failure> {
+    let mut kept = Vec::with_capacity(whens.len());
+    for (cond, result) in whens {
+        match fold(cond)? {
+            TExpr::Const(Value::Bool(true)) => {
+                let result = fold(result)?;
+                return Ok(if kept.is_empty() {
+                    result
+                } else {
+                    TExpr::Case {
+                        whens: kept,
+                        otherwise: Box::new(result),
+                    }
+                });
+            }
+            // FALSE or NULL: the alternative is dropped without touching its result.
+            TExpr::Const(_) => {}
+            c => kept.push((c, fold(result)?)),
+        }
+    }
+    let otherwise = fold(otherwise)?;
+    Ok(if kept.is_empty() {
+        otherwise
+    } else {
+        TExpr::Case {
+            whens: kept,
+            otherwise: Box::new(otherwise),
+        }
+    })
+}
+
+fn fold_box(e: Box<TExpr>) -> Result<Box<TExpr>, Failure> {
+    fold(*e).map(Box::new)
+}
+
+fn fold_children(e: TExpr) -> Result<TExpr, Failure> {
+    Ok(match e {
+        TExpr::Cast {
+            e,
+            from,
+            to,
+            explicit,
+        } => TExpr::Cast {
+            e: fold_box(e)?,
+            from,
+            to,
+            explicit,
+        },
+        TExpr::Arith { op, l, r, ty } => TExpr::Arith {
+            op,
+            l: fold_box(l)?,
+            r: fold_box(r)?,
+            ty,
+        },
+        TExpr::DateArith { op, l, r } => TExpr::DateArith {
+            op,
+            l: fold_box(l)?,
+            r: fold_box(r)?,
+        },
+        TExpr::Neg { e, ty } => TExpr::Neg {
+            e: fold_box(e)?,
+            ty,
+        },
+        TExpr::Concat(l, r) => TExpr::Concat(fold_box(l)?, fold_box(r)?),
+        TExpr::Cmp { op, l, r } => TExpr::Cmp {
+            op,
+            l: fold_box(l)?,
+            r: fold_box(r)?,
+        },
+        TExpr::Not(e) => TExpr::Not(fold_box(e)?),
+        TExpr::IsNull { e, negated } => TExpr::IsNull {
+            e: fold_box(e)?,
+            negated,
+        },
+        TExpr::Distinct { l, r, negated } => TExpr::Distinct {
+            l: fold_box(l)?,
+            r: fold_box(r)?,
+            negated,
+        },
+        TExpr::IsTruth { e, want, negated } => TExpr::IsTruth {
+            e: fold_box(e)?,
+            want,
+            negated,
+        },
+        TExpr::InList { e, list, negated } => TExpr::InList {
+            e: fold_box(e)?,
+            list: list.into_iter().map(fold).collect::<Result<_, _>>()?,
+            negated,
+        },
+        TExpr::TextFn { f, e } => TExpr::TextFn { f, e: fold_box(e)? },
+        other => other,
+    })
+}
+
+/// True when every direct child is a constant (so the node can be evaluated now).
+fn children_const(e: &TExpr) -> bool {
+    match e {
+        TExpr::Const(_) => true,
+        TExpr::Column(_) => false,
+        TExpr::Cast { e: x, .. }
+        | TExpr::Neg { e: x, .. }
+        | TExpr::Not(x)
+        | TExpr::IsNull { e: x, .. }
+        | TExpr::TextFn { e: x, .. }
+        | TExpr::IsTruth { e: x, .. } => is_const(x),
+        TExpr::Arith { l, r, .. }
+        | TExpr::DateArith { l, r, .. }
+        | TExpr::Concat(l, r)
+        | TExpr::Cmp { l, r, .. }
+        | TExpr::And(l, r)
+        | TExpr::Or(l, r)
+        | TExpr::Distinct { l, r, .. } => is_const(l) && is_const(r),
+        TExpr::InList { e: x, list, .. } => is_const(x) && list.iter().all(is_const),
+        TExpr::Coalesce(list) => list.iter().all(is_const),
+        TExpr::Case { whens, otherwise } => {
+            is_const(otherwise) && whens.iter().all(|(c, r)| is_const(c) && is_const(r))
+        }
+    }
 }
 
 // ---- evaluation ----
@@ -1112,6 +1319,56 @@ mod tests {
         let t = compile(&expr, scope)?;
         let row = vec![Value::Int(7), Value::Text("Ab".into()), Value::Date(0)];
         eval(&t.e, &row)
+    }
+
+    /// Compile, fold as the planner would, then evaluate.
+    fn folded(sql: &str) -> String {
+        let expr = Parser::new(&PostgreSqlDialect {})
+            .try_with_sql(sql)
+            .and_then(|mut p| p.parse_expr())
+            .expect("parses");
+        let columns = cols();
+        let scope = Scope {
+            table: "t",
+            columns: &columns,
+        };
+        let row = vec![Value::Int(7), Value::Text("Ab".into()), Value::Date(0)];
+        let result = compile(&expr, scope)
+            .and_then(|t| fold(t.e))
+            .and_then(|e| eval(&e, &row));
+        match result {
+            Ok(v) => v.to_text().unwrap_or_else(|| "NULL".into()),
+            Err(e) => format!("ERROR: {}", e.message),
+        }
+    }
+
+    #[test]
+    fn folding_follows_the_planner() {
+        assert_eq!(folded("CASE WHEN false THEN 1/0 ELSE 1 END"), "1");
+        assert_eq!(text("CASE WHEN i > 100 THEN 1/0 ELSE 1 END"), "1");
+        assert_eq!(
+            folded("CASE WHEN i > 100 THEN 1/0 ELSE 1 END"),
+            "ERROR: division by zero"
+        );
+        assert_eq!(folded("false AND 1/0 = 1"), "false");
+        assert_eq!(folded("1/0 = 1 AND false"), "ERROR: division by zero");
+        assert_eq!(folded("COALESCE(1, 1/0)"), "1");
+        assert_eq!(folded("COALESCE(NULL, i, 1/0)"), "ERROR: division by zero");
+        assert_eq!(folded("i + (2 * 3)"), "13");
+    }
+
+    #[test]
+    fn in_lists_with_columns_compare_item_by_item() {
+        assert_eq!(
+            text("'x' IN (i, 1)"),
+            "ERROR: invalid input syntax for type integer: \"x\""
+        );
+        assert_eq!(
+            text("i IN (s, 1)"),
+            "ERROR: operator does not exist: integer = text"
+        );
+        assert_eq!(text("i IN (1, 7.0)"), "true");
+        assert_eq!(text("i NOT IN (i, NULL)"), "false");
     }
 
     fn text(sql: &str) -> String {

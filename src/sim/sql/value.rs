@@ -83,6 +83,16 @@ impl SqlType {
         }
     }
 
+    /// The type without a length or precision (`VARCHAR(3)` -> `VARCHAR`): the type of an
+    /// expression that merges several values.
+    pub fn base_modifier_free(&self) -> SqlType {
+        match self {
+            SqlType::Numeric(_) => SqlType::Numeric(None),
+            SqlType::Varchar(_) => SqlType::Varchar(None),
+            t => t.clone(),
+        }
+    }
+
     /// Rank within the numeric category: a binary operator widens both sides to the larger.
     pub fn numeric_rank(&self) -> u8 {
         match self {
