@@ -23,6 +23,7 @@
 //! a million states has probability below 1e-26, could only prune a branch.
 
 use std::collections::{BTreeMap, HashSet};
+use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
@@ -55,6 +56,23 @@ impl Linearizability {
             Linearizability::Ok { states }
             | Linearizability::Violation { states, .. }
             | Linearizability::Unknown { states } => *states,
+        }
+    }
+}
+
+/// `ok after 12 states`, `not linearizable: ...`, `search gave up after 1000000 states`.
+impl fmt::Display for Linearizability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Linearizability::Ok { states } => write!(f, "ok after {states} states"),
+            Linearizability::Violation { witness, .. } => write!(
+                f,
+                "not linearizable: the {} operations up to {} admit no order (operation {})",
+                witness.prefix_ops, witness.prefix_end, witness.culprit.id
+            ),
+            Linearizability::Unknown { states } => {
+                write!(f, "search gave up after {states} states")
+            }
         }
     }
 }
@@ -93,8 +111,10 @@ enum Search {
     GaveUp,
 }
 
-/// Checks one key's operations (any order, one key only) with at most `max_states`
-/// configurations per search.
+/// Checks one key's operations (any order; one key only, with write values unique, as
+/// [`super::History::validate`] ensures) with at most `max_states` configurations per
+/// search. A violation then costs up to `log2(2n)` more bounded searches to find the
+/// smallest failing prefix for the witness.
 pub fn check_key(ops: &[&Op], max_states: u64) -> Linearizability {
     let lin = to_lin_ops(ops, SimTime::MAX);
     let (verdict, states) = search(&lin, max_states);
@@ -488,7 +508,9 @@ mod tests {
         b.write(1, "x", 2, 20, 100);
         b.read(2, "x", Some(2), 30, 40);
         b.read(3, "x", Some(1), 50, 60);
-        let Linearizability::Violation { witness, .. } = check(&b.build(), 1_000) else {
+        let verdict = check(&b.build(), 1_000);
+        assert!(verdict.to_string().starts_with("not linearizable"));
+        let Linearizability::Violation { witness, .. } = verdict else {
             panic!("expected a violation");
         };
         assert_eq!(witness.culprit.id, 4);
@@ -546,6 +568,10 @@ mod tests {
         b.read(99, "x", Some(999), 0, 1_000);
         let h = b.build();
         assert_eq!(check(&h, 500), Linearizability::Unknown { states: 500 });
+        assert_eq!(
+            check(&h, 500).to_string(),
+            "search gave up after 500 states"
+        );
         assert!(matches!(
             check(&h, 10_000_000),
             Linearizability::Violation { .. }
