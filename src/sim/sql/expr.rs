@@ -993,6 +993,8 @@ fn fold_case(whens: Vec<(TExpr, TExpr)>, otherwise: TExpr) -> Result<TExpr, Fail
     })
 }
 
+// The children arrive boxed (they live in the tree that way), hence the boxed parameter.
+#[allow(clippy::boxed_local)]
 fn fold_box(e: Box<TExpr>) -> Result<Box<TExpr>, Failure> {
     fold(*e).map(Box::new)
 }
