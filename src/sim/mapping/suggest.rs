@@ -197,8 +197,14 @@ fn one_to_one(tables: &Tables, p: &SqlProfile, place: &mut Placement) {
         let [f] = refs.as_slice() else { continue };
         let alone = t.schema.foreign_keys.is_empty() && !place.embedded.contains_key(name);
         let owner_embeds_it = place.embedded.values().any(|(parent, _)| parent == name);
+        // Only rows that are documents or array elements can hold a sub-document.
+        let holder_is_row = place
+            .embedded
+            .get(&f.child)
+            .is_none_or(|(_, e)| e.kind == EmbedKind::Array);
         if !alone
             || owner_embeds_it
+            || !holder_is_row
             || f.max > 1
             || f.childless > 0
             || f.child == *name

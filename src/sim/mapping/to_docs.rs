@@ -90,7 +90,23 @@ struct EmbedNode<'a> {
     /// `id_array`: the join table column copied into the array.
     value_col: usize,
     index: SortedIndex,
+    /// `array`/`id_array`: per parent row, its children's span of `index.order`, computed
+    /// once by a merge join when parent keys and child keys are sorted integers.
+    spans: Option<Vec<(u32, u32)>>,
     node: Node<'a>,
+}
+
+/// Who a value belongs to, for error reports, and where counts go.
+struct Cx<'k, 't> {
+    entity: &'k str,
+    key: &'k dyn Fn() -> String,
+    tally: &'t mut Tally,
+}
+
+impl Cx<'_, '_> {
+    fn error(&mut self, field: &str, why: String) {
+        self.tally.error(self.entity, (self.key)(), field, why);
+    }
 }
 
 /// A collection ready to map.
@@ -170,7 +186,12 @@ impl<'a> DocMapper<'a> {
         let r = c.node.data.rows.get(row)?;
         tally.records_in += 1;
         let key = || key_text(&[&r[c.key_col]]);
-        let built = self.object(&c.node, r, &c.name, &key, tally);
+        let mut cx = Cx {
+            entity: &c.name,
+            key: &key,
+            tally,
+        };
+        let built = self.object(&c.node, row, &mut cx);
         let bytes = built.bytes();
         let doc = built.into_json();
         if bytes > self.opts.doc_bytes_max {
@@ -228,97 +249,88 @@ impl<'a> DocMapper<'a> {
         (out, tally)
     }
 
-    fn object(
-        &self,
-        node: &Node,
-        row: &Row,
-        entity: &str,
-        key: &dyn Fn() -> String,
-        tally: &mut Tally,
-    ) -> Built {
+    fn object(&self, node: &Node, ri: usize, cx: &mut Cx) -> Built {
+        let row = &node.data.rows[ri];
         let mut b = Built::with_capacity(node.fields.len() + node.embeds.len());
         for (i, field) in &node.fields {
-            match sql_to_json(&row[*i], &self.opts, tally) {
+            match sql_to_json(&row[*i], &self.opts, cx.tally) {
                 Ok(Some(j)) => {
                     let n = json_bytes_estimate(&j);
                     b.push(field.clone(), j, n);
                 }
                 Ok(None) => {}
-                Err(why) => tally.error(entity, key(), field, why),
+                Err(why) => cx.error(field, why),
             }
         }
         for e in &node.embeds {
-            self.embed(e, row, &mut b, entity, key, tally);
+            self.embed(e, row, ri, &mut b, cx);
         }
         b
     }
 
-    fn embed(
-        &self,
-        e: &EmbedNode,
-        row: &Row,
-        b: &mut Built,
-        entity: &str,
-        key: &dyn Fn() -> String,
-        tally: &mut Tally,
-    ) {
+    fn embed(&self, e: &EmbedNode, row: &Row, ri: usize, b: &mut Built, cx: &mut Cx) {
         let rows = &e.node.data.rows;
-        let found = e.index.range(rows, &row[e.parent_col]);
-        let first = found.first().map(|&ci| &rows[ci as usize]);
-        match (e.kind, first) {
-            (EmbedKind::Array | EmbedKind::IdArray, _) => {
-                let max = self.opts.embedded_items_max;
-                if found.len() > max {
-                    let why = format!("{} rows, only the first {max} embedded", found.len());
-                    tally.error(entity, key(), &e.field, why);
-                }
-                let mut items = Vec::with_capacity(found.len().min(max));
-                let mut bytes = 2 + found.len().min(max).saturating_sub(1);
-                for &ci in found.iter().take(max) {
-                    let child = &rows[ci as usize];
-                    if e.kind == EmbedKind::Array {
-                        let sub = self.object(&e.node, child, entity, key, tally);
-                        bytes += sub.bytes();
-                        items.push(sub.into_json());
-                        continue;
-                    }
-                    match sql_to_json(&child[e.value_col], &self.opts, tally) {
-                        Ok(j) => {
-                            let j = j.unwrap_or(Json::Null);
-                            bytes += json_bytes_estimate(&j);
-                            items.push(j);
-                        }
-                        Err(why) => tally.error(entity, key(), &e.field, why),
-                    }
-                }
-                b.push(e.field.clone(), Json::Array(items), bytes);
+        let found = match &e.spans {
+            Some(spans) => {
+                let (lo, hi) = spans[ri];
+                &e.index.order[lo as usize..hi as usize]
             }
-            (EmbedKind::Object, Some(r)) => {
-                let sub = self.object(&e.node, r, entity, key, tally);
+            None => e.index.range(rows, &row[e.parent_col]),
+        };
+        match (e.kind, found.first()) {
+            (EmbedKind::Array | EmbedKind::IdArray, _) => self.array(e, found, b, cx),
+            (EmbedKind::Object, Some(&ci)) => {
+                let sub = self.object(&e.node, ci as usize, cx);
                 let n = sub.bytes();
                 b.push(e.field.clone(), sub.into_json(), n);
             }
-            (EmbedKind::Merge, Some(r)) => {
-                let sub = self.object(&e.node, r, entity, key, tally);
+            (EmbedKind::Merge, Some(&ci)) => {
+                let sub = self.object(&e.node, ci as usize, cx);
                 for (k, v) in sub.items {
                     let n = json_bytes_estimate(&v);
                     b.push(format!("{}{k}", e.field), v, n);
                 }
             }
-            (_, None) => self.dangling(e, row, b, entity, key, tally),
+            (_, None) => self.dangling(e, row, b, cx),
         }
     }
 
+    /// Child rows (positions `found`) as an array of objects or of ids.
+    fn array(&self, e: &EmbedNode, found: &[u32], b: &mut Built, cx: &mut Cx) {
+        let max = self.opts.embedded_items_max;
+        if found.len() > max {
+            cx.error(
+                &e.field,
+                format!("{} rows, only the first {max} embedded", found.len()),
+            );
+        }
+        let mut items = Vec::with_capacity(found.len().min(max));
+        let mut bytes = 2 + found.len().min(max).saturating_sub(1);
+        for &ci in found.iter().take(max) {
+            if e.kind == EmbedKind::Array {
+                let sub = self.object(&e.node, ci as usize, cx);
+                bytes += sub.bytes();
+                items.push(sub.into_json());
+                continue;
+            }
+            match sql_to_json(
+                &e.node.data.rows[ci as usize][e.value_col],
+                &self.opts,
+                cx.tally,
+            ) {
+                Ok(j) => {
+                    let j = j.unwrap_or(Json::Null);
+                    bytes += json_bytes_estimate(&j);
+                    items.push(j);
+                }
+                Err(why) => cx.error(&e.field, why),
+            }
+        }
+        b.push(e.field.clone(), Json::Array(items), bytes);
+    }
+
     /// A NULL foreign key embeds nothing (or null); one that points nowhere is an error.
-    fn dangling(
-        &self,
-        e: &EmbedNode,
-        row: &Row,
-        b: &mut Built,
-        entity: &str,
-        key: &dyn Fn() -> String,
-        tally: &mut Tally,
-    ) {
+    fn dangling(&self, e: &EmbedNode, row: &Row, b: &mut Built, cx: &mut Cx) {
         let fk = &row[e.parent_col];
         if fk.is_null() {
             if e.kind == EmbedKind::Object && self.opts.nulls == super::convert::NullMode::Write {
@@ -326,12 +338,11 @@ impl<'a> DocMapper<'a> {
             }
             return;
         }
-        let why = format!(
-            "references missing {} row {}",
-            e.node.data.schema.name,
-            key_text(&[fk])
+        let table = &e.node.data.schema.name;
+        cx.error(
+            &e.field,
+            format!("references missing {table} row {}", key_text(&[fk])),
         );
-        tally.error(entity, key(), &e.field, why);
     }
 }
 
@@ -401,12 +412,18 @@ fn build_node<'a>(
             let key = cs.single_key();
             node.fields.retain(|(i, _)| Some(*i) != key);
         }
+        let index = SortedIndex::build(child, index_col);
+        let spans = match e.kind {
+            EmbedKind::Array | EmbedKind::IdArray => spans(data, parent_col, &index),
+            _ => None,
+        };
         out.push(EmbedNode {
             kind: e.kind,
             field: e.field.clone(),
             parent_col,
             value_col,
-            index: SortedIndex::build(child, index_col),
+            index,
+            spans,
             node,
         });
     }
@@ -415,6 +432,30 @@ fn build_node<'a>(
         fields,
         embeds: out,
     })
+}
+
+/// Each parent row's span of child positions, by one merge pass over sorted integer keys;
+/// `None` when keys are not integers or the parents are not in key order.
+fn spans(parent: &TableData, col: usize, index: &SortedIndex) -> Option<Vec<(u32, u32)>> {
+    let ints = index.ints.as_ref()?;
+    let mut out = Vec::with_capacity(parent.rows.len());
+    let (mut lo, mut prev) = (0usize, i64::MIN);
+    for row in &parent.rows {
+        let Value::Int(k) = row[col] else { return None };
+        if k < prev {
+            return None;
+        }
+        prev = k;
+        while lo < ints.len() && ints[lo] < k {
+            lo += 1;
+        }
+        let mut hi = lo;
+        while hi < ints.len() && ints[hi] == k {
+            hi += 1;
+        }
+        out.push((lo as u32, hi as u32));
+    }
+    Some(out)
 }
 
 /// Compact JSON size in bytes without serialising: exact for everything but non-integer
