@@ -36,15 +36,12 @@ fn docs_to_sql(text: &str) -> DocsToSql {
 
 /// Map into a document store; returns the store.
 fn into_store(m: &SqlToDocs, tables: &Tables) -> DocStore {
-    let (colls, tally) = DocMapper::new(m, tables).unwrap().collect();
-    assert_eq!(tally.errors_total, 0, "seed {SEED}: {:?}", tally.errors);
     let mut store = DocStore::new();
-    for c in colls {
-        store.create_collection(&c.name).unwrap();
-        for d in c.docs {
-            store.insert(&c.name, d).unwrap();
-        }
-    }
+    let tally = DocMapper::new(m, tables)
+        .unwrap()
+        .load_into(&mut store)
+        .unwrap();
+    assert_eq!(tally.errors_total, 0, "seed {SEED}: {:?}", tally.errors);
     store
 }
 

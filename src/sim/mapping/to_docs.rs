@@ -10,6 +10,7 @@ use std::cmp::Ordering;
 use super::convert::{sql_to_json, ConvertOptions, Tally};
 use super::relational::{key_text, TableData, Tables};
 use super::rules::{column, plain_fields, schema, Embed, EmbedKind, MappingError, SqlToDocs};
+use crate::sim::doc::{DocError, DocStore};
 use crate::sim::sql::{Row, Value};
 
 /// Row positions of one table sorted by one column's value (ties by position), for lookups
@@ -232,6 +233,23 @@ impl<'a> DocMapper<'a> {
                 }
             }
         }
+    }
+
+    /// Insert every document into `store` (collections created as needed). The store's own
+    /// checks apply to each document; the first refusal stops the load.
+    pub fn load_into(&self, store: &mut DocStore) -> Result<Tally, DocError> {
+        let mut tally = Tally::default();
+        for (i, c) in self.collections.iter().enumerate() {
+            if store.collection(&c.name).is_none() {
+                store.create_collection(&c.name)?;
+            }
+            for row in 0..self.root_rows(i) {
+                if let Some(doc) = self.document(i, row, &mut tally) {
+                    store.insert(&c.name, doc)?;
+                }
+            }
+        }
+        Ok(tally)
     }
 
     /// All documents, collected per collection.
