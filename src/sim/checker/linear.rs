@@ -113,18 +113,20 @@ enum Search {
 
 /// Checks one key's operations (any order; one key only, with write values unique, as
 /// [`super::History::validate`] ensures) with at most `max_states` configurations per
-/// search. A violation then costs up to `log2(2n)` more bounded searches to find the
-/// smallest failing prefix for the witness.
+/// search. A failed or abandoned search is followed by up to about `2 log2(2n)` bounded
+/// searches of prefixes, which find the witness and can prove a violation the full search
+/// gave up on.
 pub fn check_key(ops: &[&Op], max_states: u64) -> Linearizability {
     let lin = to_lin_ops(ops, SimTime::MAX);
     let (verdict, states) = search(&lin, max_states);
-    match verdict {
-        Search::Linearizable => Linearizability::Ok { states },
-        Search::GaveUp => Linearizability::Unknown { states },
-        Search::Violation => Linearizability::Violation {
-            states,
-            witness: witness(ops, max_states),
-        },
+    if verdict == Search::Linearizable {
+        return Linearizability::Ok { states };
+    }
+    // A failing prefix proves the whole history fails, so even when the full search gave
+    // up, a shorter prefix may still settle it.
+    match witness(ops, verdict == Search::Violation, max_states) {
+        Some(witness) => Linearizability::Violation { states, witness },
+        None => Linearizability::Unknown { states },
     }
 }
 
@@ -397,9 +399,9 @@ fn search(ops: &[LinOp], max_states: u64) -> (Search, u64) {
     (Search::Linearizable, s.states)
 }
 
-/// The smallest failing prefix, found by bisection over event times (failure is monotone in
-/// the prefix, see [`to_lin_ops`]), and the operations around its culprit.
-fn witness(ops: &[&Op], max_states: u64) -> Witness {
+/// The smallest failing prefix and the operations around its culprit, or `None` when no
+/// bounded search could prove any prefix fails. `whole_fails`: the full search failed.
+fn witness(ops: &[&Op], whole_fails: bool, max_states: u64) -> Option<Witness> {
     let mut times: Vec<SimTime> = ops
         .iter()
         .filter(|op| op.outcome != Outcome::Failed)
@@ -407,20 +409,45 @@ fn witness(ops: &[&Op], max_states: u64) -> Witness {
         .collect();
     times.sort_unstable();
     times.dedup();
-    let fails = |t: SimTime| search(&to_lin_ops(ops, t), max_states).0 == Search::Violation;
-    // Invariant: times[lo - 1] passes (or lo == 0), times[hi] fails (hi == len: the whole).
-    let (mut lo, mut hi) = (0, times.len());
+    let verdict = |i: usize| search(&to_lin_ops(ops, times[i]), max_states).0;
+    let end = times[smallest_failing(times.len(), whole_fails, verdict)?];
+    let prefix: Vec<&Op> = to_lin_ops(ops, end).iter().map(|l| ops[l.origin]).collect();
+    Some(neighbourhood(&prefix, end))
+}
+
+/// The smallest `i < n` whose prefix fails (failure is monotone in the prefix, see
+/// [`to_lin_ops`]): galloping from the start, since violations tend to show early and short
+/// prefixes are cheap to search, then bisection. `whole_fails` says prefix `n - 1` fails.
+fn smallest_failing(
+    n: usize,
+    whole_fails: bool,
+    verdict: impl Fn(usize) -> Search,
+) -> Option<usize> {
+    let (mut passes, mut width) = (0usize, 32usize);
+    let fails = loop {
+        if passes >= n {
+            return None;
+        }
+        let probe = (passes + width).min(n) - 1;
+        match verdict(probe) {
+            Search::Violation => break probe,
+            Search::Linearizable => passes = probe + 1,
+            Search::GaveUp if whole_fails => break n - 1,
+            Search::GaveUp => return None,
+        }
+        width = width.saturating_mul(2);
+    };
+    // Invariant: prefixes before `lo` pass (or are undecided), prefix `hi` fails.
+    let (mut lo, mut hi) = (passes, fails);
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
-        if fails(times[mid]) {
+        if verdict(mid) == Search::Violation {
             hi = mid;
         } else {
             lo = mid + 1;
         }
     }
-    let end = times.get(hi).copied().unwrap_or(SimTime::MAX);
-    let prefix: Vec<&Op> = to_lin_ops(ops, end).iter().map(|l| ops[l.origin]).collect();
-    neighbourhood(&prefix, end)
+    Some(hi)
 }
 
 fn neighbourhood(prefix: &[&Op], end: SimTime) -> Witness {
@@ -576,6 +603,39 @@ mod tests {
             check(&h, 10_000_000),
             Linearizability::Violation { .. }
         ));
+    }
+
+    #[test]
+    fn smallest_failing_gallops_then_bisects() {
+        let first_bad = |bad: usize| {
+            move |i: usize| {
+                if i >= bad {
+                    Search::Violation
+                } else {
+                    Search::Linearizable
+                }
+            }
+        };
+        for n in [1, 2, 31, 32, 33, 100, 1_000] {
+            for bad in [0, 1, n / 2, n - 1].into_iter().filter(|&b| b < n) {
+                assert_eq!(
+                    smallest_failing(n, true, first_bad(bad)),
+                    Some(bad),
+                    "n={n}"
+                );
+            }
+            assert_eq!(smallest_failing(n, false, first_bad(n)), None);
+        }
+        // Undecided prefixes: proof only when something fails.
+        let gave_up = |i: usize| {
+            if i < 40 {
+                Search::Linearizable
+            } else {
+                Search::GaveUp
+            }
+        };
+        assert_eq!(smallest_failing(100, false, gave_up), None);
+        assert_eq!(smallest_failing(100, true, gave_up), Some(99));
     }
 
     #[test]
