@@ -14,6 +14,9 @@
 //! real-time order). [`report`] gathers everything into a serializable [`CheckReport`].
 //! Everything is deterministic and bounded; malformed input is a typed error, never a panic.
 
+// Every public item documents its meaning and units (the report is read by people).
+#![warn(missing_docs)]
+
 pub mod anomaly;
 pub mod history;
 pub mod linear;

@@ -29,11 +29,17 @@ use crate::sim::time::SimTime;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
+    /// A read older than a write completed before it began.
     StaleRead,
+    /// A session read older than its own earlier write.
     ReadYourWrites,
+    /// A session read older than its own earlier read.
     MonotonicReads,
+    /// A session's two writes applied in reverse.
     MonotonicWrites,
+    /// A successful write nobody saw although someone looked.
     LostUpdate,
+    /// A read of a value no successful or pending write produced.
     PhantomRead,
     /// The key's history is not linearizable (see [`super::linear`]).
     NotLinearizable,
@@ -56,9 +62,13 @@ impl FindingKind {
 /// them) and a sentence for the page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
+    /// What went wrong.
     pub kind: FindingKind,
+    /// The key it happened on.
     pub key: String,
+    /// The operations involved, in the order the note names them.
     pub ops: Vec<OpRef>,
+    /// One sentence for the page.
     pub note: String,
 }
 

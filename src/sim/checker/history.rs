@@ -21,6 +21,7 @@ pub const MAX_KEY_BYTES: usize = 1_024;
 /// write it saw; `None` is the initial "absent" value every key starts with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[allow(missing_docs)] // each variant's doc names its fields
 pub enum OpKind {
     /// A read that returned `value` (`None`: the key was absent). Ignored unless `Ok`.
     Read { value: Option<u64> },
@@ -48,12 +49,15 @@ pub struct Op {
     pub id: u64,
     /// Client session; a session issues its operations one after another.
     pub session: u64,
+    /// The key, at most [`MAX_KEY_BYTES`] bytes.
     pub key: String,
+    /// Read or write, and the value.
     pub kind: OpKind,
     /// When the client sent the request.
     pub invoke: SimTime,
     /// When the client got the answer or gave up (for `Unknown`: gave up).
     pub complete: SimTime,
+    /// Whether it took effect.
     pub outcome: Outcome,
     /// The node that served the request, when known.
     pub node: Option<NodeId>,
@@ -117,7 +121,9 @@ impl Op {
 /// How a finding names an operation, so a page can jump to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct OpRef {
+    /// The operation's id.
     pub id: u64,
+    /// Its session.
     pub session: u64,
     /// Invoke time, µs.
     pub invoke: SimTime,
@@ -128,6 +134,7 @@ pub struct OpRef {
 /// A whole history plus what the store itself reported at the end of the run.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct History {
+    /// Every operation, in any order; at most [`MAX_OPS`].
     pub ops: Vec<Op>,
     /// The value each key settled on after the run quiesced, when known. Used to define
     /// applied order (monotonic writes) and lost updates.
@@ -140,6 +147,7 @@ pub struct History {
 /// Why a history cannot be checked. Every one is something the producer can cause.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "error", rename_all = "snake_case")]
+#[allow(missing_docs)] // each variant's doc names its fields
 pub enum HistoryError {
     /// More than [`MAX_OPS`] operations.
     TooManyOps { ops: usize, max: usize },

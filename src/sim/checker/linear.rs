@@ -40,6 +40,7 @@ pub const WITNESS_OPS_MAX: usize = 64;
 /// The verdict for one key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
+#[allow(missing_docs)] // each variant's doc names its fields
 pub enum Linearizability {
     /// A linearization exists. `states`: configurations explored.
     Ok { states: u64 },

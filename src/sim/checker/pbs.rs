@@ -21,6 +21,7 @@ pub const DEFAULT_BUCKETS_US: [u64; 8] = [0, 1_000, 2_000, 5_000, 10_000, 20_000
 /// Invalid PBS inputs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "error", rename_all = "snake_case")]
+#[allow(missing_docs)] // each variant's doc names its fields
 pub enum PbsError {
     /// `n` must be in 1 ..= [`MAX_REPLICAS`]; `r` and `w` in 1 ..= `n`.
     BadQuorum { n: u32, r: u32, w: u32 },

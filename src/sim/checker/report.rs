@@ -43,7 +43,9 @@ impl Default for CheckOptions {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum CheckError {
+    /// The history is malformed or too large.
     History(HistoryError),
+    /// The visibility buckets are invalid.
     Pbs(PbsError),
 }
 
@@ -61,11 +63,17 @@ impl std::error::Error for CheckError {}
 /// Findings per kind (every finding, not only the kept ones).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FindingCounts {
+    /// [`FindingKind::StaleRead`] findings.
     pub stale_reads: u64,
+    /// [`FindingKind::ReadYourWrites`] findings.
     pub read_your_writes: u64,
+    /// [`FindingKind::MonotonicReads`] findings.
     pub monotonic_reads: u64,
+    /// [`FindingKind::MonotonicWrites`] findings.
     pub monotonic_writes: u64,
+    /// [`FindingKind::LostUpdate`] findings.
     pub lost_updates: u64,
+    /// [`FindingKind::PhantomRead`] findings.
     pub phantom_reads: u64,
     /// Keys whose history is not linearizable.
     pub not_linearizable: u64,
@@ -88,8 +96,11 @@ impl FindingCounts {
 /// How many keys got each linearizability verdict.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinearizabilityCounts {
+    /// Keys with a linearization.
     pub ok: u64,
+    /// Keys proved not linearizable.
     pub violation: u64,
+    /// Keys where the bounded search gave up.
     pub unknown: u64,
 }
 
@@ -100,9 +111,11 @@ pub struct CheckReport {
     pub ops: usize,
     /// Distinct keys.
     pub keys: usize,
+    /// Findings per kind.
     pub counts: FindingCounts,
     /// The first `max_findings_per_kind` findings of each kind, key by key.
     pub findings: Vec<Finding>,
+    /// Keys per linearizability verdict.
     pub linearizability_counts: LinearizabilityCounts,
     /// The verdict per key (empty when the search was switched off).
     pub linearizability: BTreeMap<String, Linearizability>,
