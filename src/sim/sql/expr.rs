@@ -450,6 +450,7 @@ fn unary(op: UnaryOperator, expr: &Expr, scope: Scope) -> Result<Typed, Failure>
                     let e = Box::new(t.e);
                     Ok(typed(TExpr::Neg { e, ty: ty.clone() }, ty))
                 }
+                None => Err(Failure::new("operator is not unique: - unknown")),
                 _ => Err(Failure::new(format!(
                     "operator does not exist: - {}",
                     type_name(&t.ty)
