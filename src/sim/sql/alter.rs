@@ -513,3 +513,40 @@ impl SqlStore {
         self.drop_constraint_named(table, name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_compatible_changes_skip_the_rewrite() {
+        use SqlType::*;
+        assert!(binary_compatible(&Varchar(Some(5)), &Varchar(Some(10))));
+        assert!(binary_compatible(&Varchar(Some(5)), &Text));
+        assert!(!binary_compatible(&Varchar(Some(10)), &Varchar(Some(5))));
+        assert!(binary_compatible(
+            &Numeric(Some((5, 2))),
+            &Numeric(Some((8, 2)))
+        ));
+        assert!(!binary_compatible(
+            &Numeric(Some((5, 2))),
+            &Numeric(Some((8, 3)))
+        ));
+        assert!(!binary_compatible(&Int, &BigInt));
+    }
+
+    #[test]
+    fn failed_alter_leaves_the_table_untouched() {
+        let mut s = SqlStore::new();
+        s.execute("CREATE TABLE t (id INT PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, 'x')")
+            .unwrap();
+        let before = s.table("t").cloned();
+        let e = s
+            .execute(
+                "ALTER TABLE t ADD COLUMN w INT DEFAULT 1, ALTER COLUMN v TYPE INT USING v::int",
+            )
+            .unwrap_err();
+        assert_eq!(e.message, "invalid input syntax for type integer: \"x\"");
+        assert_eq!(s.table("t").cloned(), before);
+    }
+}

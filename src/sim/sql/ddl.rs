@@ -719,3 +719,82 @@ pub(crate) fn column_default(e: &Expr, col: &Column) -> Result<ColumnDefault, Fa
         ty,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::parser::Parser;
+
+    fn expr(sql: &str) -> Expr {
+        Parser::new(&PostgreSqlDialect {})
+            .try_with_sql(sql)
+            .and_then(|mut p| p.parse_expr())
+            .expect("parses")
+    }
+
+    fn col(name: &str) -> Column {
+        Column {
+            name: name.into(),
+            ty: super::super::value::SqlType::Int,
+            not_null: false,
+            default: None,
+        }
+    }
+
+    #[test]
+    fn renaming_reaches_every_supported_expression_form() {
+        let mut e = expr("a > 0 AND lower(b) IN ('x', a::text) AND CASE WHEN a IS NULL THEN b = 'y' ELSE a BETWEEN 1 AND 2 END");
+        rename_idents(&mut e, &mut |n| (n == "a").then(|| "z".to_string()));
+        let text = e.to_string();
+        assert!(
+            !text.contains("a >") && text.matches("\"z\"").count() == 4,
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn referenced_columns_lists_known_columns_once() {
+        let cols = [col("a"), col("b")];
+        assert_eq!(
+            referenced_columns(&expr("a + a > b AND c"), &cols),
+            ["a", "b"]
+        );
+        assert!(referenced_columns(&expr("1 > 0"), &cols).is_empty());
+    }
+
+    #[test]
+    fn default_names_follow_postgres_and_avoid_collisions() {
+        let mut s = SqlStore::new();
+        s.execute("CREATE TABLE t (a INT UNIQUE, b INT, UNIQUE (a, b))")
+            .unwrap();
+        let t = s.table("t").unwrap();
+        let names: Vec<&str> = t.constraints().iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["t_a_key", "t_a_b_key"]);
+        assert_eq!(s.choose_name("t", &["a".into()], "key", true), "t_a_key1");
+        assert_eq!(s.choose_name("t", &[], "check", false), "t_check");
+    }
+
+    #[test]
+    fn column_defaults_keep_their_own_type_until_used() {
+        let c = Column {
+            ty: super::super::value::SqlType::Numeric(Some((3, 2))),
+            ..col("n")
+        };
+        let d = column_default(&expr("100"), &c).unwrap();
+        assert_eq!(d.value, Value::Int(100));
+        let c = Column {
+            default: Some(d),
+            ..c
+        };
+        assert_eq!(
+            c.default_value().unwrap_err().message,
+            "numeric field overflow"
+        );
+        let bad = column_default(&expr("'abc'"), &col("i")).unwrap_err();
+        assert_eq!(
+            bad.message,
+            "invalid input syntax for type integer: \"abc\""
+        );
+    }
+}
