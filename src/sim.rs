@@ -23,5 +23,6 @@ pub use time::{SimDuration, SimTime};
 // The data layer (SQL table store, document store); see each module's docs.
 pub mod doc;
 pub mod sql;
+
 pub mod dataset;
 pub mod mapping;
