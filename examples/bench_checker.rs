@@ -100,7 +100,12 @@ fn main() {
         let t = Instant::now();
         let report = check(&h, &CheckOptions::default()).expect("generated history is valid");
         let full_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        h.validate().expect("valid");
+        let validate_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
         let by_key = h.by_key();
+        let group_s = t.elapsed().as_secs_f64();
         let t = Instant::now();
         let mut states = 0;
         for idx in by_key.values() {
@@ -121,7 +126,8 @@ fn main() {
         println!(
             "{name:>20}: check {:8.1} ms ({:>10.0} ops/s) | linearizability only {:8.1} ms \
              ({:>10.0} ops/s, {states} states) | keys ok {} violation {} unknown {} \
-             (largest witness {witness_ops} ops) | stale reads {}, lost updates {}",
+             (largest witness {witness_ops} ops) | stale reads {}, lost updates {} | \
+             of which validate {:.1} ms, group by key {:.1} ms",
             full_s * 1e3,
             ops as f64 / full_s,
             lin_s * 1e3,
@@ -131,6 +137,8 @@ fn main() {
             lc.unknown,
             report.counts.stale_reads,
             report.counts.lost_updates,
+            validate_s * 1e3,
+            group_s * 1e3,
         );
     }
 }

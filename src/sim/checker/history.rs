@@ -2,12 +2,13 @@
 //! when the call started and ended (µs of simulated time), what came back, and whether it
 //! took effect. The replication model fills these in; nothing here depends on it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use crate::sim::command::NodeId;
+use crate::sim::hash::Fnv64;
 use crate::sim::time::SimTime;
 
 /// Most operations one history may hold; longer histories are refused with
@@ -197,6 +198,7 @@ impl std::error::Error for HistoryError {}
 
 impl History {
     /// Checks the shape of the history: bounds, unique ids, sane intervals, unique values.
+    /// Sorting, not maps, so a million operations validate quickly.
     pub fn validate(&self) -> Result<(), HistoryError> {
         if self.ops.len() > MAX_OPS {
             return Err(HistoryError::TooManyOps {
@@ -204,43 +206,67 @@ impl History {
                 max: MAX_OPS,
             });
         }
-        let mut ids = BTreeSet::new();
-        let mut written: BTreeMap<(&str, u64), u64> = BTreeMap::new();
         for op in &self.ops {
-            if !ids.insert(op.id) {
-                return Err(HistoryError::DuplicateId { id: op.id });
-            }
             if op.complete < op.invoke {
                 return Err(HistoryError::CompletionBeforeInvoke { id: op.id });
             }
             if op.key.len() > MAX_KEY_BYTES {
-                return Err(HistoryError::KeyTooLong {
-                    id: op.id,
-                    bytes: op.key.len(),
-                });
-            }
-            if let Some(value) = op.written() {
-                if let Some(&first) = written.get(&(op.key.as_str(), value)) {
-                    return Err(HistoryError::DuplicateWriteValue {
-                        key: op.key.clone(),
-                        value,
-                        ids: [first, op.id],
-                    });
-                }
-                written.insert((op.key.as_str(), value), op.id);
+                let bytes = op.key.len();
+                return Err(HistoryError::KeyTooLong { id: op.id, bytes });
             }
         }
+        let mut ids: Vec<u64> = self.ops.iter().map(|op| op.id).collect();
+        ids.sort_unstable();
+        if let Some(pair) = ids.windows(2).find(|p| p[0] == p[1]) {
+            return Err(HistoryError::DuplicateId { id: pair[0] });
+        }
+        self.validate_values()?;
         self.validate_overwritten()
     }
 
+    fn validate_values(&self) -> Result<(), HistoryError> {
+        let key_hash = |key: &str| {
+            let mut h = Fnv64::new();
+            h.write_str(key);
+            h.finish()
+        };
+        // The hash only speeds up the sort; equal hashes still compare the keys themselves.
+        let mut written: Vec<(u64, u64, &str, usize)> = (0..self.ops.len())
+            .filter_map(|i| {
+                let op = &self.ops[i];
+                Some((key_hash(&op.key), op.written()?, op.key.as_str(), i))
+            })
+            .collect();
+        written.sort_unstable();
+        let duplicate = written
+            .windows(2)
+            .find(|p| (p[0].1, p[0].2) == (p[1].1, p[1].2));
+        match duplicate {
+            Some(pair) => Err(HistoryError::DuplicateWriteValue {
+                key: pair[0].2.to_string(),
+                value: pair[0].1,
+                ids: [self.ops[pair[0].3].id, self.ops[pair[1].3].id],
+            }),
+            None => Ok(()),
+        }
+    }
+
     fn validate_overwritten(&self) -> Result<(), HistoryError> {
-        let writes: BTreeSet<u64> = self
+        if self.overwritten.is_empty() {
+            return Ok(());
+        }
+        let mut writes: Vec<u64> = self
             .ops
             .iter()
             .filter(|op| op.is_write())
             .map(|op| op.id)
             .collect();
-        match self.overwritten.iter().find(|id| !writes.contains(id)) {
+        writes.sort_unstable();
+        match self
+            .overwritten
+            .iter()
+            .find(|id| writes.binary_search(id).is_err())
+        {
             Some(&id) => Err(HistoryError::UnknownOverwritten { id }),
             None => Ok(()),
         }
@@ -248,14 +274,18 @@ impl History {
 
     /// Operation indices grouped by key, each group sorted by (invoke, id).
     pub fn by_key(&self) -> BTreeMap<&str, Vec<usize>> {
-        let mut keys: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let mut keys: BTreeMap<&str, Vec<(SimTime, u64, usize)>> = BTreeMap::new();
         for (i, op) in self.ops.iter().enumerate() {
-            keys.entry(op.key.as_str()).or_default().push(i);
+            let entry = (op.invoke, op.id, i);
+            keys.entry(op.key.as_str()).or_default().push(entry);
         }
-        for idx in keys.values_mut() {
-            idx.sort_by_key(|&i| (self.ops[i].invoke, self.ops[i].id));
-        }
-        keys
+        // Sorting the (invoke, id) copies avoids chasing each op through memory.
+        keys.into_iter()
+            .map(|(key, mut entries)| {
+                entries.sort_unstable();
+                (key, entries.into_iter().map(|(_, _, i)| i).collect())
+            })
+            .collect()
     }
 }
 
