@@ -415,15 +415,22 @@ impl Collect {
     fn finish(self, schemas: &[TableSchema], tally: &mut Tally) -> Tables {
         let mut out = Tables::new();
         for ((s, mut rows), copies) in schemas.iter().zip(self.rows).zip(self.copies) {
+            let had_copies = !copies.is_empty();
             rows.extend(copies.into_values());
-            let pk = s.primary_key.clone();
-            rows.sort_by(|a, b| {
-                pk.iter()
+            let cmp = |a: &Row, b: &Row| {
+                s.primary_key
+                    .iter()
                     .map(|&k| a[k].total_cmp(&b[k]))
                     .find(|o| o.is_ne())
                     .unwrap_or(std::cmp::Ordering::Equal)
-            });
-            let _ = &tally;
+            };
+            rows.sort_by(cmp);
+            if had_copies && !s.primary_key.is_empty() {
+                for w in rows.windows(2).filter(|w| cmp(&w[0], &w[1]).is_eq()) {
+                    let why = "embedded copies of this row disagree".to_string();
+                    tally.error(&s.name, row_key(s, &w[0]), "", why);
+                }
+            }
             out.insert(TableData {
                 schema: s.clone(),
                 rows,
@@ -505,6 +512,38 @@ mod tests {
         assert_eq!(
             t.get("u").unwrap().rows[1],
             vec![Value::Int(8), Value::Null]
+        );
+    }
+
+    #[test]
+    fn disagreeing_copies_are_reported() {
+        let text = r#"{"docs_to_sql": {
+          "tables": [
+            {"table": "o", "primary_key": ["id"], "columns": [{"name": "id", "type": "BIGINT"}, {"name": "c", "type": "BIGINT"}]},
+            {"table": "c", "primary_key": ["id"], "columns": [{"name": "id", "type": "BIGINT"}, {"name": "name", "type": "TEXT"}]}],
+          "collections": [{"collection": "o", "root": {"table": "o",
+            "columns": [{"column": "id", "path": "_id"}, {"column": "c", "path": "cust.id"}],
+            "children": [{"table": "c", "path": "cust", "dedupe": true,
+                          "columns": [{"column": "id", "path": "id"}, {"column": "name", "path": "name"}]}]}}]}}"#;
+        let Mapping::DocsToSql(m) = Mapping::from_json(text).unwrap() else {
+            unreachable!()
+        };
+        let docs = [
+            json!({"_id": 1, "cust": {"id": 9, "name": "Ann"}}),
+            json!({"_id": 2, "cust": {"id": 9, "name": "Ann"}}),
+            json!({"_id": 3, "cust": {"id": 9, "name": "Anne"}}),
+        ];
+        let (t, tally) = RowMapper::new(&m)
+            .unwrap()
+            .map_all(docs.iter().map(|d| ("o", d)));
+        assert_eq!(t.get("c").unwrap().rows.len(), 2, "one per distinct copy");
+        assert_eq!(tally.errors_total, 1);
+        assert_eq!(
+            (
+                tally.errors[0].entity.as_str(),
+                tally.errors[0].key.as_str()
+            ),
+            ("c", "9")
         );
     }
 
