@@ -3,7 +3,7 @@
 //! eager migration, and the reversibility prediction is sound (no finding => round trip).
 #![cfg(not(target_arch = "wasm32"))]
 
-use migrascope::sim::doc::compat::check_read;
+use migrascope::sim::doc::compat::{check_read, derive_schema};
 use migrascope::sim::doc::reversibility::roundtrip_check;
 use migrascope::sim::doc::{
     check_reversibility, DocMigration, DocSchema, DocStore, FieldSpec, FieldType, Filter,
@@ -82,6 +82,9 @@ fn arb_value() -> impl Strategy<Value = Value> {
 const MIGRATION_PATHS: [&str; 14] = [
     "x", "y", "x", "y", "x.k", "n", "n", "nick", "sub", "name", "tags", "sub.k", "sub.z", "tags.0",
 ];
+
+/// Paths of the small schemas, plus fields they do not declare.
+const SCHEMA_PATHS: [&str; 9] = ["a", "b", "c", "o", "o.x", "o.y", "o.z", "z", "z.w"];
 
 fn arb_op() -> impl Strategy<Value = UpdateOp> {
     arb_op_on(&PATHS)
@@ -372,6 +375,28 @@ proptest! {
                 reader.validate(&doc).is_ok(),
                 "no incompatibility reported, yet {:?} rejects {:?} written with {:?}",
                 reader, doc, writer
+            );
+        }
+    }
+
+    /// One operator at a time: a flat schema cannot express every correlation a sequence
+    /// creates (a partial rename onto a field of another type, then more renames), so
+    /// derivation over several steps is a documented approximation.
+    #[test]
+    fn derived_schema_describes_migrated_documents(
+        base in arb_schema(1),
+        coins in prop::collection::vec(any::<u8>(), 8),
+        ops in prop::collection::vec(arb_op_on(&SCHEMA_PATHS), 1..2),
+    ) {
+        let doc = doc_for(&base, &coins);
+        let m = DocMigration::new(C, 1, 2, "derive", ops, vec![]);
+        if let Ok(up) = m.upgrade(&doc) {
+            let derived = derive_schema(&base, &m);
+            let verdict = derived.validate(&up);
+            prop_assert!(
+                verdict.is_ok(),
+                "{:?}: {:?} from {:?} by {:?} does not fit {:?}",
+                verdict, up, doc, m.up, derived
             );
         }
     }
