@@ -387,33 +387,7 @@ impl SqlStore {
         let to = sql_type(dt)?;
         let t = self.table_ref(table)?;
         let col = t.columns[pos].clone();
-        let conv = match using {
-            Some(e) => {
-                let typed = compile(
-                    e,
-                    Scope {
-                        table,
-                        columns: &t.columns,
-                    },
-                )?;
-                coerce(typed, &to, CastContext::Assignment)?.ok_or_else(|| {
-                    Failure::new(format!("result of USING clause for column \"{}\" cannot be cast automatically to type {}", col.name, type_name(&Some(to.clone()))))
-                })?
-            }
-            None => {
-                let typed = Typed {
-                    e: super::expr::TExpr::Column(pos),
-                    ty: Some(col.ty.clone()),
-                };
-                coerce(typed, &to, CastContext::Assignment)?.ok_or_else(|| {
-                    Failure::new(format!(
-                        "column \"{}\" cannot be cast automatically to type {}",
-                        col.name,
-                        type_name(&Some(to.clone()))
-                    ))
-                })?
-            }
-        };
+        let conv = type_conversion(t, table, pos, &to, using)?;
         let conv = fold(conv)?;
         if let Some(d) = &col.default {
             if !cast_allowed(&d.ty, &to, CastContext::Assignment) {
@@ -512,6 +486,46 @@ impl SqlStore {
         }
         self.drop_constraint_named(table, name)
     }
+}
+
+/// The expression that turns a row's old value into the new type: the `USING` expression
+/// (any columns), or the column itself; either must have an assignment cast to the new type.
+fn type_conversion(
+    t: &super::table::Table,
+    table: &str,
+    pos: usize,
+    to: &SqlType,
+    using: Option<&Expr>,
+) -> Result<super::expr::TExpr, Failure> {
+    let col = &t.columns[pos];
+    let conv = match using {
+        Some(e) => {
+            let typed = compile(
+                e,
+                Scope {
+                    table,
+                    columns: &t.columns,
+                },
+            )?;
+            coerce(typed, to, CastContext::Assignment)?.ok_or_else(|| {
+                Failure::new(format!("result of USING clause for column \"{}\" cannot be cast automatically to type {}", col.name, type_name(&Some(to.clone()))))
+            })?
+        }
+        None => {
+            let typed = Typed {
+                e: super::expr::TExpr::Column(pos),
+                ty: Some(col.ty.clone()),
+            };
+            coerce(typed, to, CastContext::Assignment)?.ok_or_else(|| {
+                Failure::new(format!(
+                    "column \"{}\" cannot be cast automatically to type {}",
+                    col.name,
+                    type_name(&Some(to.clone()))
+                ))
+            })?
+        }
+    };
+    Ok(conv)
 }
 
 #[cfg(test)]

@@ -455,21 +455,7 @@ impl SqlStore {
             table: &scope_name,
             columns,
         };
-        let mut items = Vec::new();
-        for item in &sel.projection {
-            match item {
-                SelectItem::Wildcard(_) if source.is_some() => {
-                    items.extend(columns.iter().enumerate().map(|(i, c)| Typed {
-                        e: TExpr::Column(i),
-                        ty: Some(c.ty.clone()),
-                    }))
-                }
-                SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
-                    items.push(compile(e, scope)?)
-                }
-                other => return Err(Failure::unsupported(format!("select item {other}"))),
-            }
-        }
+        let items = select_items(&sel.projection, source.is_some(), scope)?;
         let filter = self.compile_where(sel.selection.as_ref(), scope)?;
         let items = items
             .into_iter()
@@ -503,6 +489,30 @@ impl SqlStore {
             table,
         })
     }
+}
+
+/// The select list, `*` expanded to the table's columns.
+fn select_items(
+    projection: &[SelectItem],
+    has_table: bool,
+    scope: Scope,
+) -> Result<Vec<Typed>, Failure> {
+    let mut items = Vec::new();
+    for item in projection {
+        match item {
+            SelectItem::Wildcard(_) if has_table => {
+                items.extend(scope.columns.iter().enumerate().map(|(i, c)| Typed {
+                    e: TExpr::Column(i),
+                    ty: Some(c.ty.clone()),
+                }))
+            }
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
+                items.push(compile(e, scope)?)
+            }
+            other => return Err(Failure::unsupported(format!("select item {other}"))),
+        }
+    }
+    Ok(items)
 }
 
 /// A compiled `SELECT`: its items (wildcards expanded) and the rows its filter kept.

@@ -1102,21 +1102,7 @@ pub fn eval(e: &TExpr, row: &[Value]) -> Result<Value, Failure> {
             (Value::Null, _) | (_, Value::Null) => Value::Null,
             (a, b) => arith(*op, a, b, ty)?,
         },
-        TExpr::DateArith { op, l, r } => match (eval(l, row)?, eval(r, row)?) {
-            (Value::Date(d), Value::Int(i)) => {
-                let days = if *op == Arith::Add {
-                    d as i64 + i
-                } else {
-                    d as i64 - i
-                };
-                if !date_in_range(days) {
-                    return Err(Failure::unsupported("dates outside years 1..9999"));
-                }
-                Value::Date(days as i32)
-            }
-            (Value::Date(a), Value::Date(b)) => Value::Int(a as i64 - b as i64),
-            _ => Value::Null,
-        },
+        TExpr::DateArith { op, l, r } => date_arith(*op, eval(l, row)?, eval(r, row)?)?,
         TExpr::Neg { e, ty } => match eval(e, row)? {
             Value::Int(i) => ty.check_int(-(i as i128))?,
             Value::Real(x) => Value::Real(-x),
@@ -1135,15 +1121,7 @@ pub fn eval(e: &TExpr, row: &[Value]) -> Result<Value, Failure> {
             _ => Value::Null,
         },
         TExpr::IsNull { e, negated } => Value::Bool(eval(e, row)?.is_null() != *negated),
-        TExpr::Distinct { l, r, negated } => {
-            let (a, b) = (eval(l, row)?, eval(r, row)?);
-            let differ = match (a.is_null(), b.is_null()) {
-                (true, true) => false,
-                (true, false) | (false, true) => true,
-                _ => a.total_cmp(&b).is_ne(),
-            };
-            Value::Bool(differ != *negated)
-        }
+        TExpr::Distinct { l, r, negated } => distinct_from(eval(l, row)?, eval(r, row)?, *negated),
         TExpr::IsTruth { e, want, negated } => {
             let is = match eval(e, row)? {
                 Value::Bool(b) => *want == Some(b),
@@ -1177,6 +1155,35 @@ pub fn eval(e: &TExpr, row: &[Value]) -> Result<Value, Failure> {
             eval(otherwise, row)?
         }
     })
+}
+
+/// `date ± integer` (a date) and `date - date` (days).
+fn date_arith(op: Arith, l: Value, r: Value) -> Result<Value, Failure> {
+    Ok(match (l, r) {
+        (Value::Date(d), Value::Int(i)) => {
+            let days = if op == Arith::Add {
+                d as i64 + i
+            } else {
+                d as i64 - i
+            };
+            if !date_in_range(days) {
+                return Err(Failure::unsupported("dates outside years 1..9999"));
+            }
+            Value::Date(days as i32)
+        }
+        (Value::Date(a), Value::Date(b)) => Value::Int(a as i64 - b as i64),
+        _ => Value::Null,
+    })
+}
+
+/// `IS [NOT] DISTINCT FROM`: NULL equals NULL, and the result is never NULL.
+fn distinct_from(a: Value, b: Value, negated: bool) -> Value {
+    let differ = match (a.is_null(), b.is_null()) {
+        (true, true) => false,
+        (true, false) | (false, true) => true,
+        _ => a.total_cmp(&b).is_ne(),
+    };
+    Value::Bool(differ != negated)
 }
 
 /// Three-valued `AND`: false wins over NULL.
