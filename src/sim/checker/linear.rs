@@ -22,6 +22,7 @@
 //! does with 64 bits): memory stays 16 bytes a state for long keys, and a collision, which at
 //! a million states has probability below 1e-26, could only prune a branch.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -42,7 +43,8 @@ pub const WITNESS_OPS_MAX: usize = 64;
 #[serde(tag = "result", rename_all = "snake_case")]
 #[allow(missing_docs)] // each variant's doc names its fields
 pub enum Linearizability {
-    /// A linearization exists. `states`: configurations explored.
+    /// A linearization exists. `states`, in every variant: configurations explored, with
+    /// the prefix searches that look for a witness.
     Ok { states: u64 },
     /// No linearization exists; `witness` is the smallest failing prefix's neighbourhood.
     Violation { states: u64, witness: Witness },
@@ -125,9 +127,15 @@ pub fn check_key(ops: &[&Op], max_states: u64) -> Linearizability {
     }
     // A failing prefix proves the whole history fails, so even when the full search gave
     // up, a shorter prefix may still settle it.
-    match witness(ops, verdict == Search::Violation, max_states) {
-        Some(witness) => Linearizability::Violation { states, witness },
-        None => Linearizability::Unknown { states },
+    let spent = Cell::new(states);
+    match witness(ops, verdict == Search::Violation, max_states, &spent) {
+        Some(witness) => Linearizability::Violation {
+            states: spent.get(),
+            witness,
+        },
+        None => Linearizability::Unknown {
+            states: spent.get(),
+        },
     }
 }
 
@@ -402,7 +410,8 @@ fn search(ops: &[LinOp], max_states: u64) -> (Search, u64) {
 
 /// The smallest failing prefix and the operations around its culprit, or `None` when no
 /// bounded search could prove any prefix fails. `whole_fails`: the full search failed.
-fn witness(ops: &[&Op], whole_fails: bool, max_states: u64) -> Option<Witness> {
+/// `spent` accumulates the configurations every prefix search explores.
+fn witness(ops: &[&Op], whole_fails: bool, max_states: u64, spent: &Cell<u64>) -> Option<Witness> {
     let mut times: Vec<SimTime> = ops
         .iter()
         .filter(|op| op.outcome != Outcome::Failed)
@@ -410,7 +419,11 @@ fn witness(ops: &[&Op], whole_fails: bool, max_states: u64) -> Option<Witness> {
         .collect();
     times.sort_unstable();
     times.dedup();
-    let verdict = |i: usize| search(&to_lin_ops(ops, times[i]), max_states).0;
+    let verdict = |i: usize| {
+        let (verdict, states) = search(&to_lin_ops(ops, times[i]), max_states);
+        spent.set(spent.get().saturating_add(states));
+        verdict
+    };
     let end = times[smallest_failing(times.len(), whole_fails, verdict)?];
     let prefix: Vec<&Op> = to_lin_ops(ops, end).iter().map(|l| ops[l.origin]).collect();
     Some(neighbourhood(&prefix, end))
@@ -595,10 +608,11 @@ mod tests {
         }
         b.read(99, "x", Some(999), 0, 1_000);
         let h = b.build();
-        assert_eq!(check(&h, 500), Linearizability::Unknown { states: 500 });
+        // 500 for the whole history, 500 more for the one prefix probe that also gives up.
+        assert_eq!(check(&h, 500), Linearizability::Unknown { states: 1_000 });
         assert_eq!(
             check(&h, 500).to_string(),
-            "search gave up after 500 states"
+            "search gave up after 1000 states"
         );
         assert!(matches!(
             check(&h, 10_000_000),

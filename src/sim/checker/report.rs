@@ -19,6 +19,10 @@ pub struct CheckOptions {
     /// Configurations the linearizability search may explore per key before answering
     /// `Unknown`. Default 1,000,000 (at most about 40 MB of memo, 16 bytes a state).
     pub max_states_per_key: u64,
+    /// Configurations the search may explore over all keys together; keys reached after it
+    /// is spent get `Unknown` with 0 states. Bounds the run time of one check. Default
+    /// 50,000,000.
+    pub max_states_total: u64,
     /// Findings kept per kind (all are counted). Default 1,000.
     pub max_findings_per_kind: usize,
     /// Start of each t-visibility bucket, µs after a commit, strictly increasing.
@@ -32,6 +36,7 @@ impl Default for CheckOptions {
     fn default() -> Self {
         CheckOptions {
             max_states_per_key: DEFAULT_MAX_STATES,
+            max_states_total: 50_000_000,
             max_findings_per_kind: 1_000,
             visibility_buckets_us: DEFAULT_BUCKETS_US.to_vec(),
             linearizability: true,
@@ -136,6 +141,7 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<CheckReport, C
     let mut lost = BTreeSet::new();
     let mut verdicts = BTreeMap::new();
     let mut lin_counts = LinearizabilityCounts::default();
+    let mut spent = 0u64;
     let by_key = history.by_key();
     for (key, idx) in &by_key {
         let view = KeyView::new(history, key, idx);
@@ -146,7 +152,13 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<CheckReport, C
         lost.extend(anomaly::lost_updates(&view, final_value, &mut sink));
         pbs::add_key(&view, &mut visibility);
         if options.linearizability {
-            let verdict = linearizability(&view.ops, options.max_states_per_key, &mut sink, key);
+            let left = options.max_states_total.saturating_sub(spent);
+            let budget = options.max_states_per_key.min(left);
+            let verdict = match budget {
+                0 => Linearizability::Unknown { states: 0 },
+                _ => linearizability(&view.ops, budget, &mut sink, key),
+            };
+            spent = spent.saturating_add(verdict.states());
             match verdict {
                 Linearizability::Ok { .. } => lin_counts.ok += 1,
                 Linearizability::Violation { .. } => lin_counts.violation += 1,
@@ -225,6 +237,34 @@ mod tests {
         let json = serde_json::to_string(&report).expect("serializes");
         assert!(json.contains("\"not_linearizable\":1"));
         assert!(json.contains("\"result\":\"violation\""));
+    }
+
+    #[test]
+    fn total_budget_leaves_later_keys_unknown() {
+        let mut b = HistoryBuilder::new();
+        for (i, key) in ["a", "b", "c"].into_iter().enumerate() {
+            let t = i as u64 * 100;
+            b.write(1, key, 1, t, t + 10);
+            b.read(1, key, Some(1), t + 20, t + 30);
+        }
+        let options = CheckOptions {
+            max_states_total: 4,
+            ..CheckOptions::default()
+        };
+        let report = check(&b.build(), &options).expect("valid");
+        let verdicts: Vec<String> = report
+            .linearizability
+            .values()
+            .map(|v| v.to_string())
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                "ok after 2 states",
+                "ok after 2 states",
+                "search gave up after 0 states"
+            ]
+        );
     }
 
     #[test]
