@@ -3,8 +3,9 @@
 //! order, so `UPDATE t SET id = id + 1` fails on a unique key just where PostgreSQL does.
 
 use sqlparser::ast::{
-    AssignmentTarget, Delete, Expr, FromTable, GroupByExpr, Insert, Query, SelectItem, SetExpr,
-    TableFactor, TableObject, TableWithJoins, Update,
+    AssignmentTarget, ConflictTarget, Delete, Expr, FromTable, GroupByExpr, Insert,
+    OnConflictAction, OnInsert, Query, SelectItem, SetExpr, TableFactor, TableObject,
+    TableWithJoins, Update,
 };
 
 use super::expr::{
@@ -154,15 +155,11 @@ impl SqlStore {
             && !ins.ignore
             && !ins.overwrite
             && ins.partitioned.is_none()
-            && ins.on.is_none()
             && ins.returning.is_none()
             && !ins.replace_into
             && ins.assignments.is_empty()
             && ins.after_columns.is_empty();
-        unsupported_if(
-            !plain,
-            "INSERT with ON CONFLICT, RETURNING or other clauses",
-        )?;
+        unsupported_if(!plain, "INSERT with RETURNING or other clauses")?;
         let TableObject::TableName(name) = &ins.table else {
             return Err(Failure::unsupported("INSERT into a table function"));
         };
@@ -172,6 +169,7 @@ impl SqlStore {
             Some(table.clone()),
             LockKind::RowExclusive,
         );
+        let arbiter = self.on_conflict(&table, ins.on.as_ref())?;
         let targets = self.insert_targets(&table, &ins.columns)?;
         let explicit = !ins.columns.is_empty();
         let source = self.compile_source(&table, &targets, explicit, ins.source.as_deref())?;
@@ -193,6 +191,13 @@ impl SqlStore {
                 });
             }
             check_row(t, &checks, &row)?;
+            // ON CONFLICT DO NOTHING: a row that would collide with an arbiter is skipped.
+            if arbiter
+                .as_ref()
+                .is_some_and(|a| t.conflicts(&row, a.as_deref()))
+            {
+                continue;
+            }
             let id = self.insert_row(&table, row)?;
             events.push(RowEvent::Inserted {
                 table: table.clone(),
@@ -202,6 +207,52 @@ impl SqlStore {
         }
         self.fire_events(events, &mut out)?;
         Ok(out)
+    }
+
+    /// `ON CONFLICT [target] DO NOTHING`: `Some(None)` skips rows colliding with any unique
+    /// index, `Some(Some(name))` only with that index. `DO UPDATE` is not modelled.
+    fn on_conflict(
+        &self,
+        table: &str,
+        on: Option<&OnInsert>,
+    ) -> Result<Option<Option<String>>, Failure> {
+        let conflict = match on {
+            None => return Ok(None),
+            Some(OnInsert::OnConflict(c)) if c.action == OnConflictAction::DoNothing => c,
+            Some(_) => {
+                return Err(Failure::unsupported(
+                    "ON CONFLICT DO UPDATE / ON DUPLICATE KEY",
+                ))
+            }
+        };
+        let t = self.table_ref(table)?;
+        let index = match &conflict.conflict_target {
+            None => return Ok(Some(None)),
+            Some(ConflictTarget::Columns(cols)) => {
+                let cols: Vec<String> = cols.iter().map(ident_name).collect();
+                let positions =
+                    super::ddl::positions(t, &cols, |c| format!("column \"{c}\" does not exist"))?;
+                super::fk::unique_index_for(t, &positions).map(|i| t.indexes[i].name.clone())
+            }
+            Some(ConflictTarget::OnConstraint(name)) => {
+                let name = object_name(name)?;
+                if !t.constraints.iter().any(|c| c.name == name) {
+                    return Err(Failure::new(format!(
+                        "constraint \"{name}\" for table \"{table}\" does not exist"
+                    )));
+                }
+                t.indexes
+                    .iter()
+                    .find(|i| i.name == name)
+                    .map(|i| i.name.clone())
+            }
+        };
+        match index {
+            Some(name) => Ok(Some(Some(name))),
+            None => Err(Failure::new(
+                "there is no unique or exclusion constraint matching the ON CONFLICT specification",
+            )),
+        }
     }
 
     /// Target column positions: the list given, or every column in order.

@@ -293,6 +293,14 @@ impl Table {
         Ok(())
     }
 
+    /// True when `row` would violate a unique index (only `index` when given).
+    pub(crate) fn conflicts(&self, row: &[Value], index: Option<&str>) -> bool {
+        self.indexes
+            .iter()
+            .filter(|i| index.is_none_or(|n| n == i.name))
+            .any(|i| i.conflict(&i.key(row)).is_some())
+    }
+
     /// Add a row without checks (restoring a row the undo log removed).
     pub(crate) fn put_row(&mut self, id: u64, row: Row) {
         for index in &mut self.indexes {

@@ -555,7 +555,7 @@ fn select_is_checked_and_counted() {
 fn unsupported_sql_is_an_error_never_a_no_op() {
     let mut s = store("CREATE TABLE t (id INT PRIMARY KEY);");
     for sql in [
-        "INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING",
+        "INSERT INTO t VALUES (1) ON CONFLICT (id) DO UPDATE SET id = 2",
         "UPDATE t SET id = 1 FROM t AS x",
         "DELETE FROM t USING t AS x",
         "CREATE VIEW v AS SELECT 1",
