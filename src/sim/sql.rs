@@ -73,24 +73,36 @@ pub enum LockKind {
 /// Which kind of statement ran.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StatementKind {
+    /// `CREATE TABLE`.
     CreateTable,
+    /// `DROP TABLE`.
     DropTable,
+    /// `ALTER TABLE` (any number of actions).
     AlterTable,
+    /// `CREATE [UNIQUE] INDEX`.
     CreateIndex,
+    /// `DROP INDEX`.
     DropIndex,
+    /// `INSERT`.
     Insert,
+    /// `UPDATE`.
     Update,
+    /// `DELETE`.
     Delete,
     /// A `SELECT` (evaluated for its errors and row count; it changes nothing).
     Select,
+    /// `BEGIN` / `START TRANSACTION`.
     Begin,
+    /// `COMMIT` of a healthy transaction (or outside one).
     Commit,
+    /// `ROLLBACK`, or `COMMIT` of an aborted transaction.
     Rollback,
 }
 
 /// What one statement did, for the cost model.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatementOutcome {
+    /// Which statement ran.
     pub kind: StatementKind,
     /// The table it addressed, when there is one.
     pub table: Option<String>,
