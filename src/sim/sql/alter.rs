@@ -263,7 +263,9 @@ impl SqlStore {
 
     fn rename_column(&mut self, table: &str, old: &str, new: &str) -> Result<(), Failure> {
         let t = self.table_mut(table)?;
-        let pos = t.column_index(old).ok_or_else(|| no_column(old, table))?;
+        let pos = t
+            .column_index(old)
+            .ok_or_else(|| Failure::new(format!("column \"{old}\" does not exist")))?;
         if t.column_index(new).is_some() {
             return Err(Failure::new(format!(
                 "column \"{new}\" of relation \"{table}\" already exists"

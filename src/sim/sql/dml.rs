@@ -37,6 +37,11 @@ fn compile_sets(
             [part] => part.as_ident().map(ident_name).unwrap_or_default(),
             _ => return Err(Failure::unsupported(format!("assignment target {name}"))),
         };
+        // PostgreSQL analyses the value before it looks up the target column.
+        let value = match is_default_keyword(&a.value) {
+            true => None,
+            false => Some(compile(&a.value, scope)?),
+        };
         let col = scope
             .columns
             .iter()
@@ -51,14 +56,9 @@ fn compile_sets(
                 "multiple assignments to same column \"{col_name}\""
             )));
         }
-        let item = if is_default_keyword(&a.value) {
-            Item::Default
-        } else {
-            Item::Expr(coerce_assign(
-                compile(&a.value, scope)?,
-                &scope.columns[col],
-                "expression",
-            )?)
+        let item = match value {
+            None => Item::Default,
+            Some(typed) => Item::Expr(coerce_assign(typed, &scope.columns[col], "expression")?),
         };
         sets.push((col, item));
     }
