@@ -19,6 +19,7 @@ mod datetime;
 mod ddl;
 mod dml;
 pub mod dump;
+pub mod evolution;
 mod expr;
 mod fk;
 mod numeric;
