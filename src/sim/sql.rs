@@ -15,7 +15,7 @@
 //! taken, whether the table was rewritten.
 
 mod alter;
-mod datetime;
+pub mod datetime;
 mod ddl;
 mod dml;
 pub mod dump;

@@ -3,6 +3,7 @@
 //! decimal forms back. Each produces exactly what the SQL store's own output functions
 //! produce (tests compare them); anything unusual falls back to those functions.
 
+use crate::sim::sql::datetime::{civil_from_days, days_from_civil};
 use crate::sim::sql::value::{format_date, format_timestamp, input};
 use crate::sim::sql::{Numeric, SqlType, Value};
 
@@ -42,26 +43,13 @@ pub fn numeric_text(n: Numeric) -> String {
     s
 }
 
-/// The civil date `(year, month, day)` of a day count since 1970-01-01 (Hinnant).
-fn civil(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 fn push2(s: &mut String, v: u32) {
     s.push((b'0' + (v / 10) as u8) as char);
     s.push((b'0' + (v % 10) as u8) as char);
 }
 
 fn push_date(s: &mut String, days: i64) -> bool {
-    let (y, m, d) = civil(days);
+    let (y, m, d) = civil_from_days(days);
     if !(1..=9999).contains(&y) {
         return false;
     }
@@ -154,16 +142,6 @@ fn parse_iso_strict(s: &str) -> Option<i64> {
     }
     let days = days_from_civil(y, m as u32, d as u32);
     Some(days * DAY_US + ((h * 60 + mi) * 60 + sec) * 1_000_000 + frac)
-}
-
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// Strict `-?digits[.digits]` to a NUMERIC keeping the written scale; `None` otherwise.
