@@ -747,30 +747,36 @@ fn in_list(expr: &Expr, list: &[Expr], negated: bool, scope: Scope) -> Result<Ty
     Ok(typed(joined, SqlType::Bool))
 }
 
-/// True when the expression reads a column.
-fn has_column(e: &TExpr) -> bool {
+/// The direct children of a node, in order (one place that knows the tree's shape).
+fn children(e: &TExpr) -> Vec<&TExpr> {
     match e {
-        TExpr::Const(_) => false,
-        TExpr::Column(_) => true,
+        TExpr::Const(_) | TExpr::Column(_) => Vec::new(),
         TExpr::Cast { e: x, .. }
         | TExpr::Neg { e: x, .. }
         | TExpr::Not(x)
         | TExpr::IsNull { e: x, .. }
         | TExpr::TextFn { e: x, .. }
-        | TExpr::IsTruth { e: x, .. } => has_column(x),
+        | TExpr::IsTruth { e: x, .. } => vec![x],
         TExpr::Arith { l, r, .. }
         | TExpr::DateArith { l, r, .. }
         | TExpr::Concat(l, r)
         | TExpr::Cmp { l, r, .. }
         | TExpr::And(l, r)
         | TExpr::Or(l, r)
-        | TExpr::Distinct { l, r, .. } => has_column(l) || has_column(r),
-        TExpr::InList { e: x, list, .. } => has_column(x) || list.iter().any(has_column),
-        TExpr::Coalesce(list) => list.iter().any(has_column),
-        TExpr::Case { whens, otherwise } => {
-            has_column(otherwise) || whens.iter().any(|(c, r)| has_column(c) || has_column(r))
-        }
+        | TExpr::Distinct { l, r, .. } => vec![l, r],
+        TExpr::InList { e: x, list, .. } => std::iter::once(&**x).chain(list).collect(),
+        TExpr::Coalesce(list) => list.iter().collect(),
+        TExpr::Case { whens, otherwise } => whens
+            .iter()
+            .flat_map(|(c, r)| [c, r])
+            .chain(std::iter::once(&**otherwise))
+            .collect(),
     }
+}
+
+/// True when the expression reads a column.
+fn has_column(e: &TExpr) -> bool {
+    matches!(e, TExpr::Column(_)) || children(e).into_iter().any(has_column)
 }
 
 fn cast(t: Typed, to: &SqlType) -> Result<Typed, Failure> {
@@ -1064,24 +1070,7 @@ fn children_const(e: &TExpr) -> bool {
     match e {
         TExpr::Const(_) => true,
         TExpr::Column(_) => false,
-        TExpr::Cast { e: x, .. }
-        | TExpr::Neg { e: x, .. }
-        | TExpr::Not(x)
-        | TExpr::IsNull { e: x, .. }
-        | TExpr::TextFn { e: x, .. }
-        | TExpr::IsTruth { e: x, .. } => is_const(x),
-        TExpr::Arith { l, r, .. }
-        | TExpr::DateArith { l, r, .. }
-        | TExpr::Concat(l, r)
-        | TExpr::Cmp { l, r, .. }
-        | TExpr::And(l, r)
-        | TExpr::Or(l, r)
-        | TExpr::Distinct { l, r, .. } => is_const(l) && is_const(r),
-        TExpr::InList { e: x, list, .. } => is_const(x) && list.iter().all(is_const),
-        TExpr::Coalesce(list) => list.iter().all(is_const),
-        TExpr::Case { whens, otherwise } => {
-            is_const(otherwise) && whens.iter().all(|(c, r)| is_const(c) && is_const(r))
-        }
+        _ => children(e).into_iter().all(is_const),
     }
 }
 
