@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::{Add, AddAssign};
 
-use super::history::Checksum;
+use super::history::{Checksum, ChecksumHasher};
 use super::path::{self, FieldPath, PathError};
 use super::schema::{DocSchema, Violation};
 use super::update::{apply_ops, UpdateError, UpdateOp};
@@ -805,10 +805,7 @@ impl DocStore {
     pub fn fingerprint(&self) -> Checksum {
         let mut h = Checksum::hasher();
         for (name, c) in &self.collections {
-            h.field(b"collection", name.as_bytes());
-            let validator = serde_json::to_string(&c.validator).unwrap_or_default();
-            h.field(b"validator", validator.as_bytes());
-            h.field(b"default_version", &c.default_version.to_le_bytes());
+            hash_shape(&mut h, name, c);
             h.field(b"docs", &(c.docs.len() as u64).to_le_bytes());
             for lane in c.content_sum {
                 h.field(b"content", &lane.to_le_bytes());
@@ -853,10 +850,7 @@ impl DocStore {
     pub fn schema_fingerprint(&self) -> Checksum {
         let mut h = Checksum::hasher();
         for (name, c) in &self.collections {
-            h.field(b"collection", name.as_bytes());
-            let validator = serde_json::to_string(&c.validator).unwrap_or_default();
-            h.field(b"validator", validator.as_bytes());
-            h.field(b"default_version", &c.default_version.to_le_bytes());
+            hash_shape(&mut h, name, c);
             for v in c.version_counts.keys() {
                 h.field(b"version", &v.to_le_bytes());
             }
@@ -981,6 +975,14 @@ fn matching_ids(c: &Collection, filter: &Filter) -> Result<(Vec<DocId>, u64), Do
         .map(|(id, _)| id.clone())
         .collect();
     Ok((ids, examined))
+}
+
+/// A collection's shape for the fingerprints: its name, validator and default version.
+fn hash_shape(h: &mut ChecksumHasher, name: &str, c: &Collection) {
+    h.field(b"collection", name.as_bytes());
+    let validator = serde_json::to_string(&c.validator).unwrap_or_default();
+    h.field(b"validator", validator.as_bytes());
+    h.field(b"default_version", &c.default_version.to_le_bytes());
 }
 
 #[cfg(test)]

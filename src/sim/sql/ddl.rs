@@ -494,16 +494,8 @@ impl SqlStore {
 
     /// Foreign keys in other tables that reference `table`: `(child table, constraint name)`.
     pub(crate) fn referencing_fks(&self, table: &str) -> Vec<(String, String)> {
-        let mut out = Vec::new();
-        for t in self.tables.values() {
-            for c in &t.constraints {
-                if let ConstraintKind::ForeignKey { ref_table, .. } = &c.kind {
-                    if ref_table == table && t.name != table {
-                        out.push((t.name.clone(), c.name.clone()));
-                    }
-                }
-            }
-        }
+        let mut out = self.fks_referencing(table);
+        out.retain(|(child, _)| child != table);
         out
     }
 
