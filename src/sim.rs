@@ -3,13 +3,13 @@
 //! reach an event; handlers return effects and the engine applies them.
 
 pub mod checker;
-pub mod cluster;
 pub mod command;
 pub mod engine;
 pub mod hash;
 pub mod metrics;
 pub mod net;
 pub mod queue;
+pub mod repl;
 pub mod rng;
 pub mod scenario;
 pub mod time;

@@ -3,7 +3,8 @@
 //! from the Okabe–Ito palette, which stays distinguishable for colour-blind viewers, and every
 //! state also has a shape or a label so colour is never the only cue.
 
-use crate::sim::cluster::{Body, LEADER};
+use crate::sim::repl::leader::Role as RaftRole;
+use crate::sim::repl::Mode;
 use crate::sim::metrics::Series;
 use crate::sim::net::{Blocked, Latency, Network};
 use crate::sim::timeline::Timeline;
@@ -36,6 +37,51 @@ pub mod palette {
 pub enum Role {
     Leader,
     Follower,
+    Candidate,
+    /// Multi-leader: every node takes writes.
+    Peer,
+    /// Leaderless replica.
+    Replica,
+}
+
+impl Role {
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Leader => "leader",
+            Role::Follower => "follower",
+            Role::Candidate => "candidate",
+            Role::Peer => "leader (multi)",
+            Role::Replica => "replica",
+        }
+    }
+}
+
+/// A node's role in the current protocol.
+pub fn role_of(sim: &Simulation, id: NodeId) -> Role {
+    match (sim.cluster().params.mode, sim.role(id)) {
+        (Mode::Leaderless, _) => Role::Replica,
+        (Mode::MultiLeader, _) => Role::Peer,
+        (_, Some(RaftRole::Leader)) => Role::Leader,
+        (_, Some(RaftRole::Candidate)) => Role::Candidate,
+        _ => Role::Follower,
+    }
+}
+
+/// How far behind a node is, in words ("in sync", "lag 120 ms", "3 keys behind").
+pub fn lag_text(sim: &Simulation, id: NodeId) -> (f64, String) {
+    let c = sim.cluster();
+    match c.params.mode {
+        Mode::Leaderless => {
+            let v = sim.metrics().lag.get(id as usize).and_then(|s| s.last()).unwrap_or(0.0);
+            let t = if v == 0.0 { "in sync".to_string() } else { format!("{v:.0} keys behind") };
+            (v, t)
+        }
+        _ => {
+            let ms = c.lag_us(id, sim.now()) as f64 / 1e3;
+            let t = if ms == 0.0 { "in sync".to_string() } else { format!("lag {ms:.0} ms") };
+            (ms, t)
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -49,8 +95,8 @@ pub struct NodeView {
     /// Second line under the node: its role and state, or its lag.
     pub detail: String,
     pub fill: Rgb,
-    /// Entries behind the leader (0 for the leader).
-    pub lag_entries: u64,
+    /// How far behind (ms, or keys for leaderless replicas).
+    pub lag: f64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -77,11 +123,29 @@ pub fn cut_label(net: &Network, a: NodeId, b: NodeId) -> Option<&'static str> {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MessageKind {
-    /// Carries log entries.
+    /// Carries data: writes, log entries, repairs, hints, anti-entropy.
     Append,
-    /// An empty append: the leader saying it is alive.
+    /// Control: heartbeats, pings, votes, read requests.
     Heartbeat,
+    /// Answers: acknowledgements, values read, replies to clients.
     Ack,
+}
+
+fn message_kind(m: &crate::sim::repl::Msg) -> MessageKind {
+    use crate::sim::repl::Msg;
+    if m.carries_data() {
+        return MessageKind::Append;
+    }
+    match m {
+        Msg::Stored { .. }
+        | Msg::Fetched { .. }
+        | Msg::Done { .. }
+        | Msg::AppendReply { .. }
+        | Msg::VoteReply { .. }
+        | Msg::ReplicateAck { .. }
+        | Msg::HandedOff { .. } => MessageKind::Ack,
+        _ => MessageKind::Heartbeat,
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -135,25 +199,19 @@ pub fn frame(sim: &Simulation) -> Frame {
         .map(|(i, node)| {
             let id = i as NodeId;
             let (x, y) = node_position(id, n);
-            let role = if id == LEADER {
-                Role::Leader
-            } else {
-                Role::Follower
-            };
-            let lag = c.lag_entries(id);
+            let role = role_of(sim, id);
+            let (lag, lag_words) = lag_text(sim, id);
             let detail = match (node.up, role) {
                 (false, _) => "crashed".to_string(),
-                (true, Role::Leader) => format!("leader · log {}", node.applied),
-                (true, Role::Follower) if lag == 0 => "follower · in sync".to_string(),
-                (true, Role::Follower) => format!(
-                    "follower · lag {lag} ({:.0} ms)",
-                    c.lag_time(id, now).as_ms_f64()
-                ),
+                (true, Role::Leader) => format!("leader · term {}", node.raft.term),
+                (true, r) => format!("{} · {lag_words}", r.label()),
             };
             let fill = match (node.up, role) {
                 (false, _) => palette::DOWN,
                 (true, Role::Leader) => palette::BLUE,
-                (true, Role::Follower) => palette::GREEN,
+                (true, Role::Candidate) => palette::ORANGE,
+                (true, Role::Peer) => palette::PURPLE,
+                (true, _) => palette::GREEN,
             };
             NodeView {
                 id,
@@ -164,27 +222,35 @@ pub fn frame(sim: &Simulation) -> Frame {
                 y,
                 detail,
                 fill,
-                lag_entries: lag,
+                lag,
             }
         })
         .collect();
-    let mut on_link = vec![0usize; n as usize];
+    let pairs: Vec<(NodeId, NodeId)> = (0..n).flat_map(|a| ((a + 1)..n).map(move |b| (a, b))).collect();
+    let mut on_link = vec![0usize; pairs.len()];
+    let index = |a: NodeId, b: NodeId| {
+        let (a, b) = (a.min(b), a.max(b));
+        // Position of (a, b) in the pair list above.
+        (a * n - a * (a + 1) / 2 + (b - a - 1)) as usize
+    };
     for f in sim.in_flight() {
-        // The demo's links all join the leader; count each message on its follower's link.
-        on_link[f.from.max(f.to) as usize] += 1;
+        if f.from != f.to {
+            on_link[index(f.from, f.to)] += 1;
+        }
     }
-    let links = c
-        .followers()
-        .map(|f| LinkView {
-            a: LEADER,
-            b: f,
-            from: node_position(LEADER, n),
-            to: node_position(f, n),
-            cut: cut_label(sim.network(), LEADER, f),
-            in_flight: on_link[f as usize],
+    let links = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, &(a, b))| LinkView {
+            a,
+            b,
+            from: node_position(a, n),
+            to: node_position(b, n),
+            cut: cut_label(sim.network(), a, b),
+            in_flight: on_link[i],
         })
         .collect();
-    let total = c.in_flight.len();
+    let total = sim.in_flight_len();
     let messages = sim
         .in_flight()
         .take(MESSAGES_DRAWN_MAX)
@@ -192,15 +258,10 @@ pub fn frame(sim: &Simulation) -> Frame {
             let p = progress(f.sent, f.deliver, now);
             let (ax, ay) = node_position(f.from, n);
             let (bx, by) = node_position(f.to, n);
-            let kind = match f.body {
-                Body::Append { from, to } if from > to => MessageKind::Heartbeat,
-                Body::Append { .. } => MessageKind::Append,
-                Body::Ack { .. } => MessageKind::Ack,
-            };
             MessageView {
                 x: ax + (bx - ax) * p,
                 y: ay + (by - ay) * p,
-                kind,
+                kind: message_kind(&f.msg),
             }
         })
         .collect();
@@ -364,25 +425,37 @@ pub fn nice_ceiling(v: f64) -> f64 {
     10.0 * mag
 }
 
+/// How many charts the page shows.
+pub const CHART_COUNT: usize = 6;
+
 /// The charts under the topology.
 pub fn charts(sim: &Simulation) -> Vec<ChartView> {
     let m = sim.metrics();
     let now = sim.now();
-    let lag: Vec<&Series> = m.lag_entries.iter().collect();
+    let lag: Vec<&Series> = m.lag.iter().collect();
+    let lag_unit = match sim.cluster().params.mode {
+        Mode::Leaderless => "keys behind",
+        _ => "ms",
+    };
     let gap_s = 2.5 * sim.scenario().sample_interval_ms as f64 / 1e3;
+    let mut a = chart("Availability", "% of operations", &[&m.availability_pct], now, gap_s);
+    a.y_range = (0.0, 100.0);
     vec![
+        chart("Throughput", "ok ops/s", &[&m.ok_per_s], now, gap_s),
         chart(
-            "Committed writes",
-            "writes/s",
-            &[&m.committed_per_s],
+            "Latency",
+            "ms",
+            &[&m.latency_p50_ms, &m.latency_p95_ms, &m.latency_p99_ms],
             now,
             gap_s,
         ),
-        chart("Replication lag per follower", "entries", &lag, now, gap_s),
+        a,
+        chart("Replication lag per node", lag_unit, &lag, now, gap_s),
+        chart("Stale reads", "% of reads", &[&m.stale_read_pct], now, gap_s),
         chart(
-            "Commit latency p99",
-            "ms",
-            &[&m.commit_latency_p99_ms],
+            "Conflicts, lost updates, divergence",
+            "count",
+            &[&m.conflicts_per_s, &m.lost_updates, &m.divergent_keys],
             now,
             gap_s,
         ),
@@ -401,34 +474,39 @@ pub fn plural(n: u64, one: &str, many: &str) -> String {
 /// Key figures for the status bar, as (label, value).
 pub fn figures(sim: &Simulation) -> Vec<(&'static str, String)> {
     let c = &sim.cluster().counters;
-    let max_lag = sim
-        .cluster()
-        .followers()
-        .map(|f| sim.cluster().lag_entries(f))
-        .max()
-        .unwrap_or(0);
+    let done = c.ops_ok + c.ops_failed + c.ops_unknown;
+    let avail = if done == 0 {
+        "–".to_string()
+    } else {
+        format!("{:.1}%", 100.0 * c.ops_ok as f64 / done as f64)
+    };
+    let stale = if c.reads_ok == 0 {
+        "–".to_string()
+    } else {
+        format!("{:.1}%", 100.0 * c.stale_reads as f64 / c.reads_ok as f64)
+    };
+    let divergent = sim.metrics().divergent_keys.last().unwrap_or(0.0);
     vec![
-        ("writes accepted", c.writes_accepted.to_string()),
-        ("committed", c.committed.to_string()),
-        ("rejected", c.writes_rejected.to_string()),
-        ("max lag", plural(max_lag, "entry", "entries")),
-        (
-            "messages dropped",
-            (c.dropped_lost + c.dropped_link_cut + c.dropped_node_down).to_string(),
-        ),
+        ("operations ok", c.ops_ok.to_string()),
+        ("availability", avail),
+        ("stale reads", stale),
+        ("conflicts", c.conflicts.to_string()),
+        ("lost updates", c.lost_updates.to_string()),
+        ("keys in disagreement", format!("{divergent:.0}")),
         ("events", sim.events_processed().to_string()),
     ]
 }
 
-/// One follower's row in the fault panel.
+/// One node's row in the fault panel.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NodeStatus {
     pub id: NodeId,
     pub label: String,
     pub up: bool,
-    /// Whether the link to the leader is cut (None for the leader itself).
-    pub link_cut: Option<bool>,
-    pub lag_entries: u64,
+    /// Every link from this node is blocked.
+    pub isolated: bool,
+    /// Role and lag, in words.
+    pub state: String,
 }
 
 /// One event-log line.
@@ -452,7 +530,9 @@ pub struct Status {
     pub nodes: Vec<NodeStatus>,
     /// Newest first.
     pub log: Vec<LogLine>,
-    pub write_rate_per_s: u32,
+    pub ops_per_s: u32,
+    /// The replication setting in words.
+    pub replication: String,
     pub loss: f64,
     pub latency: Latency,
     /// Whether a partition is in force.
@@ -466,18 +546,27 @@ pub const LOG_LINES_SHOWN: usize = 12;
 pub fn status(run: &Timeline) -> Status {
     let sim = run.sim();
     let c = sim.cluster();
+    let n_nodes = c.nodes.len() as NodeId;
     let nodes = c
         .nodes
         .iter()
         .enumerate()
         .map(|(i, n)| {
             let id = i as NodeId;
+            let isolated = n_nodes > 1
+                && (0..n_nodes)
+                    .filter(|&p| p != id)
+                    .all(|p| sim.network().blocked(id, p).is_some());
+            let role = role_of(sim, id);
             NodeStatus {
                 id,
                 label: format!("n{id}"),
                 up: n.up,
-                link_cut: (id != LEADER).then(|| sim.network().is_cut(LEADER, id)),
-                lag_entries: c.lag_entries(id),
+                isolated,
+                state: match n.up {
+                    false => "crashed".into(),
+                    true => format!("{} · {}", role.label(), lag_text(sim, id).1),
+                },
             }
         })
         .collect();
@@ -492,6 +581,8 @@ pub fn status(run: &Timeline) -> Status {
                 crate::sim::LogKind::Command => "command",
                 crate::sim::LogKind::Fault => "scheduled",
                 crate::sim::LogKind::Info => "info",
+                crate::sim::LogKind::Conflict => "conflict",
+                crate::sim::LogKind::Leader => "leader",
             },
             text: e.text.clone(),
         })
@@ -503,7 +594,8 @@ pub fn status(run: &Timeline) -> Status {
         figures: figures(sim),
         nodes,
         log,
-        write_rate_per_s: sim.write_rate_per_s(),
+        ops_per_s: sim.ops_per_s(),
+        replication: c.params.describe(),
         loss: sim.network().params.loss,
         latency: sim.network().params.latency.clone(),
         partitioned: sim.network().partition_groups().is_some(),
@@ -534,16 +626,10 @@ pub fn compare(a: &Status, b: &Status) -> Vec<CompareRow> {
         })
         .collect();
     let nodes_down = |s: &Status| s.nodes.iter().filter(|n| !n.up).count().to_string();
-    let cut = |s: &Status| {
-        s.nodes
-            .iter()
-            .filter(|n| n.link_cut == Some(true))
-            .count()
-            .to_string()
-    };
+    let cut = |s: &Status| s.nodes.iter().filter(|n| n.isolated).count().to_string();
     for (label, fa, fb) in [
         ("nodes down", nodes_down(a), nodes_down(b)),
-        ("links cut", cut(a), cut(b)),
+        ("nodes cut off", cut(a), cut(b)),
     ] {
         rows.push(CompareRow {
             label,

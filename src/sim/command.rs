@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::hash::Fnv64;
 use super::net::Latency;
+use super::repl::workload::WorkloadParams;
+use super::repl::ReplicationParams;
 use super::time::SimTime;
 
 /// Node numbers are indices into the cluster, `0 ..= nodes - 1`.
@@ -14,8 +16,14 @@ pub type NodeId = u32;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
-    /// Change the client write rate (writes per simulated second).
-    SetWriteRate { per_s: u32 },
+    /// Change the clients' operation rate (operations per simulated second).
+    SetOpRate { per_s: u32 },
+    /// Set one node's clock offset, in ms (last-writer-wins timestamps use it).
+    SetClockSkew { node: NodeId, ms: i64 },
+    /// Change any replication setting: protocol, quorums, CP/AP, conflict policy...
+    Configure { replication: ReplicationParams },
+    /// Change the workload: mix, keys and their distribution, routing, session guarantees.
+    SetWorkload { workload: WorkloadParams },
     /// Change every link's latency distribution.
     SetLatency { latency: Latency },
     /// Change the message loss probability (0.0 ..= 1.0) of every link.
@@ -66,7 +74,7 @@ impl Command {
             }
         };
         match self {
-            Command::SetWriteRate { per_s } => {
+            Command::SetOpRate { per_s } => {
                 h.write_u8(1);
                 h.write_u64((*per_s).into());
             }
@@ -107,6 +115,19 @@ impl Command {
                 }
             }
             Command::HealPartition => h.write_u8(11),
+            Command::SetClockSkew { node, ms } => {
+                h.write_u8(13);
+                nodes(h, &[*node]);
+                h.write_u64(*ms as u64);
+            }
+            Command::Configure { replication } => {
+                h.write_u8(14);
+                h.write_str(&serde_json::to_string(replication).expect("plain data"));
+            }
+            Command::SetWorkload { workload } => {
+                h.write_u8(15);
+                h.write_str(&serde_json::to_string(workload).expect("plain data"));
+            }
             Command::LagSpike {
                 a,
                 b,
@@ -130,7 +151,15 @@ impl Command {
                 .join(", ")
         };
         match self {
-            Command::SetWriteRate { per_s } => format!("write rate set to {per_s}/s"),
+            Command::SetOpRate { per_s } => format!("operation rate set to {per_s}/s"),
+            Command::SetClockSkew { node, ms } => format!("clock of n{node} set {ms:+} ms off"),
+            Command::Configure { replication } => format!("replication: {}", replication.describe()),
+            Command::SetWorkload { workload } => format!(
+                "workload: {}/s, {:.0}% reads, {} keys",
+                workload.ops_per_s,
+                workload.read_fraction * 100.0,
+                workload.keys
+            ),
             Command::SetLatency { latency } => format!("link latency set to {}", latency.label()),
             Command::SetLoss { loss } => format!("message loss set to {:.1}%", loss * 100.0),
             Command::CutLink { a, b } => format!("link n{a}–n{b} cut"),
@@ -194,7 +223,7 @@ mod tests {
     #[test]
     fn distinct_commands_hash_differently() {
         let all = [
-            Command::SetWriteRate { per_s: 1 },
+            Command::SetOpRate { per_s: 1 },
             Command::SetLatency {
                 latency: Latency::Constant { ms: 3.0 },
             },
@@ -222,6 +251,13 @@ mod tests {
             Command::HealAll,
             Command::Crash { node: 1 },
             Command::Restart { node: 1 },
+            Command::SetClockSkew { node: 1, ms: -5 },
+            Command::Configure {
+                replication: ReplicationParams::default(),
+            },
+            Command::SetWorkload {
+                workload: WorkloadParams::default(),
+            },
         ];
         let hashes: std::collections::BTreeSet<u64> = all
             .iter()

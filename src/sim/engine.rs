@@ -3,20 +3,25 @@
 //! event and every user command is folded into the history hash, so two runs can be compared
 //! by one number.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
-use super::cluster::{Body, Cluster, DropReason, Effect, Flight, IN_FLIGHT_MAX, LEADER};
 use super::command::{Command, NodeId, TimedCommand};
 use super::hash::Fnv64;
-use super::metrics::{LatencyWindow, Series};
-use super::net::{Fate, Network};
+use super::metrics::{percentile, Series};
+use super::net::{Blocked, Fate, Network};
 use super::queue::EventQueue;
+use super::repl::cluster::{Cluster, Msg, Out, OutLog};
+use super::repl::leader::Role;
+use super::repl::Mode;
 use super::rng::SimRng;
 use super::scenario::{Scenario, ScenarioError};
 use super::time::{SimDuration, SimTime};
 
-/// Events the queue can hold: every message in flight plus the few timers.
-const QUEUE_CAPACITY: usize = IN_FLIGHT_MAX + 1_024;
+/// Bound on messages travelling at once; beyond it, sends are dropped and counted, as a
+/// router drops packets when its queue is full.
+pub const IN_FLIGHT_MAX: usize = 200_000;
+/// Events the queue can hold: every message in flight plus timers, operations and ticks.
+const QUEUE_CAPACITY: usize = IN_FLIGHT_MAX + 16_384;
 /// Entries the event log keeps (a ring buffer).
 pub const EVENT_LOG_CAPACITY: usize = 200;
 /// Commands one run may receive; a user cannot grow memory without bound by clicking.
@@ -27,23 +32,29 @@ const DRAIN_MAX: u64 = 10_000_000;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
-    ClientWrite,
-    Heartbeat,
-    Deliver {
-        msg: u64,
-    },
+    /// A client session starts its next operation.
+    ClientOp { session: u32 },
+    /// A client gives up on an operation.
+    Timeout { op: u64 },
+    /// A node's periodic work.
+    Tick { node: NodeId },
+    Deliver { msg: u64 },
     Sample,
     /// The scenario's scheduled fault number `index`.
-    Scheduled {
-        index: usize,
-    },
+    Scheduled { index: usize },
 }
 
 impl Event {
     fn hash_into(&self, h: &mut Fnv64) {
         match *self {
-            Event::ClientWrite => h.write_u8(1),
-            Event::Heartbeat => h.write_u8(2),
+            Event::ClientOp { session } => {
+                h.write_u8(1);
+                h.write_u64(session.into());
+            }
+            Event::Tick { node } => {
+                h.write_u8(2);
+                h.write_u64(node.into());
+            }
             Event::Deliver { msg } => {
                 h.write_u8(3);
                 h.write_u64(msg);
@@ -53,14 +64,32 @@ impl Event {
                 h.write_u8(5);
                 h.write_u64(index as u64);
             }
+            Event::Timeout { op } => {
+                h.write_u8(6);
+                h.write_u64(op);
+            }
         }
     }
+}
+
+/// A message on the wire, with the times needed to draw it in flight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Flight {
+    pub from: NodeId,
+    pub to: NodeId,
+    pub sent: SimTime,
+    pub deliver: SimTime,
+    pub msg: Msg,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogKind {
     Command,
     Fault,
+    /// Conflicts between replicas.
+    Conflict,
+    /// Elections, leaders stepping down.
+    Leader,
     Info,
 }
 
@@ -80,17 +109,43 @@ pub struct Advance {
     pub reached: bool,
 }
 
-/// The charts' series.
+/// The charts' series, one point per sample interval.
 #[derive(Clone, Debug)]
 pub struct Metrics {
-    pub committed_per_s: Series,
-    pub commit_latency_p99_ms: Series,
-    /// One series per follower (index 0 is node 1).
-    pub lag_entries: Vec<Series>,
+    pub ok_per_s: Series,
+    pub latency_p50_ms: Series,
+    pub latency_p95_ms: Series,
+    pub latency_p99_ms: Series,
+    /// Share of finished operations that succeeded, %.
+    pub availability_pct: Series,
+    /// Share of successful reads that missed an acknowledged write, %.
+    pub stale_read_pct: Series,
+    pub conflicts_per_s: Series,
+    /// Acknowledged writes thrown away so far.
+    pub lost_updates: Series,
+    /// Keys on which the replicas do not all agree.
+    pub divergent_keys: Series,
+    /// One series per node: how far behind it is (ms for leader and multi-leader logs, keys
+    /// for leaderless replicas).
+    pub lag: Vec<Series>,
     pub in_flight: Series,
-    window: LatencyWindow,
-    last_committed: u64,
-    last_sample: SimTime,
+    last: SampleBase,
+}
+
+#[derive(Clone, Debug, Default)]
+struct SampleBase {
+    at: SimTime,
+    conflicts: u64,
+    reads_ok: u64,
+    stale: u64,
+}
+
+/// Convergence after a heal: when the last heal happened and how long the replicas took to
+/// agree again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Convergence {
+    pub healed_at: Option<SimTime>,
+    pub last_ms: Option<u64>,
 }
 
 /// A run in progress. `Clone` is a full, independent copy: the timeline keeps clones as
@@ -101,17 +156,17 @@ pub struct Simulation {
     now: SimTime,
     queue: EventQueue<Event>,
     net_rng: SimRng,
-    workload_rng: SimRng,
     cluster: Cluster,
     net: Network,
-    /// Current client write rate (commands change it).
-    write_rate_per_s: u32,
-    write_stream_on: bool,
+    in_flight: BTreeMap<u64, Flight>,
+    next_msg: u64,
     hash: Fnv64,
     events_processed: u64,
     commands: Vec<TimedCommand>,
     log: VecDeque<LogEntry>,
     metrics: Metrics,
+    convergence: Convergence,
+    out: Vec<Out>,
 }
 
 impl Simulation {
@@ -119,41 +174,58 @@ impl Simulation {
     pub fn new(scenario: Scenario) -> Result<Self, ScenarioError> {
         scenario.validate()?;
         let seed = scenario.seed;
-        let followers = scenario.cluster.nodes.saturating_sub(1);
+        let nodes = scenario.cluster.nodes;
+        let heartbeat = SimDuration::from_ms(scenario.cluster.heartbeat_ms);
         let metrics = Metrics {
-            committed_per_s: Series::new("committed writes", "/s"),
-            commit_latency_p99_ms: Series::new("commit latency p99", "ms"),
-            lag_entries: (1..=followers)
-                .map(|i| Series::new(format!("n{i}"), "entries"))
-                .collect(),
+            ok_per_s: Series::new("successful operations", "/s"),
+            latency_p50_ms: Series::new("latency p50", "ms"),
+            latency_p95_ms: Series::new("latency p95", "ms"),
+            latency_p99_ms: Series::new("latency p99", "ms"),
+            availability_pct: Series::new("availability", "%"),
+            stale_read_pct: Series::new("stale reads", "%"),
+            conflicts_per_s: Series::new("conflicts", "/s"),
+            lost_updates: Series::new("lost updates", ""),
+            divergent_keys: Series::new("keys in disagreement", ""),
+            lag: (0..nodes).map(|i| Series::new(format!("n{i}"), "")).collect(),
             in_flight: Series::new("messages in flight", ""),
-            window: LatencyWindow::new(SimRng::substream(seed, "metrics")),
-            last_committed: 0,
-            last_sample: SimTime::ZERO,
+            last: SampleBase::default(),
         };
+        let cluster = Cluster::new(
+            nodes,
+            heartbeat,
+            scenario.replication.clone(),
+            scenario.workload.clone(),
+            seed,
+        );
         let mut sim = Simulation {
             now: SimTime::ZERO,
             queue: EventQueue::with_capacity(QUEUE_CAPACITY),
             net_rng: SimRng::substream(seed, "network"),
-            workload_rng: SimRng::substream(seed, "workload"),
-            cluster: Cluster::new(scenario.cluster.nodes),
-            write_rate_per_s: scenario.workload.write_rate_per_s,
+            cluster,
             net: Network::new(scenario.network.clone()),
-            write_stream_on: false,
+            in_flight: BTreeMap::new(),
+            next_msg: 0,
             hash: Fnv64::new(),
             events_processed: 0,
             commands: Vec::new(),
             log: VecDeque::with_capacity(EVENT_LOG_CAPACITY),
             metrics,
+            convergence: Convergence::default(),
+            out: Vec::new(),
             scenario,
         };
         sim.hash.write_u64(seed);
-        sim.schedule_next_write();
-        // The first heartbeat after one interval: at time zero there is nothing to repeat.
-        sim.schedule(
-            SimDuration::from_ms(sim.scenario.cluster.heartbeat_ms),
-            Event::Heartbeat,
-        );
+        for s in 0..sim.scenario.workload.sessions {
+            let first = sim.cluster.think_time();
+            if first != SimDuration::MAX {
+                sim.schedule(first, Event::ClientOp { session: s });
+            }
+        }
+        // Ticks are staggered so the nodes do not all act at the same instant.
+        for node in 0..nodes {
+            let offset = heartbeat.0 * u64::from(node + 1) / u64::from(nodes + 1);
+            sim.schedule(SimDuration(offset.max(1)), Event::Tick { node });
+        }
         sim.schedule(sim.sample_interval(), Event::Sample);
         for index in 0..sim.scenario.faults.len() {
             let at = sim.scenario.faults[index].at;
@@ -197,6 +269,9 @@ impl Simulation {
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
     }
+    pub fn convergence(&self) -> Convergence {
+        self.convergence
+    }
     pub fn history_hash(&self) -> u64 {
         self.hash.finish()
     }
@@ -212,15 +287,18 @@ impl Simulation {
     pub fn queue_len(&self) -> usize {
         self.queue.len()
     }
-    pub fn write_rate_per_s(&self) -> u32 {
-        self.write_rate_per_s
+    pub fn ops_per_s(&self) -> u32 {
+        self.cluster.ops_per_s
     }
     pub fn network(&self) -> &Network {
         &self.net
     }
     /// Messages on the wire, in id order.
     pub fn in_flight(&self) -> impl Iterator<Item = &Flight> + '_ {
-        self.cluster.in_flight.values()
+        self.in_flight.values()
+    }
+    pub fn in_flight_len(&self) -> usize {
+        self.in_flight.len()
     }
 
     // ---- running ----
@@ -291,120 +369,185 @@ impl Simulation {
         self.hash.write_u64(at.as_us());
         self.hash.write_u64(seq);
         event.hash_into(&mut self.hash);
-        let effects = match event {
-            Event::ClientWrite => {
-                self.write_stream_on = false;
-                self.schedule_next_write();
-                self.cluster.on_client_write()
+        let now = self.now;
+        let mut out = std::mem::take(&mut self.out);
+        match event {
+            Event::ClientOp { session } => self.cluster.start_op(session, now, &mut out),
+            Event::Timeout { op } => self.cluster.time_out(op, now, &mut out),
+            Event::Tick { node } => {
+                self.schedule(self.cluster.heartbeat, Event::Tick { node });
+                self.cluster.on_tick(node, now, &mut out);
             }
-            Event::Heartbeat => {
-                let hb = SimDuration::from_ms(self.scenario.cluster.heartbeat_ms);
-                self.schedule(hb, Event::Heartbeat);
-                self.cluster.on_heartbeat()
+            Event::Deliver { msg } => {
+                if let Some(f) = self.in_flight.remove(&msg) {
+                    self.deliver(f, &mut out);
+                }
             }
-            Event::Deliver { msg } => match self.cluster.in_flight.remove(&msg) {
-                Some(f) => self.cluster.on_deliver(&f, &self.net),
-                None => Vec::new(),
-            },
             Event::Sample => {
                 self.sample();
                 self.schedule(self.sample_interval(), Event::Sample);
-                Vec::new()
             }
             Event::Scheduled { index } => {
                 let c = self.scenario.faults[index].command.clone();
                 self.execute(&c, LogKind::Fault);
-                Vec::new()
             }
-        };
-        for e in effects {
-            self.apply(e);
         }
+        self.apply(&mut out);
+        self.out = out;
     }
 
-    /// The one place where effects change the model.
-    fn apply(&mut self, effect: Effect) {
-        let now = self.now;
-        match effect {
-            Effect::AppendWrite => self.cluster.append_write(now),
-            Effect::RejectWrite => self.cluster.counters.writes_rejected += 1,
-            Effect::Send { from, to, body } => self.send(from, to, body),
-            Effect::Apply { node, upto } => self.cluster.apply(node, upto),
-            Effect::Acked { node, index } => {
-                for lat in self.cluster.acked(node, index, now) {
-                    self.metrics.window.record(lat.as_us());
+    /// A message arrives. The network is asked again: a cut or partition that began while
+    /// the message was in flight stops it too.
+    fn deliver(&mut self, f: Flight, out: &mut Vec<Out>) {
+        if !self.cluster.nodes[f.to as usize].up {
+            self.cluster.counters.dropped_node_down += 1;
+            return;
+        }
+        if let Some(b) = self.net.blocked(f.from, f.to) {
+            return self.count_drop(b);
+        }
+        self.cluster.on_message(f.from, f.to, f.msg, self.now, out);
+    }
+
+    /// The one place where handler output changes the world outside the nodes.
+    fn apply(&mut self, out: &mut Vec<Out>) {
+        for o in out.drain(..) {
+            match o {
+                Out::Send { from, to, msg } => self.send(from, to, msg),
+                Out::NextOp { session, after } => self.schedule(after, Event::ClientOp { session }),
+                Out::Timeout { op, after } => self.schedule(after, Event::Timeout { op }),
+                Out::Log { kind, text } => {
+                    let kind = match kind {
+                        OutLog::Conflict => LogKind::Conflict,
+                        OutLog::Leader => LogKind::Leader,
+                        OutLog::Info => LogKind::Info,
+                    };
+                    self.push_log(kind, text);
                 }
             }
-            Effect::Drop { reason } => self.count_drop(reason),
         }
     }
 
-    fn send(&mut self, from: NodeId, to: NodeId, body: Body) {
+    fn send(&mut self, from: NodeId, to: NodeId, msg: Msg) {
         self.cluster.counters.messages_sent += 1;
         let delays = match self.net.route(from, to, self.now, &mut self.net_rng) {
-            Fate::Dropped(b) => return self.count_drop(b.into()),
+            Fate::Dropped(b) => return self.count_drop(b),
             Fate::Delivered(d) => d,
         };
-        for delay in delays {
-            if self.cluster.in_flight.len() >= IN_FLIGHT_MAX {
-                return self.count_drop(DropReason::BufferFull);
+        let mut msg = Some(msg);
+        let copies = delays.len();
+        for (i, delay) in delays.into_iter().enumerate() {
+            if self.in_flight.len() >= IN_FLIGHT_MAX {
+                self.cluster.counters.dropped_buffer_full += 1;
+                return;
             }
-            let id = self.cluster.next_msg;
-            self.cluster.next_msg += 1;
+            let id = self.next_msg;
+            self.next_msg += 1;
             let flight = Flight {
                 from,
                 to,
                 sent: self.now,
                 deliver: self.now + delay,
-                body,
+                msg: if i + 1 == copies {
+                    msg.take().expect("moved once, on the last copy")
+                } else {
+                    msg.clone().expect("present until the last copy")
+                },
             };
-            self.cluster.in_flight.insert(id, flight);
+            self.in_flight.insert(id, flight);
             self.schedule(delay, Event::Deliver { msg: id });
         }
     }
 
-    fn count_drop(&mut self, reason: DropReason) {
+    fn count_drop(&mut self, reason: Blocked) {
         let c = &mut self.cluster.counters;
         match reason {
-            DropReason::Lost => c.dropped_lost += 1,
-            DropReason::LinkCut => c.dropped_link_cut += 1,
-            DropReason::Partitioned => c.dropped_partitioned += 1,
-            DropReason::NodeDown => c.dropped_node_down += 1,
-            DropReason::BufferFull => c.dropped_buffer_full += 1,
+            Blocked::Lost => c.dropped_lost += 1,
+            Blocked::LinkCut => c.dropped_link_cut += 1,
+            Blocked::Partitioned => c.dropped_partitioned += 1,
         }
     }
 
     /// Carry out a command (user or scheduled); the caller has validated it.
     fn execute(&mut self, command: &Command, kind: LogKind) {
         let nodes = self.scenario.cluster.nodes;
+        let now = self.now;
+        let mut heal = false;
         match command {
-            Command::SetWriteRate { per_s } => {
-                self.write_rate_per_s = *per_s;
-                self.schedule_next_write();
-            }
+            Command::SetOpRate { per_s } => self.set_rate(*per_s),
             Command::SetLatency { latency } => self.net.params.latency = latency.clone(),
             Command::SetLoss { loss } => self.net.params.loss = *loss,
             Command::CutLink { a, b } => self.net.cut(*a, *b, true),
             Command::CutOneWay { from, to } => self.net.cut(*from, *to, false),
-            Command::HealLink { a, b } => self.net.heal_link(*a, *b),
+            Command::HealLink { a, b } => {
+                self.net.heal_link(*a, *b);
+                heal = true;
+            }
             Command::Partition { groups } => self.net.partition(groups, nodes),
-            Command::HealPartition => self.net.heal_partition(),
-            Command::HealAll => self.net.heal_all(),
+            Command::HealPartition | Command::HealAll => {
+                if matches!(command, Command::HealAll) {
+                    self.net.heal_all();
+                } else {
+                    self.net.heal_partition();
+                }
+                heal = true;
+            }
             Command::LagSpike {
                 a,
                 b,
                 extra_ms,
                 duration_ms,
             } => {
-                self.net.expire(self.now);
-                let until = self.now + SimDuration::from_ms(*duration_ms);
+                self.net.expire(now);
+                let until = now + SimDuration::from_ms(*duration_ms);
                 self.net
                     .spike(*a, *b, SimDuration::from_ms(*extra_ms), until);
             }
-            Command::Crash { node } => self.cluster.nodes[*node as usize].up = false,
-            Command::Restart { node } => self.cluster.nodes[*node as usize].up = true,
+            Command::Crash { node } => self.cluster.crash(*node, now),
+            Command::Restart { node } => {
+                self.cluster.restart(*node, now);
+                heal = true;
+            }
+            Command::SetClockSkew { node, ms } => {
+                let skew = &mut self.cluster.params.clock_skew_ms;
+                if skew.len() <= *node as usize {
+                    skew.resize(*node as usize + 1, 0);
+                }
+                skew[*node as usize] = *ms;
+            }
+            Command::Configure { replication } => {
+                self.cluster.reconfigure(replication.clone(), now)
+            }
+            Command::SetWorkload { workload } => {
+                let before = self.cluster.sessions.len() as u32;
+                self.cluster.set_workload(workload.clone());
+                self.set_rate(workload.ops_per_s);
+                for s in before..workload.sessions {
+                    let after = self.cluster.think_time();
+                    if after != SimDuration::MAX {
+                        self.schedule(after, Event::ClientOp { session: s });
+                    }
+                }
+            }
+        }
+        if heal {
+            self.convergence.healed_at = Some(now);
         }
         self.push_log(kind, command.describe());
+    }
+
+    /// Change the offered rate; idle sessions start again when it rises from zero.
+    fn set_rate(&mut self, per_s: u32) {
+        let was = self.cluster.ops_per_s;
+        self.cluster.ops_per_s = per_s;
+        if was == 0 && per_s > 0 {
+            for s in 0..self.cluster.sessions.len() as u32 {
+                if self.cluster.sessions[s as usize].busy.is_none() {
+                    let after = self.cluster.think_time();
+                    self.schedule(after, Event::ClientOp { session: s });
+                }
+            }
+        }
     }
 
     fn push_log(&mut self, kind: LogKind, text: String) {
@@ -420,36 +563,63 @@ impl Simulation {
 
     fn sample(&mut self) {
         let now = self.now;
+        let (divergent, behind) = self.cluster.per_key_agreement();
+        let c = &self.cluster.counters;
         let m = &mut self.metrics;
-        let secs = now.since(m.last_sample).as_secs_f64().max(1e-9);
-        let committed = self.cluster.counters.committed;
-        m.committed_per_s
-            .push(now, (committed - m.last_committed) as f64 / secs);
-        m.last_committed = committed;
-        m.last_sample = now;
-        if let Some(p99) = m.window.percentile(99) {
-            m.commit_latency_p99_ms.push(now, p99 as f64 / 1e3);
+        let secs = now.since(m.last.at).as_secs_f64().max(1e-9);
+        let (ok, done) = self.cluster.window_done;
+        m.ok_per_s.push(now, ok as f64 / secs);
+        if done > 0 {
+            m.availability_pct.push(now, 100.0 * ok as f64 / done as f64);
         }
-        m.window.clear();
-        for (i, s) in m.lag_entries.iter_mut().enumerate() {
-            s.push(now, self.cluster.lag_entries(i as NodeId + 1) as f64);
+        let lat = &mut self.cluster.window_latencies;
+        lat.sort_unstable();
+        for (s, q) in [
+            (&mut m.latency_p50_ms, 50),
+            (&mut m.latency_p95_ms, 95),
+            (&mut m.latency_p99_ms, 99),
+        ] {
+            if let Some(v) = percentile(lat, q) {
+                s.push(now, v as f64 / 1e3);
+            }
         }
-        m.in_flight.push(now, self.cluster.in_flight.len() as f64);
+        lat.clear();
+        self.cluster.window_done = (0, 0);
+        let reads = c.reads_ok - m.last.reads_ok;
+        if reads > 0 {
+            m.stale_read_pct
+                .push(now, 100.0 * (c.stale_reads - m.last.stale) as f64 / reads as f64);
+        }
+        m.conflicts_per_s
+            .push(now, (c.conflicts - m.last.conflicts) as f64 / secs);
+        m.lost_updates.push(now, c.lost_updates as f64);
+        m.divergent_keys.push(now, divergent as f64);
+        for (i, s) in m.lag.iter_mut().enumerate() {
+            let v = match self.cluster.params.mode {
+                Mode::Leaderless => behind[i] as f64,
+                _ => self.cluster.lag_us(i as NodeId, now) as f64 / 1e3,
+            };
+            s.push(now, v);
+        }
+        m.in_flight.push(now, self.in_flight.len() as f64);
+        m.last = SampleBase {
+            at: now,
+            conflicts: c.conflicts,
+            reads_ok: c.reads_ok,
+            stale: c.stale_reads,
+        };
+        if let (0, Some(t)) = (divergent, self.convergence.healed_at) {
+            let ms = now.since(t).as_us() / 1_000;
+            self.convergence = Convergence {
+                healed_at: None,
+                last_ms: Some(ms),
+            };
+            self.push_log(LogKind::Info, format!("replicas agree again, {ms} ms after the heal"));
+        }
     }
 
     fn sample_interval(&self) -> SimDuration {
         SimDuration::from_ms(self.scenario.sample_interval_ms)
-    }
-
-    /// Keep exactly one client-write event pending while the rate is above zero.
-    fn schedule_next_write(&mut self) {
-        if self.write_stream_on || self.write_rate_per_s == 0 {
-            return;
-        }
-        let mean_us = 1e6 / f64::from(self.write_rate_per_s);
-        let gap = self.workload_rng.exponential(mean_us).round() as u64;
-        self.schedule(SimDuration(gap.max(1)), Event::ClientWrite);
-        self.write_stream_on = true;
     }
 
     fn schedule(&mut self, after: SimDuration, event: Event) {
@@ -468,24 +638,24 @@ impl Simulation {
     pub fn summary(&self) -> String {
         let c = &self.cluster.counters;
         format!(
-            "t={} events={} writes={} committed={} rejected={} sent={} lost={} cut={} partitioned={} down={} hash={:016x}",
+            "t={} events={} ops={} ok={} failed={} unknown={} stale={} conflicts={} lost={} sent={} hash={:016x}",
             self.now,
             self.events_processed,
-            c.writes_accepted,
-            c.committed,
-            c.writes_rejected,
+            c.ops_started,
+            c.ops_ok,
+            c.ops_failed,
+            c.ops_unknown,
+            c.stale_reads,
+            c.conflicts,
+            c.lost_updates,
             c.messages_sent,
-            c.dropped_lost,
-            c.dropped_link_cut,
-            c.dropped_partitioned,
-            c.dropped_node_down,
             self.history_hash()
         )
     }
 
-    /// True when node `n` is the leader (for labels).
-    pub fn is_leader(n: NodeId) -> bool {
-        n == LEADER
+    /// The node's role, for labels.
+    pub fn role(&self, n: NodeId) -> Option<Role> {
+        (self.cluster.params.mode == Mode::SingleLeader).then(|| self.cluster.nodes[n as usize].raft.role)
     }
 }
 

@@ -7,11 +7,12 @@ use std::fmt;
 
 use super::command::{Command, TimedCommand};
 use super::net::LinkParams;
+use super::repl::workload::WorkloadParams;
+use super::repl::workload::OPS_RATE_MAX;
+use super::repl::{Mode, ReplicationParams, SKEW_MS_MAX};
 
 /// Largest cluster the model and the page are built for.
 pub const NODES_MAX: u32 = 7;
-/// Upper bound on the client write rate (writes per simulated second).
-pub const WRITE_RATE_MAX: u32 = 10_000;
 /// Longest lag spike, in milliseconds (extra delay and duration alike).
 pub const SPIKE_MS_MAX: u64 = 600_000;
 /// Upper bound on a run's length, in milliseconds (one simulated day).
@@ -32,6 +33,9 @@ pub struct Scenario {
     pub cluster: ClusterParams,
     /// Every link's latency distribution, loss, duplication and reordering.
     pub network: LinkParams,
+    /// How the nodes replicate: protocol, quorums, CP/AP, conflicts, clocks.
+    pub replication: ReplicationParams,
+    /// The clients.
     pub workload: WorkloadParams,
     /// Interval between metric samples for the charts, in simulated ms. Default 250.
     /// Range 10 ..= 60 000.
@@ -43,19 +47,12 @@ pub struct Scenario {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClusterParams {
-    /// Number of nodes; node 0 is the leader, the others follow. Default 5. Range 1 ..= 7.
+    /// Number of nodes. Default 5. Range 1 ..= 7.
     pub nodes: u32,
-    /// Interval at which the leader re-sends what a follower has not acknowledged (and an
-    /// empty append as a heartbeat), in ms. Default 100. Range 1 ..= 10 000.
+    /// Interval of every node's periodic work (leader heartbeats and re-sends, failure-detector
+    /// pings, hint hand-off), in ms. A peer unheard for three intervals is suspected down.
+    /// Default 100. Range 1 ..= 10 000.
     pub heartbeat_ms: u64,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct WorkloadParams {
-    /// Client writes per simulated second, Poisson arrivals at the leader. Default 20.
-    /// Range 0 ..= 10 000.
-    pub write_rate_per_s: u32,
 }
 
 impl Default for Scenario {
@@ -66,6 +63,7 @@ impl Default for Scenario {
             duration_ms: 60_000,
             cluster: ClusterParams::default(),
             network: LinkParams::default(),
+            replication: ReplicationParams::default(),
             workload: WorkloadParams::default(),
             sample_interval_ms: 250,
             faults: Vec::new(),
@@ -78,14 +76,6 @@ impl Default for ClusterParams {
         ClusterParams {
             nodes: 5,
             heartbeat_ms: 100,
-        }
-    }
-}
-
-impl Default for WorkloadParams {
-    fn default() -> Self {
-        WorkloadParams {
-            write_rate_per_s: 20,
         }
     }
 }
@@ -177,12 +167,13 @@ impl Scenario {
                 field: "network",
                 reason,
             })?;
-        check_u64(
-            "workload.write_rate_per_s",
-            self.workload.write_rate_per_s.into(),
-            0,
-            WRITE_RATE_MAX.into(),
-        )?;
+        self.replication
+            .validate(self.cluster.nodes)
+            .map_err(|(field, reason)| ScenarioError::Invalid {
+                field: replication_field(field),
+                reason,
+            })?;
+        self.check_workload(&self.workload)?;
         check_u64("sample_interval_ms", self.sample_interval_ms, 10, 60_000)?;
         check_u64(
             "faults (count)",
@@ -219,12 +210,23 @@ impl Scenario {
             Ok(())
         };
         match c {
-            Command::SetWriteRate { per_s } => check_u64(
-                "write_rate_per_s",
+            Command::SetOpRate { per_s } => check_u64(
+                "ops_per_s",
                 (*per_s).into(),
                 0,
-                WRITE_RATE_MAX.into(),
+                OPS_RATE_MAX.into(),
             ),
+            Command::SetClockSkew { node, ms } => {
+                node_ok(*node)?;
+                check_u64("clock skew (ms)", ms.unsigned_abs(), 0, SKEW_MS_MAX as u64)
+            }
+            Command::Configure { replication } => replication
+                .validate(self.cluster.nodes)
+                .map_err(|(field, reason)| ScenarioError::Invalid {
+                    field: replication_field(field),
+                    reason,
+                }),
+            Command::SetWorkload { workload } => self.check_workload(workload),
             Command::SetLatency { latency } => {
                 latency.validate().map_err(|reason| ScenarioError::Invalid {
                     field: "latency",
@@ -248,6 +250,20 @@ impl Scenario {
             }
             Command::Crash { node } | Command::Restart { node } => node_ok(*node),
         }
+    }
+
+    fn check_workload(&self, w: &WorkloadParams) -> Result<(), ScenarioError> {
+        w.validate().map_err(|(field, reason)| ScenarioError::Invalid {
+            field: workload_field(field),
+            reason,
+        })?;
+        if w.txn_rows > 1 && self.replication.mode != Mode::SingleLeader {
+            return Err(ScenarioError::Invalid {
+                field: "workload.txn_rows",
+                reason: "transactions of several rows need single-leader replication".into(),
+            });
+        }
+        Ok(())
     }
 
     /// Partition groups: existing nodes, each in at most one group, no empty group.
@@ -378,5 +394,32 @@ mod tests {
             duration_ms: 0,
         };
         assert!(s.validate().is_err());
+    }
+}
+
+/// Field names for messages, with their section.
+fn replication_field(f: &'static str) -> &'static str {
+    match f {
+        "election_timeout_ms" => "replication.election_timeout_ms",
+        "request_timeout_ms" => "replication.request_timeout_ms",
+        "anti_entropy_ms" => "replication.anti_entropy_ms",
+        "n" => "replication.n",
+        "r" => "replication.r",
+        "w" => "replication.w",
+        "clock_skew_ms" => "replication.clock_skew_ms",
+        other => other,
+    }
+}
+
+fn workload_field(f: &'static str) -> &'static str {
+    match f {
+        "ops_per_s" => "workload.ops_per_s",
+        "read_fraction" => "workload.read_fraction",
+        "sessions" => "workload.sessions",
+        "keys" => "workload.keys",
+        "txn_rows" => "workload.txn_rows",
+        "key_dist.s" => "workload.key_dist.s",
+        "key_dist.share" => "workload.key_dist.share",
+        other => other,
     }
 }

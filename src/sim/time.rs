@@ -19,6 +19,11 @@ pub struct SimTime(pub u64);
 #[serde(transparent)]
 pub struct SimDuration(pub u64);
 
+impl SimDuration {
+    /// "Never": a duration no event is scheduled after.
+    pub const MAX: SimDuration = SimDuration(u64::MAX);
+}
+
 impl SimTime {
     pub const ZERO: SimTime = SimTime(0);
     /// The largest representable time; `advance_to(SimTime::MAX, n)` runs until the queue drains.
