@@ -32,7 +32,9 @@ const DRAIN_MAX: u64 = 10_000_000;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
-    /// A client session starts its next operation.
+    /// A client operation arrives.
+    Arrival,
+    /// A session starts its next operation (a read-back after its write).
     ClientOp { session: u32 },
     /// A client gives up on an operation.
     Timeout { op: u64 },
@@ -68,6 +70,7 @@ impl Event {
                 h.write_u8(6);
                 h.write_u64(op);
             }
+            Event::Arrival => h.write_u8(7),
         }
     }
 }
@@ -166,6 +169,8 @@ pub struct Simulation {
     log: VecDeque<LogEntry>,
     metrics: Metrics,
     convergence: Convergence,
+    /// One arrival event is pending.
+    arrivals_on: bool,
     out: Vec<Out>,
 }
 
@@ -211,16 +216,12 @@ impl Simulation {
             log: VecDeque::with_capacity(EVENT_LOG_CAPACITY),
             metrics,
             convergence: Convergence::default(),
+            arrivals_on: false,
             out: Vec::new(),
             scenario,
         };
         sim.hash.write_u64(seed);
-        for s in 0..sim.scenario.workload.sessions {
-            let first = sim.cluster.think_time();
-            if first != SimDuration::MAX {
-                sim.schedule(first, Event::ClientOp { session: s });
-            }
-        }
+        sim.schedule_next_arrival();
         // Ticks are staggered so the nodes do not all act at the same instant.
         for node in 0..nodes {
             let offset = heartbeat.0 * u64::from(node + 1) / u64::from(nodes + 1);
@@ -372,6 +373,11 @@ impl Simulation {
         let now = self.now;
         let mut out = std::mem::take(&mut self.out);
         match event {
+            Event::Arrival => {
+                self.arrivals_on = false;
+                self.schedule_next_arrival();
+                self.cluster.arrival(now, &mut out);
+            }
             Event::ClientOp { session } => self.cluster.start_op(session, now, &mut out),
             Event::Timeout { op } => self.cluster.time_out(op, now, &mut out),
             Event::Tick { node } => {
@@ -519,15 +525,8 @@ impl Simulation {
                 self.cluster.reconfigure(replication.clone(), now)
             }
             Command::SetWorkload { workload } => {
-                let before = self.cluster.sessions.len() as u32;
                 self.cluster.set_workload(workload.clone());
                 self.set_rate(workload.ops_per_s);
-                for s in before..workload.sessions {
-                    let after = self.cluster.think_time();
-                    if after != SimDuration::MAX {
-                        self.schedule(after, Event::ClientOp { session: s });
-                    }
-                }
             }
         }
         if heal {
@@ -536,17 +535,20 @@ impl Simulation {
         self.push_log(kind, command.describe());
     }
 
-    /// Change the offered rate; idle sessions start again when it rises from zero.
+    /// Change the offered rate.
     fn set_rate(&mut self, per_s: u32) {
-        let was = self.cluster.ops_per_s;
         self.cluster.ops_per_s = per_s;
-        if was == 0 && per_s > 0 {
-            for s in 0..self.cluster.sessions.len() as u32 {
-                if self.cluster.sessions[s as usize].busy.is_none() {
-                    let after = self.cluster.think_time();
-                    self.schedule(after, Event::ClientOp { session: s });
-                }
-            }
+        self.schedule_next_arrival();
+    }
+
+    /// Keep exactly one arrival pending while the rate is above zero.
+    fn schedule_next_arrival(&mut self) {
+        if self.arrivals_on {
+            return;
+        }
+        if let Some(gap) = self.cluster.arrival_gap() {
+            self.schedule(gap, Event::Arrival);
+            self.arrivals_on = true;
         }
     }
 
@@ -662,6 +664,7 @@ impl Simulation {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::repl::{AckPolicy, PartitionMode, ReplicationParams};
 
     fn run(s: Scenario, ms: u64) -> Simulation {
         let mut sim = Simulation::new(s).unwrap();
@@ -670,16 +673,40 @@ mod tests {
         sim
     }
 
+    fn with(mode: Mode) -> Scenario {
+        let mut s = Scenario::default();
+        s.replication.mode = mode;
+        s.workload.ops_per_s = 200;
+        s
+    }
+
     #[test]
-    fn writes_replicate_and_commit() {
-        let sim = run(Scenario::default(), 10_000);
-        let c = &sim.cluster().counters;
-        assert!(c.writes_accepted > 150, "{}", sim.summary());
-        assert!(c.committed + 5 >= c.writes_accepted, "{}", sim.summary());
-        for f in sim.cluster().followers() {
-            assert!(sim.cluster().lag_entries(f) < 10);
+    fn every_mode_serves_clients_when_healthy() {
+        for mode in [Mode::Leaderless, Mode::SingleLeader, Mode::MultiLeader] {
+            // After two seconds (a single leader is elected within the first second).
+            let mut sim = run(with(mode), 2_000);
+            let c0 = sim.cluster().counters.clone();
+            sim.advance_to(SimTime::from_ms(10_000), u64::MAX);
+            let c = &sim.cluster().counters;
+            let ok = c.ops_ok - c0.ops_ok;
+            let done = ok + c.ops_failed - c0.ops_failed + c.ops_unknown - c0.ops_unknown;
+            assert!(ok > 1_400, "{mode:?}: {}", sim.summary());
+            assert!(ok * 100 >= done * 98, "{mode:?}: {}", sim.summary());
         }
-        assert_eq!(sim.now(), SimTime::from_ms(10_000));
+    }
+
+    #[test]
+    fn a_single_leader_is_elected_and_replaced_after_a_crash() {
+        let mut sim = run(with(Mode::SingleLeader), 3_000);
+        let first = sim.cluster().current_leader().expect("a leader after 3 s");
+        sim.command(Command::Crash { node: first }).unwrap();
+        sim.advance_to(SimTime::from_ms(8_000), u64::MAX);
+        let second = sim.cluster().current_leader().expect("a new leader");
+        assert_ne!(first, second);
+        assert!(sim.cluster().counters.elections >= 2);
+        let ok_before = sim.cluster().counters.writes_ok;
+        sim.advance_to(SimTime::from_ms(10_000), u64::MAX);
+        assert!(sim.cluster().counters.writes_ok > ok_before + 20);
     }
 
     #[test]
@@ -692,47 +719,78 @@ mod tests {
     }
 
     #[test]
-    fn a_cut_majority_stops_commits_and_heal_catches_up() {
-        let mut sim = run(Scenario::default(), 1_000);
-        for f in 1..=3 {
-            sim.command(Command::CutLink { a: 0, b: f }).unwrap();
-        }
-        sim.advance_to(SimTime::from_ms(4_000), u64::MAX);
-        let stalled = sim.cluster().commit_index;
+    fn cp_minority_is_unavailable_and_heal_converges() {
+        let mut s = with(Mode::Leaderless);
+        s.replication = ReplicationParams {
+            n: 5,
+            r: 3,
+            w: 3,
+            ..ReplicationParams::default()
+        };
+        let mut sim = run(s, 2_000);
+        sim.command(Command::Partition {
+            groups: vec![vec![0, 1]],
+        })
+        .unwrap();
         sim.advance_to(SimTime::from_ms(6_000), u64::MAX);
-        assert_eq!(
-            sim.cluster().commit_index,
-            stalled,
-            "no majority, no commit"
-        );
-        assert!(sim.cluster().lag_entries(1) > 20);
+        let failed = sim.cluster().counters.ops_failed + sim.cluster().counters.ops_unknown;
+        assert!(failed > 50, "{}", sim.summary());
         sim.command(Command::HealAll).unwrap();
-        sim.advance_to(SimTime::from_ms(8_000), u64::MAX);
-        assert!(sim.cluster().commit_index > stalled);
-        assert!(sim.cluster().lag_entries(1) < 10);
+        sim.command(Command::SetOpRate { per_s: 0 }).unwrap();
+        sim.advance_to(SimTime::from_ms(12_000), u64::MAX);
+        assert_eq!(sim.cluster().divergent_keys(), 0, "{}", sim.summary());
+        assert!(sim.convergence().last_ms.is_some());
     }
 
     #[test]
-    fn crashed_leader_rejects_writes() {
-        let mut sim = run(Scenario::default(), 500);
-        sim.command(Command::Crash { node: 0 }).unwrap();
-        sim.advance_to(SimTime::from_ms(3_000), u64::MAX);
-        assert!(sim.cluster().counters.writes_rejected > 10);
-        assert!(sim.command(Command::Crash { node: 9 }).is_err());
+    fn ap_partition_makes_conflicts() {
+        let mut s = with(Mode::Leaderless);
+        s.replication = ReplicationParams {
+            n: 5,
+            r: 1,
+            w: 1,
+            partition_mode: PartitionMode::Ap,
+            ..ReplicationParams::default()
+        };
+        s.workload.keys = 10;
+        s.workload.read_fraction = 0.5;
+        let mut sim = run(s, 1_000);
+        sim.command(Command::Partition {
+            groups: vec![vec![0, 1]],
+        })
+        .unwrap();
+        sim.advance_to(SimTime::from_ms(5_000), u64::MAX);
+        assert!(sim.cluster().counters.ops_failed < 5, "{}", sim.summary());
+        sim.command(Command::HealAll).unwrap();
+        sim.advance_to(SimTime::from_ms(9_000), u64::MAX);
+        assert!(sim.cluster().counters.conflicts > 0, "{}", sim.summary());
     }
 
     #[test]
-    fn write_rate_zero_then_back_on() {
+    fn sync_acks_block_on_a_down_follower() {
+        let mut s = with(Mode::SingleLeader);
+        s.replication.ack = AckPolicy::Sync;
+        s.workload.read_fraction = 0.0;
+        let mut sim = run(s, 3_000);
+        let leader = sim.cluster().current_leader().unwrap();
+        let follower = (leader + 1) % 5;
+        sim.command(Command::Crash { node: follower }).unwrap();
+        let ok = sim.cluster().counters.writes_ok;
+        sim.advance_to(SimTime::from_ms(6_000), u64::MAX);
+        assert!(sim.cluster().counters.writes_ok <= ok + 5, "{}", sim.summary());
+    }
+
+    #[test]
+    fn rate_zero_then_back_on() {
         let mut sim = run(Scenario::default(), 100);
-        sim.command(Command::SetWriteRate { per_s: 0 }).unwrap();
-        sim.advance_to(SimTime::from_ms(1_000), u64::MAX);
-        let w = sim.cluster().counters.writes_accepted;
+        sim.command(Command::SetOpRate { per_s: 0 }).unwrap();
         sim.advance_to(SimTime::from_ms(3_000), u64::MAX);
-        // At most the one write already scheduled before the change.
-        assert!(sim.cluster().counters.writes_accepted <= w + 1);
-        sim.command(Command::SetWriteRate { per_s: 100 }).unwrap();
-        sim.advance_to(SimTime::from_ms(4_000), u64::MAX);
-        assert!(sim.cluster().counters.writes_accepted > w + 50);
+        let w = sim.cluster().counters.ops_started;
+        sim.advance_to(SimTime::from_ms(5_000), u64::MAX);
+        assert_eq!(sim.cluster().counters.ops_started, w);
+        sim.command(Command::SetOpRate { per_s: 100 }).unwrap();
+        sim.advance_to(SimTime::from_ms(6_000), u64::MAX);
+        assert!(sim.cluster().counters.ops_started > w + 50);
     }
 
     #[test]
@@ -742,5 +800,6 @@ mod tests {
             sim.command(Command::HealAll).unwrap();
         }
         assert_eq!(sim.event_log().count(), EVENT_LOG_CAPACITY);
+        assert!(sim.command(Command::Crash { node: 9 }).is_err());
     }
 }

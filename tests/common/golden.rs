@@ -2,6 +2,8 @@
 // Shared by tests/determinism.rs (native) and tests/web.rs (wasm32) via `#[path]`.
 
 use migrascope::sim::net::Latency;
+use migrascope::sim::repl::workload::{KeyDist, WorkloadParams};
+use migrascope::sim::repl::{Mode, ReplicationParams};
 use migrascope::sim::{Command, Scenario, SimTime, Simulation, TimedCommand};
 
 /// A scenario that exercises every command kind, both scheduled and issued live.
@@ -12,7 +14,8 @@ pub fn golden_scenario() -> Scenario {
         duration_ms: 20_000,
         ..Scenario::default()
     };
-    s.workload.write_rate_per_s = 80;
+    s.workload.ops_per_s = 200;
+    s.workload.keys = 20;
     s.network.loss = 0.05;
     s.network.duplicate = 0.02;
     s.network.reorder = 0.05;
@@ -71,7 +74,8 @@ pub fn golden_commands() -> Vec<TimedCommand> {
                 groups: vec![vec![0, 1], vec![2]],
             },
         ),
-        at(10_000, Command::SetWriteRate { per_s: 300 }),
+        at(10_000, Command::SetOpRate { per_s: 300 }),
+        at(10_500, Command::SetClockSkew { node: 2, ms: 40 }),
         at(11_000, Command::HealPartition),
         at(
             11_500,
@@ -82,7 +86,27 @@ pub fn golden_commands() -> Vec<TimedCommand> {
         at(12_000, Command::Crash { node: 0 }),
         at(13_000, Command::Restart { node: 0 }),
         at(14_000, Command::HealLink { a: 0, b: 1 }),
-        at(15_000, Command::SetWriteRate { per_s: 0 }),
+        at(15_000, Command::SetOpRate { per_s: 0 }),
+        at(
+            16_000,
+            Command::Configure {
+                replication: ReplicationParams {
+                    mode: Mode::SingleLeader,
+                    ..ReplicationParams::default()
+                },
+            },
+        ),
+        at(
+            17_000,
+            Command::SetWorkload {
+                workload: WorkloadParams {
+                    ops_per_s: 150,
+                    keys: 30,
+                    key_dist: KeyDist::Zipf { s: 1.1 },
+                    ..WorkloadParams::default()
+                },
+            },
+        ),
     ]
 }
 

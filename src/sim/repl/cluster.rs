@@ -184,6 +184,8 @@ pub struct Counters {
     pub ops_ok: u64,
     pub ops_failed: u64,
     pub ops_unknown: u64,
+    /// Arrivals no session was free to take.
+    pub ops_shed: u64,
     pub reads_ok: u64,
     pub writes_ok: u64,
     pub stale_reads: u64,
@@ -330,13 +332,28 @@ impl Cluster {
 
     // ---- the workload ----
 
-    /// A session's think time before its next operation.
-    pub fn think_time(&mut self) -> SimDuration {
+    /// Time to the next client arrival (Poisson at the offered rate), or `None` at rate 0.
+    pub fn arrival_gap(&mut self) -> Option<SimDuration> {
         if self.ops_per_s == 0 {
-            return SimDuration::MAX;
+            return None;
         }
-        let mean_us = 1e6 * f64::from(self.workload.sessions) / f64::from(self.ops_per_s);
-        SimDuration(self.workload_rng.exponential(mean_us).round().max(1.0) as u64)
+        let mean_us = 1e6 / f64::from(self.ops_per_s);
+        Some(SimDuration(self.workload_rng.exponential(mean_us).round().max(1.0) as u64))
+    }
+
+    /// An operation arrives: an idle session (picked at random) takes it. When every session
+    /// is busy the arrival is shed and counted, as a client pool at capacity would.
+    pub fn arrival(&mut self, now: SimTime, out: &mut Vec<Out>) {
+        let n = self.workload.sessions;
+        let start = self.workload_rng.range_u64(0, u64::from(n) - 1) as u32;
+        for i in 0..n {
+            let s = (start + i) % n;
+            let sess = &self.sessions[s as usize];
+            if sess.busy.is_none() && sess.read_back.is_none() {
+                return self.start_op(s, now, out);
+            }
+        }
+        self.counters.ops_shed += 1;
     }
 
     /// Session `s` starts its next operation.
@@ -345,9 +362,6 @@ impl Cluster {
             return; // the workload shrank
         }
         if self.sessions[s as usize].busy.is_some() || self.ops.len() >= OPS_IN_PROGRESS_MAX {
-            return;
-        }
-        if self.ops_per_s == 0 && self.sessions[s as usize].read_back.is_none() {
             return;
         }
         let (req, client) = self.next_request(s);
@@ -505,19 +519,12 @@ impl Cluster {
         let sess = &mut self.sessions[p.session as usize];
         sess.busy = None;
         if p.req.write && outcome == Outcome::Ok && self.workload.read_after_write {
+            // Read the key back 1 µs later: strictly after the write completed.
             sess.read_back = Some(key);
             out.push(Out::NextOp {
                 session: p.session,
                 after: SimDuration(1),
             });
-        } else {
-            let after = self.think_time();
-            if after != SimDuration::MAX {
-                out.push(Out::NextOp {
-                    session: p.session,
-                    after,
-                });
-            }
         }
     }
 

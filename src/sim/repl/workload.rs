@@ -1,6 +1,6 @@
-//! The clients: sessions that each issue one operation at a time (a closed loop with
-//! exponential think time, so the offered rate is `ops_per_s` while answers are quick), with a
-//! read/write mix, a key distribution and a routing rule.
+//! The clients: operations arrive as a Poisson stream at `ops_per_s`; each is taken by an idle
+//! session (a session has at most one operation in progress, so its history is sequential),
+//! with a read/write mix, a key distribution and a routing rule.
 
 use serde::{Deserialize, Serialize};
 
@@ -63,7 +63,7 @@ pub struct WorkloadParams {
     pub ops_per_s: u32,
     /// Share of operations that are reads. Default 0.8. Range 0.0 ..= 1.0.
     pub read_fraction: f64,
-    /// Client sessions. Default 8. Range 1 ..= 256.
+    /// Client sessions. Default 16. Range 1 ..= 256.
     pub sessions: u32,
     /// Distinct keys. Default 100. Range 1 ..= 10 000.
     pub keys: u32,
@@ -85,7 +85,7 @@ impl Default for WorkloadParams {
         WorkloadParams {
             ops_per_s: 50,
             read_fraction: 0.8,
-            sessions: 8,
+            sessions: 16,
             keys: 100,
             key_dist: KeyDist::Uniform,
             routing: Routing::Sticky,
