@@ -103,7 +103,13 @@ pub fn report(sim: &Simulation) -> Report {
             Err(e) => (None, Some(e.to_string())),
         }
     } else {
-        (None, Some("merge data types (counters, sets) are not registers; the checker does not apply".into()))
+        (
+            None,
+            Some(
+                "merge data types (counters, sets) are not registers; the checker does not apply"
+                    .into(),
+            ),
+        )
     };
     let lat = |q| cl.latency_all.percentile(q).map(|us| us as f64 / 1e3);
     Report {

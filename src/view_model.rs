@@ -3,10 +3,10 @@
 //! from the Okabe–Ito palette, which stays distinguishable for colour-blind viewers, and every
 //! state also has a shape or a label so colour is never the only cue.
 
-use crate::sim::repl::leader::Role as RaftRole;
-use crate::sim::repl::Mode;
 use crate::sim::metrics::Series;
 use crate::sim::net::{Blocked, Latency, Network};
+use crate::sim::repl::leader::Role as RaftRole;
+use crate::sim::repl::Mode;
 use crate::sim::timeline::Timeline;
 use crate::sim::{NodeId, SimTime, Simulation};
 
@@ -72,13 +72,26 @@ pub fn lag_text(sim: &Simulation, id: NodeId) -> (f64, String) {
     let c = sim.cluster();
     match c.params.mode {
         Mode::Leaderless => {
-            let v = sim.metrics().lag.get(id as usize).and_then(|s| s.last()).unwrap_or(0.0);
-            let t = if v == 0.0 { "in sync".to_string() } else { format!("{v:.0} keys behind") };
+            let v = sim
+                .metrics()
+                .lag
+                .get(id as usize)
+                .and_then(|s| s.last())
+                .unwrap_or(0.0);
+            let t = if v == 0.0 {
+                "in sync".to_string()
+            } else {
+                format!("{v:.0} keys behind")
+            };
             (v, t)
         }
         _ => {
             let ms = c.lag_us(id, sim.now()) as f64 / 1e3;
-            let t = if ms == 0.0 { "in sync".to_string() } else { format!("lag {ms:.0} ms") };
+            let t = if ms == 0.0 {
+                "in sync".to_string()
+            } else {
+                format!("lag {ms:.0} ms")
+            };
             (ms, t)
         }
     }
@@ -226,7 +239,9 @@ pub fn frame(sim: &Simulation) -> Frame {
             }
         })
         .collect();
-    let pairs: Vec<(NodeId, NodeId)> = (0..n).flat_map(|a| ((a + 1)..n).map(move |b| (a, b))).collect();
+    let pairs: Vec<(NodeId, NodeId)> = (0..n)
+        .flat_map(|a| ((a + 1)..n).map(move |b| (a, b)))
+        .collect();
     let mut on_link = vec![0usize; pairs.len()];
     let index = |a: NodeId, b: NodeId| {
         let (a, b) = (a.min(b), a.max(b));
@@ -438,7 +453,13 @@ pub fn charts(sim: &Simulation) -> Vec<ChartView> {
         _ => "ms",
     };
     let gap_s = 2.5 * sim.scenario().sample_interval_ms as f64 / 1e3;
-    let mut a = chart("Availability", "% of operations", &[&m.availability_pct], now, gap_s);
+    let mut a = chart(
+        "Availability",
+        "% of operations",
+        &[&m.availability_pct],
+        now,
+        gap_s,
+    );
     a.y_range = (0.0, 100.0);
     vec![
         chart("Throughput", "ok ops/s", &[&m.ok_per_s], now, gap_s),
@@ -451,7 +472,13 @@ pub fn charts(sim: &Simulation) -> Vec<ChartView> {
         ),
         a,
         chart("Replication lag per node", lag_unit, &lag, now, gap_s),
-        chart("Stale reads", "% of reads", &[&m.stale_read_pct], now, gap_s),
+        chart(
+            "Stale reads",
+            "% of reads",
+            &[&m.stale_read_pct],
+            now,
+            gap_s,
+        ),
         chart(
             "Conflicts, lost updates, divergence",
             "count",
@@ -687,7 +714,11 @@ mod tests {
         assert_eq!(f.links[3].cut, None, "n0–n4 are on one side");
         sim.command(Command::HealPartition).unwrap();
         assert_eq!(frame(&sim).links[0].cut, Some("one-way cut"));
-        assert!(f.nodes[3].detail.starts_with("replica · "), "{}", f.nodes[3].detail);
+        assert!(
+            f.nodes[3].detail.starts_with("replica · "),
+            "{}",
+            f.nodes[3].detail
+        );
     }
 
     #[test]

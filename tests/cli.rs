@@ -28,7 +28,12 @@ fn run_default_prints_a_json_report() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["simulated_ms"], 60_000);
     assert!(v["operations"]["ok"].as_u64().unwrap() > 1_000, "{out}");
-    assert!(v["checker"]["linearizability_counts"]["ok"].as_u64().unwrap() > 0);
+    assert!(
+        v["checker"]["linearizability_counts"]["ok"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
     assert!(v["checker"]["visibility"].as_array().unwrap().len() >= 2);
     assert!(v["latency"]["p99_ms"].as_f64().unwrap() > 0.0);
     assert_eq!(v["history_hash"].as_str().unwrap().len(), 16);

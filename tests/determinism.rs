@@ -94,7 +94,10 @@ fn many_seeds_run_without_panics_and_keep_invariants() {
         let k = &c.counters;
         let done = k.ops_ok + k.ops_failed + k.ops_unknown;
         assert!(done <= k.ops_started, "seed {seed}");
-        assert!(k.ops_started - done <= 16, "seed {seed}: at most one per session open");
+        assert!(
+            k.ops_started - done <= 16,
+            "seed {seed}: at most one per session open"
+        );
         assert_eq!(k.ops_ok, k.reads_ok + k.writes_ok, "seed {seed}");
         let h = c.history();
         h.validate().unwrap_or_else(|e| panic!("seed {seed}: {e}"));

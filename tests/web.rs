@@ -88,7 +88,10 @@ mod panels {
 
     fn known_status(crash_leader: bool) -> Rc<migrascope::view_model::Status> {
         let mut t = Timeline::new(Scenario::default()).unwrap();
-        t.command(Command::CutLink { a: 0, b: 3 }).unwrap();
+        t.command(Command::Partition {
+            groups: vec![vec![3]],
+        })
+        .unwrap();
         if crash_leader {
             t.command(Command::Crash { node: 0 }).unwrap();
         }
@@ -126,9 +129,10 @@ mod panels {
         yew::Renderer::<FaultHost>::with_root(root.clone()).render();
         yew::platform::time::sleep(Duration::from_millis(50)).await;
         let text = |sel: &str| find(&root, sel).text_content().unwrap();
-        assert!(text("#node-0").contains("leader"));
-        assert!(text("#node-3").contains("Heal link"), "{}", text("#node-3"));
-        assert!(text("#node-1").contains("Cut link"));
+        assert!(text("#node-0").contains("replica"), "{}", text("#node-0"));
+        assert!(text("#node-3").contains("Reconnect"), "{}", text("#node-3"));
+        assert!(text("#node-1").contains("Isolate"));
+        assert!(text("#replication").contains("leaderless N=3 R=2 W=2"));
         assert!(text("#faults-title").contains("steering B · fork"));
     }
 
@@ -151,13 +155,16 @@ mod panels {
                 );
             }
         }
-        assert!(differing.contains(&"rejected".to_string()), "{differing:?}");
+        assert!(
+            differing.contains(&"operations ok".to_string()),
+            "{differing:?}"
+        );
         assert!(
             differing.contains(&"nodes down".to_string()),
             "{differing:?}"
         );
         assert!(
-            !differing.contains(&"links cut".to_string()),
+            !differing.contains(&"nodes cut off".to_string()),
             "{differing:?}"
         );
         assert_eq!(

@@ -153,7 +153,9 @@ impl Command {
         match self {
             Command::SetOpRate { per_s } => format!("operation rate set to {per_s}/s"),
             Command::SetClockSkew { node, ms } => format!("clock of n{node} set {ms:+} ms off"),
-            Command::Configure { replication } => format!("replication: {}", replication.describe()),
+            Command::Configure { replication } => {
+                format!("replication: {}", replication.describe())
+            }
             Command::SetWorkload { workload } => format!(
                 "workload: {}/s, {:.0}% reads, {} keys",
                 workload.ops_per_s,

@@ -35,15 +35,25 @@ pub enum Event {
     /// A client operation arrives.
     Arrival,
     /// A session starts its next operation (a read-back after its write).
-    ClientOp { session: u32 },
+    ClientOp {
+        session: u32,
+    },
     /// A client gives up on an operation.
-    Timeout { op: u64 },
+    Timeout {
+        op: u64,
+    },
     /// A node's periodic work.
-    Tick { node: NodeId },
-    Deliver { msg: u64 },
+    Tick {
+        node: NodeId,
+    },
+    Deliver {
+        msg: u64,
+    },
     Sample,
     /// The scenario's scheduled fault number `index`.
-    Scheduled { index: usize },
+    Scheduled {
+        index: usize,
+    },
 }
 
 impl Event {
@@ -191,7 +201,9 @@ impl Simulation {
             conflicts_per_s: Series::new("conflicts", "/s"),
             lost_updates: Series::new("lost updates", ""),
             divergent_keys: Series::new("keys in disagreement", ""),
-            lag: (0..nodes).map(|i| Series::new(format!("n{i}"), "")).collect(),
+            lag: (0..nodes)
+                .map(|i| Series::new(format!("n{i}"), ""))
+                .collect(),
             in_flight: Series::new("messages in flight", ""),
             last: SampleBase::default(),
         };
@@ -572,7 +584,8 @@ impl Simulation {
         let (ok, done) = self.cluster.window_done;
         m.ok_per_s.push(now, ok as f64 / secs);
         if done > 0 {
-            m.availability_pct.push(now, 100.0 * ok as f64 / done as f64);
+            m.availability_pct
+                .push(now, 100.0 * ok as f64 / done as f64);
         }
         let lat = &mut self.cluster.window_latencies;
         lat.sort_unstable();
@@ -589,8 +602,10 @@ impl Simulation {
         self.cluster.window_done = (0, 0);
         let reads = c.reads_ok - m.last.reads_ok;
         if reads > 0 {
-            m.stale_read_pct
-                .push(now, 100.0 * (c.stale_reads - m.last.stale) as f64 / reads as f64);
+            m.stale_read_pct.push(
+                now,
+                100.0 * (c.stale_reads - m.last.stale) as f64 / reads as f64,
+            );
         }
         m.conflicts_per_s
             .push(now, (c.conflicts - m.last.conflicts) as f64 / secs);
@@ -616,7 +631,10 @@ impl Simulation {
                 healed_at: None,
                 last_ms: Some(ms),
             };
-            self.push_log(LogKind::Info, format!("replicas agree again, {ms} ms after the heal"));
+            self.push_log(
+                LogKind::Info,
+                format!("replicas agree again, {ms} ms after the heal"),
+            );
         }
     }
 
@@ -657,7 +675,8 @@ impl Simulation {
 
     /// The node's role, for labels.
     pub fn role(&self, n: NodeId) -> Option<Role> {
-        (self.cluster.params.mode == Mode::SingleLeader).then(|| self.cluster.nodes[n as usize].raft.role)
+        (self.cluster.params.mode == Mode::SingleLeader)
+            .then(|| self.cluster.nodes[n as usize].raft.role)
     }
 }
 
@@ -777,7 +796,11 @@ mod tests {
         sim.command(Command::Crash { node: follower }).unwrap();
         let ok = sim.cluster().counters.writes_ok;
         sim.advance_to(SimTime::from_ms(6_000), u64::MAX);
-        assert!(sim.cluster().counters.writes_ok <= ok + 5, "{}", sim.summary());
+        assert!(
+            sim.cluster().counters.writes_ok <= ok + 5,
+            "{}",
+            sim.summary()
+        );
     }
 
     #[test]

@@ -198,10 +198,7 @@ impl ReplicationParams {
         if self.clock_skew_ms.len() > nodes as usize {
             return Err((
                 "clock_skew_ms",
-                format!(
-                    "{} offsets for {nodes} nodes",
-                    self.clock_skew_ms.len()
-                ),
+                format!("{} offsets for {nodes} nodes", self.clock_skew_ms.len()),
             ));
         }
         for &s in &self.clock_skew_ms {

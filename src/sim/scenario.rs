@@ -210,22 +210,21 @@ impl Scenario {
             Ok(())
         };
         match c {
-            Command::SetOpRate { per_s } => check_u64(
-                "ops_per_s",
-                (*per_s).into(),
-                0,
-                OPS_RATE_MAX.into(),
-            ),
+            Command::SetOpRate { per_s } => {
+                check_u64("ops_per_s", (*per_s).into(), 0, OPS_RATE_MAX.into())
+            }
             Command::SetClockSkew { node, ms } => {
                 node_ok(*node)?;
                 check_u64("clock skew (ms)", ms.unsigned_abs(), 0, SKEW_MS_MAX as u64)
             }
-            Command::Configure { replication } => replication
-                .validate(self.cluster.nodes)
-                .map_err(|(field, reason)| ScenarioError::Invalid {
-                    field: replication_field(field),
-                    reason,
-                }),
+            Command::Configure { replication } => {
+                replication
+                    .validate(self.cluster.nodes)
+                    .map_err(|(field, reason)| ScenarioError::Invalid {
+                        field: replication_field(field),
+                        reason,
+                    })
+            }
             Command::SetWorkload { workload } => self.check_workload(workload),
             Command::SetLatency { latency } => {
                 latency.validate().map_err(|reason| ScenarioError::Invalid {
@@ -253,10 +252,11 @@ impl Scenario {
     }
 
     fn check_workload(&self, w: &WorkloadParams) -> Result<(), ScenarioError> {
-        w.validate().map_err(|(field, reason)| ScenarioError::Invalid {
-            field: workload_field(field),
-            reason,
-        })?;
+        w.validate()
+            .map_err(|(field, reason)| ScenarioError::Invalid {
+                field: workload_field(field),
+                reason,
+            })?;
         if w.txn_rows > 1 && self.replication.mode != Mode::SingleLeader {
             return Err(ScenarioError::Invalid {
                 field: "workload.txn_rows",
@@ -290,6 +290,33 @@ impl Scenario {
             }
         }
         Ok(())
+    }
+}
+
+/// Field names for messages, with their section.
+fn replication_field(f: &'static str) -> &'static str {
+    match f {
+        "election_timeout_ms" => "replication.election_timeout_ms",
+        "request_timeout_ms" => "replication.request_timeout_ms",
+        "anti_entropy_ms" => "replication.anti_entropy_ms",
+        "n" => "replication.n",
+        "r" => "replication.r",
+        "w" => "replication.w",
+        "clock_skew_ms" => "replication.clock_skew_ms",
+        other => other,
+    }
+}
+
+fn workload_field(f: &'static str) -> &'static str {
+    match f {
+        "ops_per_s" => "workload.ops_per_s",
+        "read_fraction" => "workload.read_fraction",
+        "sessions" => "workload.sessions",
+        "keys" => "workload.keys",
+        "txn_rows" => "workload.txn_rows",
+        "key_dist.s" => "workload.key_dist.s",
+        "key_dist.share" => "workload.key_dist.share",
+        other => other,
     }
 }
 
@@ -394,32 +421,5 @@ mod tests {
             duration_ms: 0,
         };
         assert!(s.validate().is_err());
-    }
-}
-
-/// Field names for messages, with their section.
-fn replication_field(f: &'static str) -> &'static str {
-    match f {
-        "election_timeout_ms" => "replication.election_timeout_ms",
-        "request_timeout_ms" => "replication.request_timeout_ms",
-        "anti_entropy_ms" => "replication.anti_entropy_ms",
-        "n" => "replication.n",
-        "r" => "replication.r",
-        "w" => "replication.w",
-        "clock_skew_ms" => "replication.clock_skew_ms",
-        other => other,
-    }
-}
-
-fn workload_field(f: &'static str) -> &'static str {
-    match f {
-        "ops_per_s" => "workload.ops_per_s",
-        "read_fraction" => "workload.read_fraction",
-        "sessions" => "workload.sessions",
-        "keys" => "workload.keys",
-        "txn_rows" => "workload.txn_rows",
-        "key_dist.s" => "workload.key_dist.s",
-        "key_dist.share" => "workload.key_dist.share",
-        other => other,
     }
 }

@@ -258,7 +258,10 @@ mod tests {
         a.advance_to(SimTime::from_ms(8_000), u64::MAX);
         b.advance_to(SimTime::from_ms(8_000), u64::MAX);
         let failed = |t: &Timeline| t.sim().cluster().counters.ops_failed;
-        assert!(failed(&b) > failed(&a), "the fork's crashed node refuses its clients");
+        assert!(
+            failed(&b) > failed(&a),
+            "the fork's crashed node refuses its clients"
+        );
         assert_ne!(a.sim().history_hash(), b.sim().history_hash());
     }
 }

@@ -16,7 +16,7 @@ use crate::draw::{chart::draw_chart, topology::draw_topology};
 use crate::playback::advance_wall;
 use crate::share::{self, SharedRun};
 use crate::sim::Command;
-use crate::view_model::{charts, frame, hit, Hit};
+use crate::view_model::{charts, frame, hit, Hit, CHART_COUNT};
 
 /// Charts and panels refresh this often (wall ms); the topology redraws every frame.
 const SLOW_REFRESH_MS: f64 = 250.0;
@@ -32,7 +32,7 @@ struct LoopClock {
 struct Canvases {
     topology: NodeRef,
     fork: NodeRef,
-    charts: [NodeRef; 3],
+    charts: [NodeRef; CHART_COUNT],
 }
 
 /// One animation frame: advance the model by the wall time since the last frame, draw the
@@ -224,7 +224,14 @@ pub fn App() -> Html {
     });
     let topology = use_node_ref();
     let fork_canvas = use_node_ref();
-    let chart_refs = [use_node_ref(), use_node_ref(), use_node_ref()];
+    let chart_refs = [
+        use_node_ref(),
+        use_node_ref(),
+        use_node_ref(),
+        use_node_ref(),
+        use_node_ref(),
+        use_node_ref(),
+    ];
     // The loop reads the newest state through this cell, so it never needs re-registering.
     let latest = use_mut_ref(|| (*state).clone());
     *latest.borrow_mut() = (*state).clone();
@@ -294,10 +301,13 @@ pub fn App() -> Html {
         Some(f) if f.steer_fork => f.status.clone(),
         _ => state.status.clone(),
     };
-    let chart_titles = [
-        "Committed writes per second",
-        "Replication lag per follower",
-        "Commit latency p99",
+    let chart_titles: [&str; CHART_COUNT] = [
+        "Successful operations per second",
+        "Latency p50, p95 and p99",
+        "Availability: share of operations that succeed",
+        "Replication lag per node",
+        "Stale reads: share of reads that missed an acknowledged write",
+        "Conflicts per second, lost updates and keys in disagreement",
     ];
     html! {
         <div class="app">

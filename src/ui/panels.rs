@@ -102,22 +102,14 @@ fn node_row(n: &NodeStatus, on: &Callback<Action>) -> Html {
         html! { <button aria-label={format!("Restart node {}", n.label)}
         onclick={issue(Command::Restart { node: id })}>{"Restart"}</button> }
     };
-    let link = match n.link_cut {
-        None => html! { <span class="role">{"leader"}</span> },
-        Some(false) => {
-            html! { <button class="danger" aria-label={format!("Cut link n0–{}", n.label)}
-            onclick={issue(Command::CutLink { a: 0, b: id })}>{"Cut link"}</button> }
-        }
-        Some(true) => html! { <button aria-label={format!("Heal link n0–{}", n.label)}
-        onclick={issue(Command::HealLink { a: 0, b: id })}>{"Heal link"}</button> },
+    let link = if n.isolated {
+        html! { <button aria-label={format!("Reconnect {}", n.label)}
+        onclick={issue(Command::HealAll)}>{"Reconnect"}</button> }
+    } else {
+        html! { <button class="danger" aria-label={format!("Isolate {}", n.label)}
+        onclick={issue(Command::Partition { groups: vec![vec![id]] })}>{"Isolate"}</button> }
     };
-    let state = match (n.up, n.link_cut) {
-        (false, _) => "crashed".to_string(),
-        (true, Some(true)) => format!("cut off · lag {}", n.lag_entries),
-        (true, None) => "up".to_string(),
-        (true, Some(false)) if n.lag_entries == 0 => "in sync".to_string(),
-        (true, Some(false)) => format!("lag {}", n.lag_entries),
-    };
+    let state = n.state.clone();
     html! {
         <li class="node-row" id={format!("node-{id}")}>
             <span class="node-name">{n.label.clone()}</span>
@@ -135,7 +127,7 @@ pub fn FaultPanel(p: &FaultPanelProps) -> Html {
         let on = p.on.clone();
         Callback::from(move |e: Event| {
             if let Ok(per_s) = input_value(&e).parse::<u32>() {
-                on.emit(Action::Issue(Command::SetWriteRate { per_s }))
+                on.emit(Action::Issue(Command::SetOpRate { per_s }))
             }
         })
     };
@@ -188,12 +180,13 @@ pub fn FaultPanel(p: &FaultPanelProps) -> Html {
                     { if st.partitioned { "Heal partition" } else { "Partition {n0, n1} | rest" } }
                 </button>
             </div>
+            <p class="replication" id="replication">{st.replication.clone()}</p>
             <h2>{"Workload and network"}</h2>
             <label class="param">
-                <span>{"Write rate"}</span>
-                <input id="write-rate" type="range" min="0" max="500" step="5"
-                    value={st.write_rate_per_s.to_string()} onchange={on_rate} />
-                <output>{format!("{}/s", st.write_rate_per_s)}</output>
+                <span>{"Operation rate"}</span>
+                <input id="op-rate" type="range" min="0" max="1000" step="10"
+                    value={st.ops_per_s.to_string()} onchange={on_rate} />
+                <output>{format!("{}/s", st.ops_per_s)}</output>
             </label>
             <label class="param">
                 <span>{"Message loss"}</span>

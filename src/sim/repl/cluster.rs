@@ -54,29 +54,92 @@ pub enum Msg {
     /// Failure-detector heartbeat (leaderless and multi-leader).
     Ping,
     /// A client request handed to the node that can serve it.
-    Forward { op: u64, req: Req },
+    Forward {
+        op: u64,
+        req: Req,
+    },
     /// The answer to a forwarded request.
-    Done { op: u64, res: Res },
+    Done {
+        op: u64,
+        res: Res,
+    },
     // ---- leaderless ----
-    Store { op: u64, key: u32, ver: Version, hint_for: Option<NodeId> },
-    Stored { op: u64 },
-    Fetch { op: u64, key: u32 },
-    Fetched { op: u64, versions: Vec<Version> },
-    Repair { key: u32, versions: Vec<Version> },
-    HandOff { key: u32, ver: Version },
-    HandedOff { key: u32, value: u64 },
-    Digest { entries: Vec<(u32, u64)> },
-    Differ { entries: Vec<(u32, Vec<Version>)>, want: Vec<u32> },
-    Push { entries: Vec<(u32, Vec<Version>)> },
+    Store {
+        op: u64,
+        key: u32,
+        ver: Version,
+        hint_for: Option<NodeId>,
+    },
+    Stored {
+        op: u64,
+    },
+    Fetch {
+        op: u64,
+        key: u32,
+    },
+    Fetched {
+        op: u64,
+        versions: Vec<Version>,
+    },
+    Repair {
+        key: u32,
+        versions: Vec<Version>,
+    },
+    HandOff {
+        key: u32,
+        ver: Version,
+    },
+    HandedOff {
+        key: u32,
+        value: u64,
+    },
+    Digest {
+        entries: Vec<(u32, u64)>,
+    },
+    Differ {
+        entries: Vec<(u32, Vec<Version>)>,
+        want: Vec<u32>,
+    },
+    Push {
+        entries: Vec<(u32, Vec<Version>)>,
+    },
     // ---- single leader ----
-    Vote { term: u64, last_index: u64, last_term: u64 },
-    VoteReply { term: u64, granted: bool },
-    Append { term: u64, prev_index: u64, prev_term: u64, entries: Vec<Entry>, commit: u64, round: u64 },
-    AppendReply { term: u64, ok: bool, match_index: u64, round: u64 },
-    Snapshot { term: u64, index: u64, last_term: u64, kv: Box<Kv> },
+    Vote {
+        term: u64,
+        last_index: u64,
+        last_term: u64,
+    },
+    VoteReply {
+        term: u64,
+        granted: bool,
+    },
+    Append {
+        term: u64,
+        prev_index: u64,
+        prev_term: u64,
+        entries: Vec<Entry>,
+        commit: u64,
+        round: u64,
+    },
+    AppendReply {
+        term: u64,
+        ok: bool,
+        match_index: u64,
+        round: u64,
+    },
+    Snapshot {
+        term: u64,
+        index: u64,
+        last_term: u64,
+        kv: Box<Kv>,
+    },
     // ---- multi-leader ----
-    Replicate { entries: Vec<(u64, u32, Version)> },
-    ReplicateAck { upto: u64 },
+    Replicate {
+        entries: Vec<(u64, u32, Version)>,
+    },
+    ReplicateAck {
+        upto: u64,
+    },
 }
 
 impl Msg {
@@ -120,12 +183,25 @@ impl Msg {
 /// What a handler asks the engine to do.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Out {
-    Send { from: NodeId, to: NodeId, msg: Msg },
+    Send {
+        from: NodeId,
+        to: NodeId,
+        msg: Msg,
+    },
     /// Start the session's next operation after `after`.
-    NextOp { session: u32, after: SimDuration },
+    NextOp {
+        session: u32,
+        after: SimDuration,
+    },
     /// Give up on operation `op` after `after` unless it finished.
-    Timeout { op: u64, after: SimDuration },
-    Log { kind: OutLog, text: String },
+    Timeout {
+        op: u64,
+        after: SimDuration,
+    },
+    Log {
+        kind: OutLog,
+        text: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -338,7 +414,9 @@ impl Cluster {
             return None;
         }
         let mean_us = 1e6 / f64::from(self.ops_per_s);
-        Some(SimDuration(self.workload_rng.exponential(mean_us).round().max(1.0) as u64))
+        Some(SimDuration(
+            self.workload_rng.exponential(mean_us).round().max(1.0) as u64,
+        ))
     }
 
     /// An operation arrives: an idle session (picked at random) takes it. When every session
@@ -499,11 +577,16 @@ impl Cluster {
         if p.req.write {
             value = Some(op);
         }
-        let registers = self.params.mode == Mode::SingleLeader || self.params.conflict.is_register();
+        let registers =
+            self.params.mode == Mode::SingleLeader || self.params.conflict.is_register();
         if registers {
             for (i, &k) in p.req.keys.iter().enumerate() {
                 self.recorder.push(OpRecord {
-                    id: if i == 0 { op } else { op | (u64::from(k) + 1) << 40 },
+                    id: if i == 0 {
+                        op
+                    } else {
+                        op | (u64::from(k) + 1) << 40
+                    },
                     session: p.session,
                     key: k,
                     write: p.req.write,
@@ -539,7 +622,9 @@ impl Cluster {
         for &k in &p.req.keys {
             sess.remember(k, v.clone());
             let slot = &mut self.last_acked[k as usize];
-            let newer = slot.as_ref().is_none_or(|cur| v.tag() > cur.tag() || v.vv.covers(&cur.vv));
+            let newer = slot
+                .as_ref()
+                .is_none_or(|cur| v.tag() > cur.tag() || v.vv.covers(&cur.vv));
             if newer {
                 *slot = Some(v.clone());
             }
@@ -567,7 +652,14 @@ impl Cluster {
     }
 
     /// Count a conflict once, however many replicas detect it.
-    pub fn conflict(&mut self, node: NodeId, key: u32, values: Vec<u64>, now: SimTime, out: &mut Vec<Out>) {
+    pub fn conflict(
+        &mut self,
+        node: NodeId,
+        key: u32,
+        values: Vec<u64>,
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
         let sig = (key, values);
         if self.conflict_memory.contains(&sig) {
             return;
@@ -579,7 +671,11 @@ impl Cluster {
         let text = format!(
             "conflict on k{} at n{node}: versions {}",
             sig.0,
-            sig.1.iter().map(|v| format!("w{v}")).collect::<Vec<_>>().join(", ")
+            sig.1
+                .iter()
+                .map(|v| format!("w{v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         if self.recent_conflicts.len() == RECENT_CONFLICTS {
             self.recent_conflicts.pop_front();
@@ -598,7 +694,14 @@ impl Cluster {
     }
 
     /// Merge a version into a node's copy, reporting conflicts and discards.
-    pub fn merge_into(&mut self, node: NodeId, key: u32, v: &Version, now: SimTime, out: &mut Vec<Out>) {
+    pub fn merge_into(
+        &mut self,
+        node: NodeId,
+        key: u32,
+        v: &Version,
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
         let resolve = self.resolve();
         let m = self.nodes[node as usize].kv.merge(key, v, resolve);
         if let Some(values) = m.conflict {
@@ -611,7 +714,14 @@ impl Cluster {
 
     // ---- messages and ticks ----
 
-    pub fn on_message(&mut self, from: NodeId, to: NodeId, msg: Msg, now: SimTime, out: &mut Vec<Out>) {
+    pub fn on_message(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        msg: Msg,
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
         self.nodes[to as usize].last_heard[from as usize] = now;
         match msg {
             Msg::Ping => {}
@@ -642,7 +752,15 @@ impl Cluster {
         }
     }
 
-    fn serve_forwarded(&mut self, at: NodeId, client: NodeId, op: u64, req: Req, now: SimTime, out: &mut Vec<Out>) {
+    fn serve_forwarded(
+        &mut self,
+        at: NodeId,
+        client: NodeId,
+        op: u64,
+        req: Req,
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
         if let Some(p) = self.ops.get_mut(&op) {
             p.server = at;
         }
@@ -657,7 +775,15 @@ impl Cluster {
     }
 
     /// Answer `op` from `server` to its client's node.
-    pub fn answer(&mut self, server: NodeId, client: NodeId, op: u64, res: Res, now: SimTime, out: &mut Vec<Out>) {
+    pub fn answer(
+        &mut self,
+        server: NodeId,
+        client: NodeId,
+        op: u64,
+        res: Res,
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
         if server == client {
             self.finish(op, res, now, out);
         } else {
@@ -757,7 +883,8 @@ impl Cluster {
     pub fn set_workload(&mut self, w: WorkloadParams) {
         self.sampler = KeySampler::new(w.keys, w.key_dist);
         if w.sessions as usize > self.sessions.len() {
-            self.sessions.resize(w.sessions as usize, Session::default());
+            self.sessions
+                .resize(w.sessions as usize, Session::default());
         }
         self.last_acked.resize(w.keys as usize, None);
         self.ops_per_s = w.ops_per_s;
@@ -770,7 +897,9 @@ impl Cluster {
     pub fn lag_us(&self, n: NodeId, now: SimTime) -> u64 {
         match self.params.mode {
             Mode::SingleLeader => {
-                let Some(l) = self.current_leader() else { return 0 };
+                let Some(l) = self.current_leader() else {
+                    return 0;
+                };
                 let r = &self.nodes[l as usize].raft;
                 if n == l || r.match_index.is_empty() {
                     return 0;
@@ -797,19 +926,30 @@ impl Cluster {
         let mut behind = vec![0usize; self.nodes.len()];
         let mut divergent = 0;
         for k in keys {
-            let holders: Vec<NodeId> = self.replicas_of(k).filter(|&n| self.nodes[n as usize].up).collect();
-            let Some(&first) = holders.first() else { continue };
+            let holders: Vec<NodeId> = self
+                .replicas_of(k)
+                .filter(|&n| self.nodes[n as usize].up)
+                .collect();
+            let Some(&first) = holders.first() else {
+                continue;
+            };
             let h0 = self.nodes[first as usize].kv.key_hash(k);
-            if holders.iter().all(|&n| self.nodes[n as usize].kv.key_hash(k) == h0) {
+            if holders
+                .iter()
+                .all(|&n| self.nodes[n as usize].kv.key_hash(k) == h0)
+            {
                 continue;
             }
             divergent += 1;
             let newest = holders
                 .iter()
-                .filter_map(|&n| super::version::newest(self.nodes[n as usize].kv.get(k)).map(|v| v.tag()))
+                .filter_map(|&n| {
+                    super::version::newest(self.nodes[n as usize].kv.get(k)).map(|v| v.tag())
+                })
                 .max();
             for &n in &holders {
-                let mine = super::version::newest(self.nodes[n as usize].kv.get(k)).map(|v| v.tag());
+                let mine =
+                    super::version::newest(self.nodes[n as usize].kv.get(k)).map(|v| v.tag());
                 if mine < newest {
                     behind[n as usize] += 1;
                 }
@@ -831,7 +971,10 @@ impl Cluster {
 
     /// Each node's store fingerprint (hex), built from its data with the data layer.
     pub fn fingerprints(&self, kind: StoreKind) -> Vec<String> {
-        self.nodes.iter().map(|n| n.kv.fingerprint(kind).hex()).collect()
+        self.nodes
+            .iter()
+            .map(|n| n.kv.fingerprint(kind).hex())
+            .collect()
     }
 
     /// The recorded history for the checker, with each key's settled value where every
@@ -840,18 +983,24 @@ impl Cluster {
         let mut finals = Vec::new();
         let keys = self.workload.keys;
         for k in 0..keys {
-            let mut vals = self.replicas_of(k).filter(|&n| self.nodes[n as usize].up).map(|n| {
-                let vs = self.nodes[n as usize].kv.get(k);
-                (vs.len(), super::version::newest(vs).map(|v| v.value))
-            });
+            let mut vals = self
+                .replicas_of(k)
+                .filter(|&n| self.nodes[n as usize].up)
+                .map(|n| {
+                    let vs = self.nodes[n as usize].kv.get(k);
+                    (vs.len(), super::version::newest(vs).map(|v| v.value))
+                });
             let Some(first) = vals.next() else { continue };
             if first.0 <= 1 && vals.all(|v| v == first) {
                 finals.push((k, first.1));
             }
         }
-        let recorded: Vec<u64> = self.lost.iter().copied().filter(|&v| {
-            self.recorder.was_acked(v)
-        }).collect();
+        let recorded: Vec<u64> = self
+            .lost
+            .iter()
+            .copied()
+            .filter(|&v| self.recorder.was_acked(v))
+            .collect();
         self.recorder.to_history(finals, recorded)
     }
 

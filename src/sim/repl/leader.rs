@@ -163,7 +163,14 @@ impl Cluster {
     }
 
     /// The node a client talks to receives its request.
-    pub(super) fn leader_request(&mut self, client: NodeId, op: u64, req: Req, now: SimTime, out: &mut Vec<Out>) {
+    pub(super) fn leader_request(
+        &mut self,
+        client: NodeId,
+        op: u64,
+        req: Req,
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
         let r = self.raft(client);
         if r.role == Role::Leader {
             return self.leader_serve(client, client, op, req, now, out);
@@ -174,10 +181,15 @@ impl Cluster {
                     && r.leader.is_none_or(|l| self.suspects(client, l, now))));
         let routed = self.workload.session_guarantee
             == super::workload::SessionGuarantee::ReadYourWritesRouting
-            && self.sessions[self.ops[&op].session as usize].wrote_at.is_some();
+            && self.sessions[self.ops[&op].session as usize]
+                .wrote_at
+                .is_some();
         if local_read && !routed {
             let vs = self.nodes[client as usize].kv.get(req.keys[0]).to_vec();
-            let fresh = req.min.as_ref().is_none_or(|m| includes(&vs, m, Resolve::Tag));
+            let fresh = req
+                .min
+                .as_ref()
+                .is_none_or(|m| includes(&vs, m, Resolve::Tag));
             if fresh {
                 return self.finish(op, Res::Ok(vs), now, out);
             }
@@ -193,7 +205,15 @@ impl Cluster {
     }
 
     /// `at` serves a request as leader (or refuses: not the leader).
-    pub(super) fn leader_serve(&mut self, at: NodeId, client: NodeId, op: u64, req: Req, now: SimTime, out: &mut Vec<Out>) {
+    pub(super) fn leader_serve(
+        &mut self,
+        at: NodeId,
+        client: NodeId,
+        op: u64,
+        req: Req,
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
         if self.raft(at).role != Role::Leader {
             return self.answer(at, client, op, Res::Fail("not the leader"), now, out);
         }
@@ -241,7 +261,14 @@ impl Cluster {
         }
     }
 
-    fn send_append(&mut self, at: NodeId, f: NodeId, retransmit: bool, _now: SimTime, out: &mut Vec<Out>) {
+    fn send_append(
+        &mut self,
+        at: NodeId,
+        f: NodeId,
+        retransmit: bool,
+        _now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
         let r = self.raft(at);
         let fi = f as usize;
         let from = if retransmit {
@@ -256,7 +283,11 @@ impl Cluster {
                 last_term: r.base_term,
                 kv: Box::new(r.base_kv.clone()),
             };
-            out.push(Out::Send { from: at, to: f, msg });
+            out.push(Out::Send {
+                from: at,
+                to: f,
+                msg,
+            });
             let base = r.base_index;
             self.raft_mut(at).next_index[fi] = base + 1;
             return;
@@ -273,7 +304,11 @@ impl Cluster {
             commit: r.commit,
             round: r.round,
         };
-        out.push(Out::Send { from: at, to: f, msg });
+        out.push(Out::Send {
+            from: at,
+            to: f,
+            msg,
+        });
         let r = self.raft_mut(at);
         r.next_index[fi] = r.next_index[fi].max(upto + 1);
     }
@@ -368,13 +403,18 @@ impl Cluster {
                 .count()
                 >= majority
         };
-        let (ready, wait): (Vec<_>, Vec<_>) = r.waiting_reads.iter().partition(|(round, _, _)| confirmed(*round));
+        let (ready, wait): (Vec<_>, Vec<_>) = r
+            .waiting_reads
+            .iter()
+            .partition(|(round, _, _)| confirmed(*round));
         if ready.is_empty() {
             return;
         }
         self.raft_mut(at).waiting_reads = wait;
         for (_, op, client) in ready {
-            let Some(key) = self.ops.get(&op).map(|p| p.req.keys[0]) else { continue };
+            let Some(key) = self.ops.get(&op).map(|p| p.req.keys[0]) else {
+                continue;
+            };
             let vs = self.nodes[at as usize].kv.get(key).to_vec();
             self.answer(at, client, op, Res::Ok(vs), now, out);
         }
@@ -461,7 +501,14 @@ impl Cluster {
         self.advance_commit(at, now, out);
     }
 
-    fn step_down(&mut self, at: NodeId, term: Option<u64>, now: SimTime, out: &mut Vec<Out>, why: &str) {
+    fn step_down(
+        &mut self,
+        at: NodeId,
+        term: Option<u64>,
+        now: SimTime,
+        out: &mut Vec<Out>,
+        why: &str,
+    ) {
         let timeout_ms = self.params.election_timeout_ms;
         let dl = deadline(now, timeout_ms, &mut self.rng);
         let r = self.raft_mut(at);
@@ -485,7 +532,14 @@ impl Cluster {
         }
     }
 
-    pub(super) fn leader_message(&mut self, from: NodeId, to: NodeId, msg: Msg, now: SimTime, out: &mut Vec<Out>) {
+    pub(super) fn leader_message(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        msg: Msg,
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
         match msg {
             Msg::Vote {
                 term,
@@ -497,7 +551,11 @@ impl Cluster {
                     return self.step_down(to, Some(term), now, out, "saw a higher term");
                 }
                 let r = self.raft_mut(to);
-                if r.role != Role::Candidate || term != r.term || !granted || r.votes.contains(&from) {
+                if r.role != Role::Candidate
+                    || term != r.term
+                    || !granted
+                    || r.votes.contains(&from)
+                {
                     return;
                 }
                 r.votes.push(from);
@@ -512,7 +570,17 @@ impl Cluster {
                 entries,
                 commit,
                 round,
-            } => self.on_append(to, from, term, (prev_index, prev_term), entries, commit, round, now, out),
+            } => self.on_append(
+                to,
+                from,
+                term,
+                (prev_index, prev_term),
+                entries,
+                commit,
+                round,
+                now,
+                out,
+            ),
             Msg::AppendReply {
                 term,
                 ok,
@@ -546,13 +614,25 @@ impl Cluster {
                     match_index: m,
                     round: 0,
                 };
-                out.push(Out::Send { from: to, to: from, msg });
+                out.push(Out::Send {
+                    from: to,
+                    to: from,
+                    msg,
+                });
             }
             _ => unreachable!("only single-leader messages are routed here"),
         }
     }
 
-    fn on_vote(&mut self, at: NodeId, cand: NodeId, term: u64, cand_log: (u64, u64), now: SimTime, out: &mut Vec<Out>) {
+    fn on_vote(
+        &mut self,
+        at: NodeId,
+        cand: NodeId,
+        term: u64,
+        cand_log: (u64, u64),
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
         if term > self.raft(at).term {
             self.step_down(at, Some(term), now, out, "saw a higher term");
         }
@@ -565,7 +645,10 @@ impl Cluster {
             r.voted_for = Some(cand);
             r.election_deadline = dl;
         }
-        let reply = Msg::VoteReply { term: r.term, granted };
+        let reply = Msg::VoteReply {
+            term: r.term,
+            granted,
+        };
         out.push(Out::Send {
             from: at,
             to: cand,
@@ -610,7 +693,11 @@ impl Cluster {
         };
         if term < my_term {
             let msg = reply(false, 0, my_term);
-            return out.push(Out::Send { from: at, to: leader, msg });
+            return out.push(Out::Send {
+                from: at,
+                to: leader,
+                msg,
+            });
         }
         if self.raft(at).role == Role::Leader && term == my_term {
             return; // two leaders of one term cannot exist; ignore defensively
@@ -620,11 +707,23 @@ impl Cluster {
         let r = self.raft(at);
         if prev_index > r.last_index() {
             let msg = reply(false, r.last_index(), term);
-            return out.push(Out::Send { from: at, to: leader, msg });
+            return out.push(Out::Send {
+                from: at,
+                to: leader,
+                msg,
+            });
         }
         if prev_index >= r.base_index && r.term_at(prev_index) != Some(prev_term) {
-            let msg = reply(false, prev_index.saturating_sub(1).max(r.base_index.min(r.commit)), term);
-            return out.push(Out::Send { from: at, to: leader, msg });
+            let msg = reply(
+                false,
+                prev_index.saturating_sub(1).max(r.base_index.min(r.commit)),
+                term,
+            );
+            return out.push(Out::Send {
+                from: at,
+                to: leader,
+                msg,
+            });
         }
         let count = entries.len() as u64;
         for (j, e) in entries.into_iter().enumerate() {
@@ -644,7 +743,11 @@ impl Cluster {
         r.commit = r.commit.max(commit.min(matched));
         self.apply_committed(at);
         let msg = reply(true, matched, term);
-        out.push(Out::Send { from: at, to: leader, msg });
+        out.push(Out::Send {
+            from: at,
+            to: leader,
+            msg,
+        });
     }
 
     /// Remove entries `from ..` (a new leader's log wins). Applied ones are rolled back by
@@ -652,7 +755,11 @@ impl Cluster {
     fn truncate(&mut self, at: NodeId, from: u64) {
         let r = self.raft_mut(at);
         let keep = (from - r.base_index - 1) as usize;
-        let cut: Vec<u64> = r.entries[keep..].iter().map(|e| e.op).filter(|&op| op != 0).collect();
+        let cut: Vec<u64> = r.entries[keep..]
+            .iter()
+            .map(|e| e.op)
+            .filter(|&op| op != 0)
+            .collect();
         r.entries.truncate(keep);
         if r.applied >= from {
             r.applied = r.base_index;

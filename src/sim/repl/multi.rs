@@ -56,7 +56,14 @@ impl MultiState {
 
 impl Cluster {
     /// Serve a request at `at` (the client's node) and answer it.
-    pub(super) fn multi_request(&mut self, at: NodeId, op: u64, req: Req, now: SimTime, out: &mut Vec<Out>) {
+    pub(super) fn multi_request(
+        &mut self,
+        at: NodeId,
+        op: u64,
+        req: Req,
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
         if let Some(p) = self.ops.get_mut(&op) {
             p.server = at;
         }
@@ -69,8 +76,17 @@ impl Cluster {
     }
 
     /// Serve a read or write locally; for a write, the new version.
-    fn multi_serve(&mut self, at: NodeId, op: u64, req: &Req, now: SimTime, out: &mut Vec<Out>) -> Res {
-        if self.params.partition_mode == PartitionMode::Cp && self.reachable_count(at, now) < self.majority() {
+    fn multi_serve(
+        &mut self,
+        at: NodeId,
+        op: u64,
+        req: &Req,
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) -> Res {
+        if self.params.partition_mode == PartitionMode::Cp
+            && self.reachable_count(at, now) < self.majority()
+        {
             return Res::Fail("this node cannot see a majority (CP)");
         }
         let key = req.keys[0];
@@ -88,7 +104,14 @@ impl Cluster {
         Res::Ok(vs)
     }
 
-    fn multi_publish(&mut self, at: NodeId, key: u32, v: Version, now: SimTime, out: &mut Vec<Out>) {
+    fn multi_publish(
+        &mut self,
+        at: NodeId,
+        key: u32,
+        v: Version,
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
         let m = &mut self.nodes[at as usize].multi;
         m.seq += 1;
         let seq = m.seq;
@@ -109,7 +132,14 @@ impl Cluster {
         }
     }
 
-    pub(super) fn multi_message(&mut self, from: NodeId, to: NodeId, msg: Msg, now: SimTime, out: &mut Vec<Out>) {
+    pub(super) fn multi_message(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        msg: Msg,
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
         match msg {
             Msg::Replicate { entries } => {
                 for (seq, key, v) in entries {

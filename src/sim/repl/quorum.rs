@@ -13,7 +13,7 @@ use crate::sim::command::NodeId;
 use crate::sim::time::{SimDuration, SimTime};
 
 use super::cluster::{Cluster, Msg, Out, Progress, Req, Res};
-use super::version::{merge, newest, includes, ConflictPolicy, Payload, Resolve, Version, Vv};
+use super::version::{includes, merge, newest, ConflictPolicy, Payload, Resolve, Version, Vv};
 use super::PartitionMode;
 
 /// Hints one node holds; the oldest is dropped beyond this (and counted lost to anti-entropy).
@@ -56,7 +56,14 @@ pub struct QuorumOp {
 
 impl Cluster {
     /// A message to oneself is handled at once; others go through the network.
-    pub(super) fn send(&mut self, from: NodeId, to: NodeId, msg: Msg, now: SimTime, out: &mut Vec<Out>) {
+    pub(super) fn send(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        msg: Msg,
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
         if from == to {
             self.on_message(from, to, msg, now, out);
         } else {
@@ -65,12 +72,21 @@ impl Cluster {
     }
 
     /// A client's request arrives at its node.
-    pub(super) fn quorum_request(&mut self, client: NodeId, op: u64, req: Req, now: SimTime, out: &mut Vec<Out>) {
+    pub(super) fn quorum_request(
+        &mut self,
+        client: NodeId,
+        op: u64,
+        req: Req,
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
         let key = req.keys[0];
         if self.replicas_of(key).any(|n| n == client) {
             return self.quorum_coordinate(client, client, op, req, now, out);
         }
-        let to = self.replicas_of(key).find(|&n| !self.suspects(client, n, now));
+        let to = self
+            .replicas_of(key)
+            .find(|&n| !self.suspects(client, n, now));
         match (to, self.params.partition_mode) {
             (Some(to), _) => out.push(Out::Send {
                 from: client,
@@ -78,9 +94,12 @@ impl Cluster {
                 msg: Msg::Forward { op, req },
             }),
             (None, PartitionMode::Ap) => self.quorum_coordinate(client, client, op, req, now, out),
-            (None, PartitionMode::Cp) => {
-                self.finish(op, Res::Fail("no replica of the key is reachable"), now, out)
-            }
+            (None, PartitionMode::Cp) => self.finish(
+                op,
+                Res::Fail("no replica of the key is reachable"),
+                now,
+                out,
+            ),
         }
     }
 
@@ -120,7 +139,10 @@ impl Cluster {
             _ => r,
         } as usize;
         let targets = self.targets(at, key, phase, need, now);
-        let reachable = targets.iter().filter(|(n, _)| !self.suspects(at, *n, now)).count();
+        let reachable = targets
+            .iter()
+            .filter(|(n, _)| !self.suspects(at, *n, now))
+            .count();
         q.required = match (self.params.partition_mode, self.params.abd) {
             (PartitionMode::Ap, false) => need.min(reachable).max(1),
             _ => need,
@@ -155,7 +177,14 @@ impl Cluster {
     /// Whom to ask: the key's replicas; for a sloppy write, a replica that seems down is
     /// replaced by the next healthy node outside the list, with a hint. For the PBS setting,
     /// a write goes to W replicas only (the coordinator and W - 1 others at random).
-    fn targets(&mut self, at: NodeId, key: u32, phase: Phase, need: usize, now: SimTime) -> Vec<(NodeId, Option<NodeId>)> {
+    fn targets(
+        &mut self,
+        at: NodeId,
+        key: u32,
+        phase: Phase,
+        need: usize,
+        now: SimTime,
+    ) -> Vec<(NodeId, Option<NodeId>)> {
         let pref: Vec<NodeId> = self.replicas_of(key).collect();
         if phase == Phase::Write && self.params.write_to_w_only && !self.params.abd {
             let mut rest: Vec<NodeId> = pref.iter().copied().filter(|&n| n != at).collect();
@@ -227,7 +256,14 @@ impl Cluster {
         }
     }
 
-    pub(super) fn quorum_message(&mut self, from: NodeId, to: NodeId, msg: Msg, now: SimTime, out: &mut Vec<Out>) {
+    pub(super) fn quorum_message(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        msg: Msg,
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
         match msg {
             Msg::Store {
                 op,
@@ -289,7 +325,13 @@ impl Cluster {
         hints.push_back(Hint { key, ver, for_node });
     }
 
-    fn merge_entries(&mut self, at: NodeId, entries: &[(u32, Vec<Version>)], now: SimTime, out: &mut Vec<Out>) {
+    fn merge_entries(
+        &mut self,
+        at: NodeId,
+        entries: &[(u32, Vec<Version>)],
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
         for (k, vs) in entries {
             for v in vs {
                 self.merge_into(at, *k, v, now, out);
@@ -308,7 +350,9 @@ impl Cluster {
     }
 
     fn on_stored(&mut self, at: NodeId, from: NodeId, op: u64, now: SimTime, out: &mut Vec<Out>) {
-        let Some(q) = self.quorum_op(at, op) else { return };
+        let Some(q) = self.quorum_op(at, op) else {
+            return;
+        };
         if !matches!(q.phase, Phase::Write | Phase::WriteBack) || q.acks.contains(&from) {
             return;
         }
@@ -323,12 +367,24 @@ impl Cluster {
         self.answer(at, client, op, res, now, out);
     }
 
-    fn on_fetched(&mut self, at: NodeId, from: NodeId, op: u64, versions: Vec<Version>, now: SimTime, out: &mut Vec<Out>) {
+    fn on_fetched(
+        &mut self,
+        at: NodeId,
+        from: NodeId,
+        op: u64,
+        versions: Vec<Version>,
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
         let resolve = self.resolve();
         let abd = self.params.abd;
         let read_repair = self.params.read_repair && !abd;
-        let Some(q) = self.quorum_op(at, op) else { return };
-        if !matches!(q.phase, Phase::Read | Phase::Learn) || q.replies.iter().any(|(n, _)| *n == from) {
+        let Some(q) = self.quorum_op(at, op) else {
+            return;
+        };
+        if !matches!(q.phase, Phase::Read | Phase::Learn)
+            || q.replies.iter().any(|(n, _)| *n == from)
+        {
             return;
         }
         q.replies.push((from, versions));
@@ -356,10 +412,14 @@ impl Cluster {
             }
             _ if abd => {
                 let all_same = self.quorum_op(at, op).is_some_and(|q| {
-                    q.replies.iter().all(|(_, v)| newest(v).map(|x| x.tag()) == newest(&result).map(|x| x.tag()))
+                    q.replies.iter().all(|(_, v)| {
+                        newest(v).map(|x| x.tag()) == newest(&result).map(|x| x.tag())
+                    })
                 });
                 match newest(&result).cloned() {
-                    Some(v) if !all_same => self.begin_write_phase(at, op, v, Phase::WriteBack, now, out),
+                    Some(v) if !all_same => {
+                        self.begin_write_phase(at, op, v, Phase::WriteBack, now, out)
+                    }
                     _ => {
                         let client = self.quorum_op(at, op).map_or(at, |q| q.client);
                         self.answer(at, client, op, Res::Ok(result), now, out);
@@ -373,7 +433,13 @@ impl Cluster {
                 };
                 let stale: Vec<NodeId> = self
                     .quorum_op(at, op)
-                    .map(|q| q.replies.iter().filter(|(_, v)| !same_content(v, &result)).map(|(n, _)| *n).collect())
+                    .map(|q| {
+                        q.replies
+                            .iter()
+                            .filter(|(_, v)| !same_content(v, &result))
+                            .map(|(n, _)| *n)
+                            .collect()
+                    })
                     .unwrap_or_default();
                 if read_repair {
                     for n in stale {
@@ -390,8 +456,18 @@ impl Cluster {
         }
     }
 
-    fn begin_write_phase(&mut self, at: NodeId, op: u64, ver: Version, phase: Phase, now: SimTime, out: &mut Vec<Out>) {
-        let Some(q) = self.quorum_op(at, op) else { return };
+    fn begin_write_phase(
+        &mut self,
+        at: NodeId,
+        op: u64,
+        ver: Version,
+        phase: Phase,
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
+        let Some(q) = self.quorum_op(at, op) else {
+            return;
+        };
         let key = q.key;
         q.phase = phase;
         q.acks.clear();
@@ -463,7 +539,14 @@ impl Cluster {
         self.replicas_of(key).any(|n| n == node)
     }
 
-    fn on_digest(&mut self, at: NodeId, from: NodeId, theirs: Vec<(u32, u64)>, now: SimTime, out: &mut Vec<Out>) {
+    fn on_digest(
+        &mut self,
+        at: NodeId,
+        from: NodeId,
+        theirs: Vec<(u32, u64)>,
+        now: SimTime,
+        out: &mut Vec<Out>,
+    ) {
         let kv = &self.nodes[at as usize].kv;
         let mut entries = Vec::new();
         let mut want = Vec::new();
@@ -506,5 +589,8 @@ pub fn merged(replies: &[(NodeId, Vec<Version>)], resolve: Resolve) -> Vec<Versi
 /// version vectors say.
 pub fn same_content(a: &[Version], b: &[Version]) -> bool {
     a.len() == b.len()
-        && a.iter().all(|x| b.iter().any(|y| x.tag() == y.tag() && x.payload == y.payload))
+        && a.iter().all(|x| {
+            b.iter()
+                .any(|y| x.tag() == y.tag() && x.payload == y.payload)
+        })
 }

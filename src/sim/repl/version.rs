@@ -142,7 +142,9 @@ impl Version {
     }
     /// A scalar version for the checker (higher is newer), where one exists.
     pub fn scalar(&self) -> u64 {
-        self.ts.saturating_mul(8).saturating_add(u64::from(self.node))
+        self.ts
+            .saturating_mul(8)
+            .saturating_add(u64::from(self.node))
     }
     pub fn hash_into(&self, h: &mut Fnv64) {
         h.write_u64(self.value);
