@@ -61,3 +61,25 @@ fn bad_scenarios_get_clear_messages_not_panics() {
     assert_eq!(code, 2);
     assert!(err.contains("usage"), "{err}");
 }
+
+#[test]
+fn every_example_scenario_runs_and_reports_the_checker() {
+    for name in [
+        "leaderless",
+        "leaderless-abd",
+        "single-leader",
+        "multi-leader",
+    ] {
+        let path = format!("{}/tests/scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        let (code, out, err) = migrascope(&["run", &path]);
+        assert_eq!(code, 0, "{name}: {err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(v["operations"]["ok"].as_u64().unwrap() > 500, "{name}");
+        assert!(v["checker"]["ops"].as_u64().unwrap() > 500, "{name}");
+        assert_eq!(
+            v["replication"]["divergent_keys"].as_u64().map(|d| d <= 5),
+            Some(true),
+            "{name}"
+        );
+    }
+}
