@@ -1,6 +1,7 @@
 //! The model: pure Rust, deterministic, with no browser crate anywhere below this module.
 //! Virtual time only; one seed with named sub-streams; ordered collections wherever order can
-//! reach an event; handlers return effects and the engine applies them.
+//! reach an event; a node changes only its own state and pushes everything else (sends, timers,
+//! log lines) into one buffer the engine applies.
 
 pub mod checker;
 pub mod command;

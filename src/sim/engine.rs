@@ -1,5 +1,6 @@
-//! The simulation loop. Events come off the queue in `(time, seq)` order; the model's handlers
-//! turn each into [`Effect`]s; `apply` is the one place that changes state. Every processed
+//! The simulation loop. Events come off the queue in `(time, seq)` order; the cluster's node
+//! handlers change their own node and push [`Out`] items; `apply` is the one place that
+//! touches the network, the queue and the event log. Every processed
 //! event and every user command is folded into the history hash, so two runs can be compared
 //! by one number.
 
@@ -438,7 +439,6 @@ impl Simulation {
                     let kind = match kind {
                         OutLog::Conflict => LogKind::Conflict,
                         OutLog::Leader => LogKind::Leader,
-                        OutLog::Info => LogKind::Info,
                     };
                     self.push_log(kind, text);
                 }
@@ -502,12 +502,12 @@ impl Simulation {
                 heal = true;
             }
             Command::Partition { groups } => self.net.partition(groups, nodes),
-            Command::HealPartition | Command::HealAll => {
-                if matches!(command, Command::HealAll) {
-                    self.net.heal_all();
-                } else {
-                    self.net.heal_partition();
-                }
+            Command::HealPartition => {
+                self.net.heal_partition();
+                heal = true;
+            }
+            Command::HealAll => {
+                self.net.heal_all();
                 heal = true;
             }
             Command::LagSpike {
@@ -521,7 +521,7 @@ impl Simulation {
                 self.net
                     .spike(*a, *b, SimDuration::from_ms(*extra_ms), until);
             }
-            Command::Crash { node } => self.cluster.crash(*node, now),
+            Command::Crash { node } => self.cluster.crash(*node),
             Command::Restart { node } => {
                 self.cluster.restart(*node, now);
                 heal = true;

@@ -143,28 +143,6 @@ pub enum Msg {
 }
 
 impl Msg {
-    /// A short name for drawing and logs.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Msg::Ping => "ping",
-            Msg::Forward { .. } => "forward",
-            Msg::Done { .. } => "reply",
-            Msg::Store { .. } => "write",
-            Msg::Stored { .. } => "ack",
-            Msg::Fetch { .. } => "read",
-            Msg::Fetched { .. } => "value",
-            Msg::Repair { .. } => "repair",
-            Msg::HandOff { .. } | Msg::HandedOff { .. } => "hint",
-            Msg::Digest { .. } | Msg::Differ { .. } | Msg::Push { .. } => "anti-entropy",
-            Msg::Vote { .. } | Msg::VoteReply { .. } => "vote",
-            Msg::Append { entries, .. } if entries.is_empty() => "heartbeat",
-            Msg::Append { .. } => "append",
-            Msg::AppendReply { .. } => "ack",
-            Msg::Snapshot { .. } => "snapshot",
-            Msg::Replicate { .. } => "replicate",
-            Msg::ReplicateAck { .. } => "ack",
-        }
-    }
     /// True for messages that carry data (drawn stronger than control traffic).
     pub fn carries_data(&self) -> bool {
         matches!(
@@ -208,20 +186,6 @@ pub enum Out {
 pub enum OutLog {
     Conflict,
     Leader,
-    Info,
-}
-
-/// Where an operation stands at the node that serves it.
-#[derive(Clone, Debug)]
-pub enum Progress {
-    /// Handed to another node; waiting for `Done`.
-    Forwarded,
-    /// A single leader is working on it (log index or read round).
-    AtLeader,
-    /// A leaderless coordinator is collecting answers.
-    Quorum(Box<QuorumOp>),
-    /// Its coordinator crashed; only the timeout can end it.
-    Orphaned,
 }
 
 #[derive(Clone, Debug)]
@@ -233,7 +197,9 @@ pub struct Pending {
     /// The node serving it (coordinator or leader).
     pub server: NodeId,
     pub invoke: SimTime,
-    pub progress: Progress,
+    /// A leaderless coordinator's progress (None elsewhere, and once the coordinator crashed:
+    /// then only the timeout can end the operation).
+    pub quorum: Option<Box<QuorumOp>>,
     /// The newest acknowledged write of the key when this read began (for the stale-read
     /// share).
     pub must_see: Option<Version>,
@@ -335,7 +301,7 @@ impl Cluster {
                 kv: Kv::default(),
                 dots: 0,
                 last_heard: vec![SimTime::ZERO; nodes as usize],
-                raft: Raft::new(&params, &mut rng, i),
+                raft: Raft::new(&params, &mut rng),
                 multi: MultiState::new(nodes),
                 hints: VecDeque::new(),
                 ae_peer: (i + 1) % nodes,
@@ -460,7 +426,7 @@ impl Cluster {
                 client,
                 server: client,
                 invoke: now,
-                progress: Progress::Forwarded,
+                quorum: None,
                 must_see,
             },
         );
@@ -761,9 +727,7 @@ impl Cluster {
         now: SimTime,
         out: &mut Vec<Out>,
     ) {
-        if let Some(p) = self.ops.get_mut(&op) {
-            p.server = at;
-        }
+        // Each protocol records `at` as the operation's server when it takes it on.
         match self.params.mode {
             Mode::SingleLeader => self.leader_serve(at, client, op, req, now, out),
             Mode::Leaderless => self.quorum_coordinate(at, client, op, req, now, out),
@@ -826,17 +790,16 @@ impl Cluster {
         }
     }
 
-    pub fn crash(&mut self, node: NodeId, now: SimTime) {
+    pub fn crash(&mut self, node: NodeId) {
         let n = &mut self.nodes[node as usize];
         n.up = false;
+        // A multi-leader node's outbox and stream positions are on disk: nothing to lose.
         n.raft.crash();
-        n.multi.crash();
         for p in self.ops.values_mut() {
             if p.server == node {
-                p.progress = Progress::Orphaned;
+                p.quorum = None;
             }
         }
-        let _ = now;
     }
 
     pub fn restart(&mut self, node: NodeId, now: SimTime) {
@@ -862,19 +825,17 @@ impl Cluster {
             return;
         }
         for p in self.ops.values_mut() {
-            p.progress = Progress::Orphaned;
+            p.quorum = None;
         }
         let size = self.size();
         for i in 0..size {
-            let up = self.nodes[i as usize].up;
             let kv = self.nodes[i as usize].kv.clone();
-            let mut raft = Raft::new(&self.params, &mut self.rng, i);
+            let mut raft = Raft::new(&self.params, &mut self.rng);
             raft.seed_from(kv, now, self.params.election_timeout_ms, &mut self.rng);
             let n = &mut self.nodes[i as usize];
             n.raft = raft;
             n.multi = MultiState::new(size);
             n.hints.clear();
-            n.up = up;
         }
     }
 
@@ -995,13 +956,7 @@ impl Cluster {
                 finals.push((k, first.1));
             }
         }
-        let recorded: Vec<u64> = self
-            .lost
-            .iter()
-            .copied()
-            .filter(|&v| self.recorder.was_acked(v))
-            .collect();
-        self.recorder.to_history(finals, recorded)
+        self.recorder.to_history(finals, self.lost.clone())
     }
 
     pub fn partition_mode(&self) -> PartitionMode {

@@ -17,7 +17,7 @@ use crate::sim::command::NodeId;
 use crate::sim::rng::SimRng;
 use crate::sim::time::{SimDuration, SimTime};
 
-use super::cluster::{Cluster, Msg, Out, OutLog, Progress, Req, Res};
+use super::cluster::{Cluster, Msg, Out, OutLog, Req, Res};
 use super::kv::Kv;
 use super::version::{includes, Payload, Resolve, Version, Vv};
 use super::{AckPolicy, PartitionMode, ReadFrom, ReplicationParams};
@@ -71,7 +71,7 @@ pub struct Raft {
 }
 
 impl Raft {
-    pub fn new(p: &ReplicationParams, rng: &mut SimRng, _id: NodeId) -> Self {
+    pub fn new(p: &ReplicationParams, rng: &mut SimRng) -> Self {
         Raft {
             term: 0,
             voted_for: None,
@@ -219,7 +219,6 @@ impl Cluster {
         }
         if let Some(p) = self.ops.get_mut(&op) {
             p.server = at;
-            p.progress = Progress::AtLeader;
         }
         if !req.write {
             if !self.params.read_confirm {

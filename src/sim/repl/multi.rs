@@ -41,9 +41,6 @@ impl MultiState {
             ..MultiState::default()
         }
     }
-    /// Nothing is volatile: the outbox and positions are on disk.
-    pub fn crash(&mut self) {}
-
     fn entries_from(&self, after: u64) -> Vec<(u64, u32, Version)> {
         self.log
             .iter()

@@ -12,7 +12,7 @@
 use crate::sim::command::NodeId;
 use crate::sim::time::{SimDuration, SimTime};
 
-use super::cluster::{Cluster, Msg, Out, Progress, Req, Res};
+use super::cluster::{Cluster, Msg, Out, Req, Res};
 use super::version::{includes, merge, newest, ConflictPolicy, Payload, Resolve, Version, Vv};
 use super::PartitionMode;
 
@@ -158,7 +158,7 @@ impl Cluster {
         let ver = q.ver.clone();
         if let Some(p) = self.ops.get_mut(&op) {
             p.server = at;
-            p.progress = Progress::Quorum(Box::new(q));
+            p.quorum = Some(Box::new(q));
         }
         for (t, hint_for) in targets {
             let msg = match &ver {
@@ -340,13 +340,10 @@ impl Cluster {
     }
 
     fn quorum_op(&mut self, at: NodeId, op: u64) -> Option<&mut QuorumOp> {
-        match self.ops.get_mut(&op) {
-            Some(p) if p.server == at => match &mut p.progress {
-                Progress::Quorum(q) => Some(q),
-                _ => None,
-            },
-            _ => None,
-        }
+        self.ops
+            .get_mut(&op)
+            .filter(|p| p.server == at)
+            .and_then(|p| p.quorum.as_deref_mut())
     }
 
     fn on_stored(&mut self, at: NodeId, from: NodeId, op: u64, now: SimTime, out: &mut Vec<Out>) {
@@ -402,45 +399,29 @@ impl Cluster {
                 return; // wait for more replicas
             }
         }
-        match q.phase {
+        let (phase, client, key) = (q.phase, q.client, q.key);
+        // Replicas whose answer differs from the reconciled result.
+        let stale: Vec<NodeId> = q
+            .replies
+            .iter()
+            .filter(|(_, v)| !same_content(v, &result))
+            .map(|(n, _)| *n)
+            .collect();
+        match phase {
             Phase::Learn => {
                 let top = newest(&result).map_or(0, |v| v.ts);
-                let key = q.key;
                 let mut ver = self.new_version(at, key, op, now);
                 ver.ts = top + 1;
                 self.begin_write_phase(at, op, ver, Phase::Write, now, out);
             }
-            _ if abd => {
-                let all_same = self.quorum_op(at, op).is_some_and(|q| {
-                    q.replies.iter().all(|(_, v)| {
-                        newest(v).map(|x| x.tag()) == newest(&result).map(|x| x.tag())
-                    })
-                });
-                match newest(&result).cloned() {
-                    Some(v) if !all_same => {
-                        self.begin_write_phase(at, op, v, Phase::WriteBack, now, out)
-                    }
-                    _ => {
-                        let client = self.quorum_op(at, op).map_or(at, |q| q.client);
-                        self.answer(at, client, op, Res::Ok(result), now, out);
-                    }
+            _ if abd => match newest(&result).cloned() {
+                // Write the newest value back unless every replica asked already has it.
+                Some(v) if !stale.is_empty() => {
+                    self.begin_write_phase(at, op, v, Phase::WriteBack, now, out)
                 }
-            }
+                _ => self.answer(at, client, op, Res::Ok(result), now, out),
+            },
             _ => {
-                let (client, key) = {
-                    let q = self.quorum_op(at, op).expect("checked above");
-                    (q.client, q.key)
-                };
-                let stale: Vec<NodeId> = self
-                    .quorum_op(at, op)
-                    .map(|q| {
-                        q.replies
-                            .iter()
-                            .filter(|(_, v)| !same_content(v, &result))
-                            .map(|(n, _)| *n)
-                            .collect()
-                    })
-                    .unwrap_or_default();
                 if read_repair {
                     for n in stale {
                         self.counters.read_repairs += 1;
