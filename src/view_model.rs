@@ -81,7 +81,7 @@ pub fn lag_text(sim: &Simulation, id: NodeId) -> (f64, String) {
             let t = if v == 0.0 {
                 "in sync".to_string()
             } else {
-                format!("{v:.0} keys behind")
+                format!("{} behind", plural(v as u64, "key", "keys"))
             };
             (v, t)
         }

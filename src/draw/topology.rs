@@ -6,7 +6,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::view_model::{node_radius, palette, Frame, MessageKind, Rgb};
+use crate::view_model::{node_radius, palette, Frame, MessageKind, Rgb, Role};
 
 pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
@@ -97,7 +97,7 @@ pub fn draw_topology<DB: DrawingBackend>(
         let r = radius as i32;
         area.draw(&Circle::new(c, r, rgb(n.fill).filled()))?;
         let ring = if n.up { palette::INK } else { palette::MUTED };
-        let ring_w = if n.id == 0 { 3.0 } else { 1.5 };
+        let ring_w = if n.role == Role::Leader { 3.0 } else { 1.5 };
         area.draw(&Circle::new(
             c,
             r,
@@ -136,9 +136,9 @@ fn draw_legend<DB: DrawingBackend>(
     let mut x = (12.0 * s) as i32;
     let m = (4.0 * s) as i32;
     let items = [
-        (MessageKind::Append, "entries"),
-        (MessageKind::Heartbeat, "heartbeat"),
-        (MessageKind::Ack, "ack"),
+        (MessageKind::Append, "data"),
+        (MessageKind::Heartbeat, "control"),
+        (MessageKind::Ack, "answer"),
     ];
     for (kind, label) in items {
         let c = rgb(kind.colour());

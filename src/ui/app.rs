@@ -314,8 +314,8 @@ pub fn App() -> Html {
             <header class="top">
                 <div class="brand">
                     <h1>{"migrascope"}</h1>
-                    <p class="subtitle">{"Leader–follower replication on a simulated network. \
-                        Press play, then cut a link or crash a node and watch lag build up and drain."}</p>
+                    <p class="subtitle">{"Replicated data on a simulated network. Press play, then cut a link, \
+                        isolate or crash a node, and watch availability, stale reads and conflicts."}</p>
                 </div>
                 <div class="header-actions">
                 if state.fork.is_none() {
@@ -349,7 +349,7 @@ pub fn App() -> Html {
                     if state.fork.is_some() { <p class="stage-label">{"A · original"}</p> }
                     <canvas id="topology" ref={topology} role="img" onclick={a_click}
                         oncontextmenu={a_menu} onmousemove={a_hover}
-                        aria-label="Cluster topology: the leader n0 on top, followers around it, messages in flight between them" />
+                        aria-label="Cluster topology: the nodes on a circle, every link between them, messages in flight" />
                     <p class="hint canvas-hint">{"Click a link to cut or heal it; right-click a node to crash or restart it."}</p>
                     <Figures status={state.status.clone()} />
                 </section>
