@@ -27,3 +27,4 @@ pub mod sql;
 
 pub mod dataset;
 pub mod mapping;
+pub mod migrate;

@@ -1,0 +1,17 @@
+//! The migration engine (issue 5), built on the data layer: move data between the SQL store
+//! and the document store while the application keeps writing, in virtual time.
+//!
+//! - [`config`]: what a job is asked to do ([`MigrationConfig`]), validated with typed errors.
+//! - [`phase`]: the phase state machine with its legal transitions, progress, record errors.
+//! - [`source`]: the live SQL side: typed rows with key and foreign-key lookups, tombstoned
+//!   deletes, and the fan-out walk from a changed row to every document embedding it.
+
+pub mod config;
+pub mod phase;
+pub mod source;
+
+pub use config::{
+    CdcApply, ConfigError, CostModel, Direction, MigrationConfig, PostponeCutover, RollbackMode,
+    Strategy, ValidationLevel,
+};
+pub use phase::{next, ErrorKind, IllegalTransition, Phase, Progress, RecordError, TableProgress};
