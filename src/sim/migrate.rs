@@ -7,11 +7,23 @@
 //!   deletes, and the fan-out walk from a changed row to every document embedding it.
 
 pub mod config;
+pub mod fault;
+pub mod job;
 pub mod phase;
+pub mod report;
 pub mod source;
+pub mod spec;
+pub mod to_docs;
+pub mod workload;
 
 pub use config::{
     CdcApply, ConfigError, CostModel, Direction, MigrationConfig, PostponeCutover, RollbackMode,
     Strategy, ValidationLevel,
 };
+pub use fault::{Fault, FaultPlan};
+pub use job::{Migration, Out, OutKind, Routing};
 pub use phase::{next, ErrorKind, IllegalTransition, Phase, Progress, RecordError, TableProgress};
+pub use report::MigrationReport;
+pub use spec::{run, MappingSpec, MigrationSpec};
+pub use to_docs::{ToDocs, Verification};
+pub use workload::{ChangeEvent, ChangeLog, Op, WriteWorkload};

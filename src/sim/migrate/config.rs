@@ -222,6 +222,9 @@ pub struct MigrationConfig {
     pub throttle_lag_ms: u64,
     /// When a cut-over may start. Default `{"until": "backlog_at_most", "events": 0}`.
     pub postpone_cutover: PostponeCutover,
+    /// Blue-green: least time in sync (changes applied, continuous verification running)
+    /// before a cut-over, in ms. Default 1 000. Range 0 ..= 3 600 000.
+    pub sync_ms_min: u64,
     /// How the change applier behaves (blue-green). Default `correct`.
     pub cdc_apply: CdcApply,
     /// Copy-and-switch only: replay the writes made during the copy (with writes stopped)
@@ -255,6 +258,7 @@ impl Default for MigrationConfig {
             error_budget_records: 0,
             throttle_lag_ms: 5_000,
             postpone_cutover: PostponeCutover::BacklogAtMost { events: 0 },
+            sync_ms_min: 1_000,
             cdc_apply: CdcApply::Correct,
             catch_up: false,
             verify_interval_ms: 500,
@@ -342,6 +346,7 @@ impl MigrationConfig {
             BATCH_TIMEOUT_MS_MAX,
         )?;
         check("throttle_lag_ms", self.throttle_lag_ms, 0, LAG_MS_MAX)?;
+        check("sync_ms_min", self.sync_ms_min, 0, LAG_MS_MAX)?;
         check(
             "verify_interval_ms",
             self.verify_interval_ms,

@@ -119,8 +119,9 @@ impl Phase {
     }
 }
 
-/// Whether `from -> to` is legal. The forward path is fixed; a copy-and-switch verifies after
-/// its cut-over (Cutover -> Verification -> Cleanup); any working phase may stop (Rollback or
+/// Whether `from -> to` is legal. The forward path is fixed; a copy-and-switch switches first
+/// and verifies after its cut-over (RelationshipMigration -> Cutover -> Verification ->
+/// Cleanup); any working phase may stop (Rollback or
 /// Failed); a rollback ends Failed.
 pub fn next(from: Phase, to: Phase) -> Result<Phase, IllegalTransition> {
     use Phase::*;
@@ -132,6 +133,7 @@ pub fn next(from: Phase, to: Phase) -> Result<Phase, IllegalTransition> {
         | (Transformation, Loading)
         | (Loading, RelationshipMigration)
         | (RelationshipMigration, Verification)
+        | (RelationshipMigration, Cutover)
         | (Verification, Cutover)
         | (Cutover, Verification)
         | (Verification, Cleanup)
@@ -279,9 +281,9 @@ mod tests {
             .flat_map(|a| Phase::ALL.iter().map(move |b| (*a, *b)))
             .filter(|(a, b)| next(*a, *b).is_ok())
             .count();
-        // 13 listed edges, plus Rollback or Failed from the 8 working phases (Validation to
+        // 14 listed edges, plus Rollback or Failed from the 8 working phases (Validation to
         // Cutover) except Validation -> Rollback.
-        assert_eq!(legal, 13 + 8 * 2 - 1);
+        assert_eq!(legal, 14 + 8 * 2 - 1);
         let e = next(Phase::Loading, Phase::Cutover).unwrap_err();
         assert_eq!(
             e.to_string(),

@@ -1,0 +1,1088 @@
+//! A migration job driven in virtual time: `step(until)` handles every internal event due by
+//! then (application writes, batch completions and timeouts, change-applier polls,
+//! verification passes, crashes, phase ends) in `(time, seq)` order and returns what
+//! happened, so a page or the engine can drive it a frame at a time and a test can run it to
+//! the end. Same inputs and seed, same outputs.
+
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+use super::config::{MigrationConfig, PostponeCutover, RollbackMode, Strategy};
+use super::fault::{Fault, FaultPlan};
+use super::phase::{next, ErrorKind, Phase, Progress, RecordError, TableProgress};
+use super::to_docs::{SnapUnit, ToDocs, Verification};
+use super::workload::{ChangeEvent, ChangeLog, Writer};
+use crate::sim::mapping::checksum::checksum_tables;
+use crate::sim::mapping::ContentChecksum;
+use crate::sim::time::{SimDuration, SimTime};
+
+/// Outputs kept in the job's log (a ring: the oldest go first).
+pub const OUT_LOG_MAX: usize = 10_000;
+/// Lost writes named in a report; later ones are only counted.
+pub const LOST_KEPT_MAX: usize = 100;
+
+/// Where the application's reads and writes go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Routing {
+    /// The source (blue).
+    Source,
+    /// The target (green).
+    Target,
+}
+
+/// Something that happened, for a status view.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Out {
+    /// When, in µs of simulated time.
+    pub at: SimTime,
+    /// What.
+    pub what: OutKind,
+}
+
+/// The kinds of [`Out`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum OutKind {
+    /// The phase changed.
+    Phase {
+        /// Left.
+        from: Phase,
+        /// Entered.
+        to: Phase,
+    },
+    /// A copy batch finished.
+    Batch {
+        /// Worker.
+        worker: usize,
+        /// Records loaded.
+        ok: u64,
+        /// Records failed.
+        failed: u64,
+    },
+    /// A batch is retried.
+    Retry {
+        /// Batch number.
+        batch: u64,
+        /// Attempt about to run (1 = first retry).
+        attempt: u32,
+        /// Why.
+        why: String,
+    },
+    /// Changes applied.
+    Applied {
+        /// Events applied.
+        events: u64,
+        /// Events still waiting.
+        backlog: u64,
+        /// Lag before applying, in µs.
+        lag_us: u64,
+    },
+    /// A verification finished.
+    Verified {
+        /// Whether it passed.
+        passed: bool,
+    },
+    /// Anything else worth a line.
+    Note {
+        /// In words.
+        text: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Ev {
+    Write,
+    PhaseDone(Phase),
+    BatchDone { worker: usize, gen: u64 },
+    BatchTimeout { worker: usize, gen: u64 },
+    Restart(usize),
+    Poll,
+    VerifyPass,
+    Crash(usize),
+    SpikeEnd,
+    Drained,
+    Switched,
+}
+
+#[derive(Clone, Debug)]
+struct Batch {
+    id: u64,
+    units: std::ops::Range<usize>,
+    rows: u64,
+    attempt: u32,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Worker {
+    busy: Option<Batch>,
+    gen: u64,
+    down: bool,
+}
+
+/// Change stream counters.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CdcStats {
+    /// Events captured.
+    pub captured: u64,
+    /// Events applied (re-deliveries counted again).
+    pub applied: u64,
+    /// Events delivered again after a crash.
+    pub redelivered: u64,
+    /// Largest lag seen, in ms.
+    pub lag_ms_max: f64,
+    /// Largest backlog seen, in events.
+    pub backlog_max: u64,
+    /// Polls skipped by a lag spike.
+    pub stalled_polls: u64,
+    /// Copy starts held back by the throttle.
+    pub throttled: u64,
+    /// Cut-over checks that postponed it.
+    pub postponed: u64,
+}
+
+/// The continuous verification view (like a DMS validation tab), summed over passes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Continuous {
+    /// Passes run.
+    pub passes: u64,
+    /// Records with a change still waiting (not comparable yet).
+    pub pending: u64,
+    /// Records equal to the mapped source.
+    pub validated: u64,
+    /// Records that differ from the mapped source.
+    pub mismatched: u64,
+}
+
+/// The application's writes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct WriteStats {
+    /// Writes committed on the source.
+    pub committed: u64,
+    /// Writes refused while the source was read-only or writes were stopped.
+    pub rejected: u64,
+    /// Writes made after the snapshot and never applied to the target (copy-and-switch).
+    pub lost: u64,
+    /// The first lost writes: `table key op @position`.
+    pub lost_examples: Vec<String>,
+    /// Writes undone by restoring the checkpoint.
+    pub undone_by_restore: u64,
+}
+
+/// A phase's span.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PhaseSpan {
+    /// The phase.
+    pub phase: Phase,
+    /// Start, in simulated ms.
+    pub start_ms: f64,
+    /// End, in simulated ms (the run's end for the last phase).
+    pub end_ms: f64,
+}
+
+/// A migration job (SQL -> documents).
+#[derive(Clone, Debug)]
+pub struct Migration {
+    cfg: MigrationConfig,
+    seed: u64,
+    faults: FaultPlan,
+    side: ToDocs,
+    writer: Option<Writer>,
+    log: ChangeLog,
+    phase: Phase,
+    started: bool,
+    now: SimTime,
+    queue: BTreeMap<(SimTime, u64), Ev>,
+    seq: u64,
+    units: Vec<SnapUnit>,
+    pending_batches: VecDeque<Batch>,
+    next_batch: u64,
+    workers: Vec<Worker>,
+    snapshot_pos: u64,
+    capture: bool,
+    writes_open: bool,
+    routing: Routing,
+    checkpoint: Option<(Box<super::source::SqlSource>, ContentChecksum, u64)>,
+    /// Checksum of the source (tables the mapping reads) when the job started.
+    pub source_before: ContentChecksum,
+    progress: Progress,
+    spans: Vec<PhaseSpan>,
+    verifications: Vec<(Phase, Verification)>,
+    continuous: Continuous,
+    cursor: (usize, i64),
+    cdc: CdcStats,
+    last_applied: Vec<ChangeEvent>,
+    stalled_until: SimTime,
+    writes: WriteStats,
+    ro_start: Option<SimTime>,
+    ro_end: Option<SimTime>,
+    sync_start: Option<SimTime>,
+    reason: Option<String>,
+    outs: VecDeque<Out>,
+    retries: u64,
+    crashes: u64,
+}
+
+impl Migration {
+    /// A validated job, queued (call [`Migration::start`]). `writer` is the application
+    /// workload (none: no writes).
+    pub fn new(
+        cfg: MigrationConfig,
+        seed: u64,
+        side: ToDocs,
+        writer: Option<Writer>,
+        faults: FaultPlan,
+    ) -> Result<Migration, super::ConfigError> {
+        cfg.validate()?;
+        for f in faults.all() {
+            if let Fault::UnconvertibleRows { table, .. } = f {
+                if !side.mapping.collections.iter().any(|c| &c.table == table) {
+                    let why = format!("\"{table}\" is not the root table of a collection");
+                    return Err(super::config::invalid("faults.table", why));
+                }
+            }
+        }
+        let used = side.mapping.tables_used();
+        let source_before = checksum_tables(&side.src.tables, Some(&used)).total();
+        let workers = vec![Worker::default(); cfg.workers as usize];
+        Ok(Migration {
+            cfg,
+            seed,
+            faults,
+            side,
+            writer,
+            log: ChangeLog::default(),
+            phase: Phase::Validation,
+            started: false,
+            now: SimTime::ZERO,
+            queue: BTreeMap::new(),
+            seq: 0,
+            units: Vec::new(),
+            pending_batches: VecDeque::new(),
+            next_batch: 0,
+            workers,
+            snapshot_pos: 0,
+            capture: false,
+            writes_open: true,
+            routing: Routing::Source,
+            checkpoint: None,
+            source_before,
+            progress: Progress::default(),
+            spans: Vec::new(),
+            verifications: Vec::new(),
+            continuous: Continuous::default(),
+            cursor: (0, i64::MIN),
+            cdc: CdcStats::default(),
+            last_applied: Vec::new(),
+            stalled_until: SimTime::ZERO,
+            writes: WriteStats::default(),
+            ro_start: None,
+            ro_end: None,
+            sync_start: None,
+            reason: None,
+            outs: VecDeque::new(),
+            retries: 0,
+            crashes: 0,
+        })
+    }
+
+    /// The current phase.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+    /// Queued: not started yet.
+    pub fn is_queued(&self) -> bool {
+        !self.started
+    }
+    /// Finished (complete or failed).
+    pub fn is_done(&self) -> bool {
+        self.started && self.phase.is_terminal()
+    }
+    /// The simulated time reached.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+    /// The SQL -> documents side (source, target).
+    pub fn side(&self) -> &ToDocs {
+        &self.side
+    }
+    /// Progress so far.
+    pub fn progress(&self) -> &Progress {
+        &self.progress
+    }
+    /// Where the application is routed.
+    pub fn routing(&self) -> Routing {
+        self.routing
+    }
+    /// Recent outputs (bounded).
+    pub fn outs(&self) -> impl Iterator<Item = &Out> {
+        self.outs.iter()
+    }
+
+    fn at(&mut self, at: SimTime, ev: Ev) {
+        self.seq += 1;
+        self.queue.insert((at, self.seq), ev);
+    }
+
+    fn after(&mut self, us: u64, ev: Ev) {
+        self.at(self.now + SimDuration::from_us(us), ev);
+    }
+
+    fn emit(&mut self, what: OutKind, out: &mut Vec<Out>) {
+        let o = Out { at: self.now, what };
+        if self.outs.len() >= OUT_LOG_MAX {
+            self.outs.pop_front();
+        }
+        self.outs.push_back(o.clone());
+        out.push(o);
+    }
+
+    /// Start the queued job at `now`: the Validation phase begins (checkpoint taken), the
+    /// application's writes and the scheduled faults are armed.
+    pub fn start(&mut self, now: SimTime) -> Vec<Out> {
+        let mut out = Vec::new();
+        if self.started {
+            return out;
+        }
+        self.started = true;
+        self.now = now;
+        self.spans.push(PhaseSpan {
+            phase: Phase::Validation,
+            start_ms: ms(now),
+            end_ms: ms(now),
+        });
+        if self.cfg.strategy == Strategy::BigBang {
+            // Writes stop before anything is read: downtime starts now.
+            self.writes_open = false;
+            self.ro_start = Some(now);
+        }
+        let rows = self.side.src.tables.row_count() as u64;
+        if self.cfg.checkpoint_before {
+            let used = self.side.mapping.tables_used();
+            let mut cp = self.side.src.clone();
+            cp.compact();
+            let sum = checksum_tables(&cp.tables, Some(&used)).total();
+            self.checkpoint = Some((Box::new(cp), sum, self.log.position()));
+        }
+        let cp_us = if self.cfg.checkpoint_before {
+            rows * self.cfg.cost.read_row_us
+        } else {
+            0
+        };
+        self.after(1_000 + cp_us, Ev::PhaseDone(Phase::Validation));
+        if self.writer.is_some() {
+            self.after(0, Ev::Write);
+        }
+        for f in self.faults.all().to_vec() {
+            match f {
+                Fault::WorkerCrash { at_ms, worker } => {
+                    let w = worker as usize % self.workers.len();
+                    self.at(SimTime::from_ms(at_ms), Ev::Crash(w));
+                }
+                Fault::LagSpike { at_ms, duration_ms } => {
+                    let t = SimTime::from_ms(at_ms);
+                    self.stalled_until = self
+                        .stalled_until
+                        .max(t + SimDuration::from_ms(duration_ms));
+                    self.at(t + SimDuration::from_ms(duration_ms), Ev::SpikeEnd);
+                }
+                _ => {}
+            }
+        }
+        self.emit(
+            OutKind::Note {
+                text: format!("{} migration started", self.cfg.strategy.name()),
+            },
+            &mut out,
+        );
+        out
+    }
+
+    /// When the next internal event is due.
+    pub fn next_at(&self) -> Option<SimTime> {
+        if self.is_done() {
+            return None;
+        }
+        self.queue.keys().next().map(|k| k.0)
+    }
+
+    /// Handle every event due at or before `until`; time moves to `until`.
+    pub fn step(&mut self, until: SimTime) -> Vec<Out> {
+        let mut out = Vec::new();
+        while !self.is_done() {
+            let Some((&(at, seq), _)) = self.queue.iter().next() else {
+                break;
+            };
+            if at > until {
+                break;
+            }
+            let ev = self.queue.remove(&(at, seq)).expect("just seen");
+            self.now = at;
+            self.handle(ev, &mut out);
+        }
+        if !self.is_done() {
+            self.now = self.now.max(until);
+        }
+        out
+    }
+
+    fn handle(&mut self, ev: Ev, out: &mut Vec<Out>) {
+        match ev {
+            Ev::Write => self.on_write(),
+            Ev::PhaseDone(p) if p == self.phase => self.on_phase_done(out),
+            Ev::PhaseDone(_) => {}
+            Ev::BatchDone { worker, gen } => self.on_batch_done(worker, gen, out),
+            Ev::BatchTimeout { worker, gen } => self.on_batch_timeout(worker, gen, out),
+            Ev::Restart(w) => {
+                self.workers[w].down = false;
+                self.dispatch();
+            }
+            Ev::Poll => self.on_poll(out),
+            Ev::VerifyPass => self.on_verify_pass(),
+            Ev::Crash(w) => self.on_crash(w, out),
+            Ev::SpikeEnd => {}
+            Ev::Drained => self.on_drained(out),
+            Ev::Switched => self.on_switched(out),
+        }
+    }
+
+    fn on_write(&mut self) {
+        let Some(w) = self.writer.as_mut() else {
+            return;
+        };
+        let gap = w.gap();
+        if self.routing == Routing::Target {
+            return; // The application now writes to the target; the source is retired.
+        }
+        if !self.writes_open {
+            self.writes.rejected += 1;
+        } else if let Some(e) = w.write(&mut self.side.src, self.now) {
+            self.writes.committed += 1;
+            match self.log.commit(e, self.capture) {
+                Ok(_) => self.cdc.captured = self.log.captured(),
+                Err(why) => self.reason = Some(why),
+            }
+        }
+        self.at(self.now + gap, Ev::Write);
+    }
+
+    /// Move to `to` (the state machine must allow it).
+    fn enter(&mut self, to: Phase, out: &mut Vec<Out>) {
+        let from = self.phase;
+        let to = next(from, to).expect("the job only takes legal transitions");
+        self.phase = to;
+        if let Some(s) = self.spans.last_mut() {
+            s.end_ms = ms(self.now);
+        }
+        self.spans.push(PhaseSpan {
+            phase: to,
+            start_ms: ms(self.now),
+            end_ms: ms(self.now),
+        });
+        self.emit(OutKind::Phase { from, to }, out);
+        self.on_enter(to, out);
+    }
+
+    fn on_enter(&mut self, p: Phase, out: &mut Vec<Out>) {
+        let c = self.cfg.cost.clone();
+        let rows = self.side.src.tables.row_count() as u64;
+        match p {
+            Phase::SchemaPreparation => {
+                if self.cfg.strategy == Strategy::BlueGreen {
+                    self.capture = true; // The replication slot opens before the snapshot.
+                }
+                self.after(c.schema_us, Ev::PhaseDone(p));
+            }
+            Phase::Extraction => self.on_extraction(),
+            Phase::Transformation => self.after(rows * c.index_row_us, Ev::PhaseDone(p)),
+            Phase::Loading => self.on_loading(),
+            Phase::RelationshipMigration => {
+                let refs: usize = self
+                    .side
+                    .mapping
+                    .collections
+                    .iter()
+                    .map(|x| x.references.len())
+                    .sum();
+                self.after(rows * c.index_row_us * refs as u64, Ev::PhaseDone(p));
+            }
+            Phase::Verification => {
+                let us = rows * c.verify_row_us * u64::from(self.cfg.validation as u8 > 0);
+                self.after(us, Ev::PhaseDone(p));
+                if self.cfg.strategy == Strategy::BlueGreen {
+                    self.sync_start = Some(self.now);
+                    self.after(self.cfg.verify_interval_ms * 1_000, Ev::VerifyPass);
+                }
+            }
+            Phase::Cutover => self.on_cutover(out),
+            Phase::Cleanup => self.after(c.schema_us / 2, Ev::PhaseDone(p)),
+            Phase::Rollback => self.on_rollback_start(),
+            Phase::Complete | Phase::Failed => self.queue.clear(),
+            Phase::Validation => {}
+        }
+    }
+
+    fn on_phase_done(&mut self, out: &mut Vec<Out>) {
+        if let Some(why) = self
+            .reason
+            .clone()
+            .filter(|_| self.phase != Phase::Rollback)
+        {
+            return self.stop(why, out);
+        }
+        match self.phase {
+            Phase::Validation => self.enter(Phase::SchemaPreparation, out),
+            Phase::SchemaPreparation => self.enter(Phase::Extraction, out),
+            Phase::Extraction => self.enter(Phase::Transformation, out),
+            Phase::Transformation => self.enter(Phase::Loading, out),
+            Phase::RelationshipMigration if self.cfg.strategy == Strategy::CopyAndSwitch => {
+                self.enter(Phase::Cutover, out)
+            }
+            Phase::RelationshipMigration => self.enter(Phase::Verification, out),
+            Phase::Verification => self.on_verification_done(out),
+            Phase::Cleanup => {
+                self.capture = false;
+                self.enter(Phase::Complete, out)
+            }
+            Phase::Rollback => self.on_rollback_done(out),
+            Phase::Loading | Phase::Cutover | Phase::Complete | Phase::Failed => {}
+        }
+    }
+
+    fn on_extraction(&mut self) {
+        self.snapshot_pos = self.log.position();
+        if self.cfg.strategy == Strategy::CopyAndSwitch {
+            // Capture from the snapshot on, only to name (or catch up) what the copy misses.
+            self.capture = true;
+        }
+        let faults = self.faults.clone();
+        self.units = self.side.snapshot(|t, k| faults.unconvertible(t, k));
+        for u in &self.units {
+            let name = self.side.names()[u.coll].clone();
+            self.progress.tables.entry(name).or_default().total += 1;
+        }
+        self.after(
+            self.cfg.cost.batch_overhead_us,
+            Ev::PhaseDone(Phase::Extraction),
+        );
+    }
+
+    fn on_loading(&mut self) {
+        let mut start = 0usize;
+        let mut rows = 0u64;
+        for i in 0..self.units.len() {
+            rows += self.units[i].rows;
+            if rows >= self.cfg.batch_rows || i + 1 == self.units.len() {
+                self.pending_batches.push_back(Batch {
+                    id: self.next_batch,
+                    units: start..i + 1,
+                    rows,
+                    attempt: 0,
+                });
+                self.next_batch += 1;
+                start = i + 1;
+                rows = 0;
+            }
+        }
+        self.progress.copy_started = Some(self.now);
+        if self.cfg.strategy == Strategy::BlueGreen {
+            self.after(self.cfg.cost.cdc_poll_us, Ev::Poll);
+        }
+        self.dispatch();
+        self.maybe_loaded();
+    }
+
+    fn lag_us(&self) -> u64 {
+        self.log
+            .oldest()
+            .map_or(0, |e| self.now.since(e.at).as_us())
+    }
+
+    fn throttled(&self) -> bool {
+        let t = self.cfg.throttle_lag_ms;
+        self.capture && t > 0 && self.lag_us() > t * 1_000
+    }
+
+    /// Hand waiting batches to idle workers (unless throttled).
+    fn dispatch(&mut self) {
+        if self.phase != Phase::Loading {
+            return;
+        }
+        if self.throttled() && !self.pending_batches.is_empty() {
+            self.cdc.throttled += 1;
+            return;
+        }
+        for w in 0..self.workers.len() {
+            if self.workers[w].busy.is_some() || self.workers[w].down {
+                continue;
+            }
+            let Some(b) = self.pending_batches.pop_front() else {
+                return;
+            };
+            let c = &self.cfg.cost;
+            let us = c.batch_overhead_us + b.rows * c.row_us();
+            let timeout = self.cfg.batch_timeout_us();
+            let gen = self.workers[w].gen;
+            if us > timeout || self.faults.times_out(b.id, b.attempt) {
+                self.after(timeout, Ev::BatchTimeout { worker: w, gen });
+            } else {
+                self.after(us, Ev::BatchDone { worker: w, gen });
+            }
+            self.workers[w].busy = Some(b);
+        }
+    }
+
+    fn on_batch_done(&mut self, w: usize, gen: u64, out: &mut Vec<Out>) {
+        if self.workers[w].gen != gen {
+            return;
+        }
+        let Some(b) = self.workers[w].busy.take() else {
+            return;
+        };
+        let (mut ok, mut failed) = (0u64, 0u64);
+        for i in b.units.clone() {
+            let name = self.side.names()[self.units[i].coll].clone();
+            let res = self.side.load(
+                &self.units[i],
+                self.snapshot_pos,
+                b.attempt,
+                self.cfg.cdc_apply,
+            );
+            let t = self
+                .progress
+                .tables
+                .entry(name)
+                .or_insert_with(TableProgress::default);
+            t.processed += 1;
+            match res {
+                Ok(()) => {
+                    t.succeeded += 1;
+                    ok += 1;
+                }
+                Err(e) => {
+                    t.failed += 1;
+                    failed += 1;
+                    self.progress.error(e);
+                }
+            }
+        }
+        self.emit(
+            OutKind::Batch {
+                worker: w,
+                ok,
+                failed,
+            },
+            out,
+        );
+        let failed_total = self.progress.total().failed;
+        if failed_total > self.cfg.error_budget_records {
+            let why = format!(
+                "{failed_total} records failed conversion (budget {})",
+                self.cfg.error_budget_records
+            );
+            return self.stop(why, out);
+        }
+        self.dispatch();
+        self.maybe_loaded_out(out);
+    }
+
+    fn on_batch_timeout(&mut self, w: usize, gen: u64, out: &mut Vec<Out>) {
+        if self.workers[w].gen != gen {
+            return;
+        }
+        let Some(mut b) = self.workers[w].busy.take() else {
+            return;
+        };
+        let why = format!(
+            "batch {} timed out after {} ms",
+            b.id, self.cfg.batch_timeout_ms
+        );
+        self.requeue(&mut b, ErrorKind::Timeout, why, out);
+        self.dispatch();
+    }
+
+    /// Retry a batch at the front of the queue, or stop when its retries are spent.
+    fn requeue(&mut self, b: &mut Batch, kind: ErrorKind, why: String, out: &mut Vec<Out>) {
+        let u = &self.units[b.units.start];
+        let e = RecordError {
+            table: self.side.root_table(u.coll).to_string(),
+            key: format!("batch {} (from key {})", b.id, u.key),
+            kind,
+            message: why.clone(),
+            retries: b.attempt,
+        };
+        self.progress.error(e);
+        if b.attempt >= self.cfg.max_retries {
+            return self.stop(format!("{why}; {} retries spent", b.attempt), out);
+        }
+        b.attempt += 1;
+        self.retries += 1;
+        self.emit(
+            OutKind::Retry {
+                batch: b.id,
+                attempt: b.attempt,
+                why,
+            },
+            out,
+        );
+        self.pending_batches.push_front(b.clone());
+    }
+
+    fn on_crash(&mut self, w: usize, out: &mut Vec<Out>) {
+        if self.phase.is_terminal() || self.phase == Phase::Rollback {
+            return;
+        }
+        self.crashes += 1;
+        self.workers[w].gen += 1;
+        self.workers[w].down = true;
+        self.after(self.cfg.cost.worker_restart_us, Ev::Restart(w));
+        if let Some(mut b) = self.workers[w].busy.take() {
+            let why = format!("worker {w} crashed");
+            self.requeue(&mut b, ErrorKind::WorkerCrash, why, out);
+        } else if !self.last_applied.is_empty() {
+            // The applier died before its position was saved: the batch comes again.
+            let batch = std::mem::take(&mut self.last_applied);
+            self.cdc.redelivered += batch.len() as u64;
+            self.log.redeliver(batch);
+        }
+        let text = format!(
+            "worker {w} crashed; restarts in {} µs",
+            self.cfg.cost.worker_restart_us
+        );
+        self.emit(OutKind::Note { text }, out);
+        self.dispatch();
+    }
+
+    fn maybe_loaded(&mut self) {
+        let mut out = Vec::new();
+        self.maybe_loaded_out(&mut out);
+    }
+
+    fn maybe_loaded_out(&mut self, out: &mut Vec<Out>) {
+        let busy = self.workers.iter().any(|w| w.busy.is_some());
+        if self.phase == Phase::Loading && self.pending_batches.is_empty() && !busy {
+            self.enter(Phase::RelationshipMigration, out);
+        }
+    }
+
+    /// Apply waiting changes (blue-green), measure lag, re-check throttle and cut-over.
+    fn on_poll(&mut self, out: &mut Vec<Out>) {
+        if !self.capture || self.phase.is_terminal() || self.phase == Phase::Rollback {
+            return;
+        }
+        let lag = self.lag_us();
+        self.cdc.lag_ms_max = self.cdc.lag_ms_max.max(lag as f64 / 1e3);
+        self.cdc.backlog_max = self.cdc.backlog_max.max(self.log.backlog() as u64);
+        let mut cost = 0;
+        if self.now < self.stalled_until && self.phase != Phase::Cutover {
+            self.cdc.stalled_polls += 1;
+        } else {
+            cost = self.apply_backlog(self.cfg.batch_rows as usize, lag, out);
+        }
+        self.after(self.cfg.cost.cdc_poll_us + cost, Ev::Poll);
+        self.dispatch();
+        if self.phase == Phase::Verification {
+            self.try_cutover(out);
+        }
+    }
+
+    /// Apply up to `n` events; returns the time it took, in µs.
+    fn apply_backlog(&mut self, n: usize, lag: u64, out: &mut Vec<Out>) -> u64 {
+        let batch = self.log.take(n);
+        if batch.is_empty() {
+            return 0;
+        }
+        let pos = self.log.position();
+        let rows = self.side.apply(&batch, self.cfg.cdc_apply, pos);
+        self.cdc.applied += batch.len() as u64;
+        let events = batch.len() as u64;
+        self.last_applied = batch;
+        let what = OutKind::Applied {
+            events,
+            backlog: self.log.backlog() as u64,
+            lag_us: lag,
+        };
+        self.emit(what, out);
+        events * self.cfg.cost.cdc_event_us + rows * self.cfg.cost.write_row_us
+    }
+
+    fn on_verify_pass(&mut self) {
+        if self.phase != Phase::Verification {
+            return;
+        }
+        let pending = self.side.pending_units(self.log.iter());
+        let units = self
+            .side
+            .units_from(&mut self.cursor, self.cfg.verify_records_per_pass as usize);
+        let (p, ok, bad) = self.side.check_units(&units, &pending);
+        self.continuous.passes += 1;
+        self.continuous.pending += p;
+        self.continuous.validated += ok;
+        self.continuous.mismatched += bad;
+        self.after(self.cfg.verify_interval_ms * 1_000, Ev::VerifyPass);
+    }
+
+    fn verify_now(&mut self, out: &mut Vec<Out>) -> bool {
+        use super::config::ValidationLevel as L;
+        let level = self.cfg.validation;
+        if level == L::None {
+            self.emit(
+                OutKind::Note {
+                    text: "verification skipped (validation: none)".into(),
+                },
+                out,
+            );
+            return true;
+        }
+        let sample = self.cfg.sample_records as usize;
+        let mut v = self.side.verify(sample, self.seed, level == L::FullCompare);
+        if level == L::Counts {
+            v.passed = v.expected_counts == v.actual_counts;
+        }
+        let passed = v.passed;
+        self.verifications.push((self.phase, v));
+        self.emit(OutKind::Verified { passed }, out);
+        passed
+    }
+
+    fn on_verification_done(&mut self, out: &mut Vec<Out>) {
+        if self.cfg.strategy == Strategy::BlueGreen && self.now >= self.stalled_until {
+            // Verify at a consistent cut: everything captured so far applied.
+            let (n, lag) = (self.log.backlog(), self.lag_us());
+            self.apply_backlog(n, lag, out);
+        }
+        let passed = self.verify_now(out);
+        if self.cfg.strategy == Strategy::CopyAndSwitch {
+            // After the switch: the verification names what the copy missed; the target is
+            // live, so the job completes and reports the loss.
+            return self.enter(Phase::Cleanup, out);
+        }
+        if !passed {
+            return self.stop("verification failed".into(), out);
+        }
+        match self.cfg.strategy {
+            Strategy::BlueGreen => self.try_cutover(out),
+            _ => self.enter(Phase::Cutover, out),
+        }
+    }
+
+    /// Start the cut-over once the verification ran and the postpone condition holds.
+    fn try_cutover(&mut self, out: &mut Vec<Out>) {
+        if self.phase != Phase::Verification
+            || !self
+                .verifications
+                .iter()
+                .any(|v| v.0 == Phase::Verification)
+        {
+            return;
+        }
+        let ok = match self.cfg.postpone_cutover {
+            PostponeCutover::Never => true,
+            PostponeCutover::BacklogAtMost { events } => self.log.backlog() as u64 <= events,
+            PostponeCutover::LagAtMost { ms } => self.lag_us() <= ms * 1_000,
+        };
+        let synced_us = self.sync_start.map_or(0, |t| self.now.since(t).as_us());
+        let long_enough = synced_us >= self.cfg.sync_ms_min * 1_000;
+        if ok && long_enough && self.now >= self.stalled_until {
+            self.enter(Phase::Cutover, out);
+        } else {
+            self.cdc.postponed += 1;
+        }
+    }
+
+    fn on_cutover(&mut self, out: &mut Vec<Out>) {
+        if self.ro_start.is_none() {
+            self.ro_start = Some(self.now);
+        }
+        self.writes_open = false;
+        let catch_up = self.cfg.strategy == Strategy::CopyAndSwitch && self.cfg.catch_up;
+        if self.cfg.strategy == Strategy::BlueGreen || catch_up {
+            let n = self.log.backlog();
+            let lag = self.lag_us();
+            let us = self.apply_backlog(n, lag, out);
+            self.after(us, Ev::Drained);
+        } else {
+            self.after(0, Ev::Drained);
+        }
+    }
+
+    fn on_drained(&mut self, out: &mut Vec<Out>) {
+        if self.phase != Phase::Cutover {
+            return;
+        }
+        if self.cfg.strategy == Strategy::CopyAndSwitch {
+            self.count_lost();
+        }
+        self.after(self.cfg.cost.routing_switch_us, Ev::Switched);
+        let text = format!(
+            "source read-only, backlog drained ({} left)",
+            self.log.backlog()
+        );
+        self.emit(OutKind::Note { text }, out);
+    }
+
+    fn count_lost(&mut self) {
+        for e in self.log.iter() {
+            self.writes.lost += 1;
+            if self.writes.lost_examples.len() < LOST_KEPT_MAX {
+                let op = format!("{:?}", e.op).to_lowercase();
+                self.writes
+                    .lost_examples
+                    .push(format!("{} {} {op} @{}", e.table, e.key, e.position));
+            }
+        }
+        self.log.clear();
+    }
+
+    fn on_switched(&mut self, out: &mut Vec<Out>) {
+        if self.phase != Phase::Cutover {
+            return;
+        }
+        if self.faults.cutover_fails() {
+            return self.stop(
+                "cut-over failed: the routing switch did not take".into(),
+                out,
+            );
+        }
+        if self.cfg.strategy == Strategy::BlueGreen {
+            // Verify on the frozen source before the application writes to green.
+            let us = self.side.src.tables.row_count() as u64 * self.cfg.cost.verify_row_us;
+            self.now = self.now + SimDuration::from_us(us);
+            if !self.verify_now(out) {
+                return self.stop("verification at cut-over failed".into(), out);
+            }
+        }
+        self.routing = Routing::Target;
+        self.capture = false;
+        self.writes_open = true;
+        self.ro_end = Some(self.now);
+        self.emit(
+            OutKind::Note {
+                text: "routing switched to the target".into(),
+            },
+            out,
+        );
+        match self.cfg.strategy {
+            Strategy::CopyAndSwitch => {
+                let us = self.side.src.tables.row_count() as u64 * self.cfg.cost.verify_row_us;
+                self.after(us, Ev::PhaseDone(Phase::Verification));
+                self.enter(Phase::Verification, out);
+            }
+            _ => self.enter(Phase::Cleanup, out),
+        }
+    }
+
+    /// Stop: roll back when enabled, else fail.
+    fn stop(&mut self, why: String, out: &mut Vec<Out>) {
+        if self.phase.is_terminal() || self.phase == Phase::Rollback {
+            return;
+        }
+        self.reason = Some(why.clone());
+        self.emit(
+            OutKind::Note {
+                text: format!("stopping: {why}"),
+            },
+            out,
+        );
+        for w in &mut self.workers {
+            w.busy = None;
+            w.gen += 1;
+        }
+        self.pending_batches.clear();
+        if self.cfg.rollback_enabled && self.phase != Phase::Validation {
+            self.enter(Phase::Rollback, out);
+        } else {
+            self.enter(Phase::Failed, out);
+        }
+    }
+
+    fn on_rollback_start(&mut self) {
+        self.queue.retain(|_, e| matches!(e, Ev::Write));
+        self.writes_open = false;
+        let rows = self.side.src.tables.row_count() as u64;
+        let us = match self.cfg.rollback {
+            RollbackMode::RestoreCheckpoint => rows * self.cfg.cost.write_row_us,
+            RollbackMode::DropTarget => self.cfg.cost.schema_us,
+        };
+        self.after(us, Ev::PhaseDone(Phase::Rollback));
+    }
+
+    fn on_rollback_done(&mut self, out: &mut Vec<Out>) {
+        self.side.drop_target();
+        self.capture = false;
+        self.log.clear();
+        if self.cfg.rollback == RollbackMode::RestoreCheckpoint {
+            if let Some((cp, _, pos)) = self.checkpoint.as_ref() {
+                self.side.src = (**cp).clone();
+                self.writes.undone_by_restore = self.log.position() - pos;
+            }
+        }
+        self.routing = Routing::Source;
+        self.writes_open = true;
+        if self.ro_start.is_some() && self.ro_end.is_none() {
+            self.ro_end = Some(self.now);
+        }
+        self.enter(Phase::Failed, out);
+    }
+
+    /// Run until done or `max_events` events, from a queued or running job.
+    pub fn run_to_end(&mut self, max_events: u64) -> Result<(), String> {
+        if !self.started {
+            self.start(SimTime::ZERO);
+        }
+        for _ in 0..max_events {
+            match self.next_at() {
+                Some(t) => {
+                    self.step(t);
+                }
+                None => return Ok(()),
+            }
+        }
+        if self.is_done() {
+            Ok(())
+        } else {
+            Err(format!(
+                "the migration did not finish within {max_events} events"
+            ))
+        }
+    }
+
+    /// The run's report.
+    pub fn report(&mut self) -> super::report::MigrationReport {
+        super::report::build(self)
+    }
+
+    pub(crate) fn parts(&mut self) -> super::report::Parts<'_> {
+        super::report::Parts {
+            cfg: &self.cfg,
+            seed: self.seed,
+            side: &mut self.side,
+            phase: self.phase,
+            reason: self.reason.clone(),
+            spans: &self.spans,
+            progress: &self.progress,
+            verifications: &self.verifications,
+            continuous: &self.continuous,
+            cdc: &self.cdc,
+            writes: &self.writes,
+            ro: (self.ro_start, self.ro_end),
+            checkpoint: self.checkpoint.as_ref().map(|c| c.1),
+            source_before: self.source_before,
+            retries: self.retries,
+            crashes: self.crashes,
+            routing: self.routing,
+        }
+    }
+}
+
+fn ms(t: SimTime) -> f64 {
+    t.as_us() as f64 / 1e3
+}
+
+/// Keys of the units a set of events touch, for tests and views.
+pub fn touched(side: &ToDocs, events: &[ChangeEvent]) -> BTreeSet<(usize, i64)> {
+    events
+        .iter()
+        .flat_map(|e| side.src.affected(&e.table, e.image()))
+        .collect()
+}

@@ -1,0 +1,170 @@
+//! The report of a migration run: phases and timings, downtime, progress and errors,
+//! verifications, the change stream, the application's writes, and whether a rollback gave
+//! the source back (its checksum against the checkpoint's).
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+use super::config::{MigrationConfig, RollbackMode};
+use super::job::{CdcStats, Continuous, Migration, PhaseSpan, Routing, WriteStats};
+use super::phase::{Phase, Progress, RecordError, TableProgress};
+use super::to_docs::{ToDocs, Verification};
+use crate::sim::mapping::checksum::checksum_tables;
+use crate::sim::mapping::ContentChecksum;
+use crate::sim::time::SimTime;
+
+/// Everything about one run, as JSON.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MigrationReport {
+    /// `big_bang`, `copy_and_switch`, `blue_green`.
+    pub strategy: String,
+    /// `sql_to_docs` or `docs_to_sql`.
+    pub direction: String,
+    /// The seed.
+    pub seed: u64,
+    /// `complete`, `rolled_back` or `failed`.
+    pub outcome: String,
+    /// Why it stopped, when it did.
+    pub reason: Option<String>,
+    /// The last phase.
+    pub phase: Phase,
+    /// Where the application is routed at the end.
+    pub routing: Routing,
+    /// Each phase's span, in order.
+    pub phases: Vec<PhaseSpan>,
+    /// Simulated time of the whole run, in ms.
+    pub total_ms: f64,
+    /// Time the application could not write (writes stopped or source read-only), in ms.
+    pub downtime_ms: f64,
+    /// The cut-over phase's length, in ms.
+    pub cutover_ms: f64,
+    /// Records per collection or table, and all together.
+    pub progress: BTreeMap<String, TableProgress>,
+    /// All records together.
+    pub records: TableProgress,
+    /// Records copied per simulated second.
+    pub records_per_s: f64,
+    /// Per-record errors (the first 1 000) and their total.
+    pub errors: Vec<RecordError>,
+    /// All record errors.
+    pub errors_total: u64,
+    /// Batch retries.
+    pub retries: u64,
+    /// Worker crashes.
+    pub worker_crashes: u64,
+    /// Verifications, with the phase each ran in.
+    pub verifications: Vec<PhaseVerification>,
+    /// The last verification passed.
+    pub verified: bool,
+    /// Continuous verification while changes were applied.
+    pub continuous: Continuous,
+    /// The change stream.
+    pub cdc: CdcStats,
+    /// The application's writes.
+    pub writes: WriteStats,
+    /// Source checksum (tables the mapping reads) before the migration.
+    pub source_checksum_before: String,
+    /// Source checksum at the end.
+    pub source_checksum_after: String,
+    /// After a rollback that restored the checkpoint: the source equals it again.
+    pub source_restored: Option<bool>,
+}
+
+/// One verification and the phase it ran in.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PhaseVerification {
+    /// The phase.
+    pub phase: Phase,
+    /// What it found.
+    #[serde(flatten)]
+    pub result: Verification,
+}
+
+/// What [`build`] reads from a job.
+pub(crate) struct Parts<'a> {
+    pub cfg: &'a MigrationConfig,
+    pub seed: u64,
+    pub side: &'a mut ToDocs,
+    pub phase: Phase,
+    pub reason: Option<String>,
+    pub spans: &'a [PhaseSpan],
+    pub progress: &'a Progress,
+    pub verifications: &'a [(Phase, Verification)],
+    pub continuous: &'a Continuous,
+    pub cdc: &'a CdcStats,
+    pub writes: &'a WriteStats,
+    pub ro: (Option<SimTime>, Option<SimTime>),
+    pub checkpoint: Option<ContentChecksum>,
+    pub source_before: ContentChecksum,
+    pub retries: u64,
+    pub crashes: u64,
+    pub routing: Routing,
+}
+
+/// The report of `job` as it stands.
+pub fn build(job: &mut Migration) -> MigrationReport {
+    let now = job.now();
+    let p = job.parts();
+    let rolled_back = p.spans.iter().any(|s| s.phase == Phase::Rollback);
+    let outcome = match p.phase {
+        Phase::Complete => "complete",
+        Phase::Failed if rolled_back => "rolled_back",
+        Phase::Failed => "failed",
+        _ => "running",
+    };
+    let downtime_ms = match p.ro {
+        (Some(a), Some(b)) => ms(b) - ms(a),
+        (Some(a), None) => ms(now) - ms(a),
+        _ => 0.0,
+    };
+    let cutover_ms = p
+        .spans
+        .iter()
+        .filter(|s| s.phase == Phase::Cutover)
+        .map(|s| s.end_ms - s.start_ms)
+        .sum();
+    let used = p.side.mapping.tables_used();
+    p.side.src.compact();
+    let after = checksum_tables(&p.side.src.tables, Some(&used)).total();
+    let restored = (rolled_back && p.cfg.rollback == RollbackMode::RestoreCheckpoint)
+        .then(|| p.checkpoint == Some(after) && p.source_before == after);
+    MigrationReport {
+        strategy: p.cfg.strategy.name().into(),
+        direction: format!("{:?}", p.cfg.direction).to_lowercase(),
+        seed: p.seed,
+        outcome: outcome.into(),
+        reason: p.reason,
+        phase: p.phase,
+        routing: p.routing,
+        phases: p.spans.to_vec(),
+        total_ms: ms(now),
+        downtime_ms,
+        cutover_ms,
+        progress: p.progress.tables.clone(),
+        records: p.progress.total(),
+        records_per_s: p.progress.records_per_s(now),
+        errors: p.progress.errors.clone(),
+        errors_total: p.progress.errors_total,
+        retries: p.retries,
+        worker_crashes: p.crashes,
+        verified: p.verifications.last().is_some_and(|v| v.1.passed),
+        verifications: p
+            .verifications
+            .iter()
+            .map(|(phase, v)| PhaseVerification {
+                phase: *phase,
+                result: v.clone(),
+            })
+            .collect(),
+        continuous: p.continuous.clone(),
+        cdc: p.cdc.clone(),
+        writes: p.writes.clone(),
+        source_checksum_before: p.source_before.text(),
+        source_checksum_after: after.text(),
+        source_restored: restored,
+    }
+}
+
+fn ms(t: SimTime) -> f64 {
+    t.as_us() as f64 / 1e3
+}

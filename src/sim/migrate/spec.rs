@@ -1,0 +1,187 @@
+//! The `migration` section of a scenario: which dataset, how many rows, which mapping, the
+//! job's configuration, the application's writes and the injected faults. [`run`] builds
+//! the job from it and runs it to the end.
+
+use serde::{Deserialize, Serialize};
+
+use super::config::{check, invalid, ConfigError, Direction, MigrationConfig};
+use super::fault::{Fault, FaultPlan};
+use super::job::Migration;
+use super::report::MigrationReport;
+use super::to_docs::ToDocs;
+use super::workload::{WriteWorkload, Writer};
+use crate::sim::dataset::{generate, DatasetKind, ROWS_MAX, ROWS_MIN};
+use crate::sim::mapping::suggest::suggest_sql_to_docs;
+use crate::sim::mapping::{ConvertOptions, SqlToDocs, Tables};
+
+/// Most events one run may handle (a bound on the loop, far above real runs).
+pub const EVENTS_MAX: u64 = 50_000_000;
+
+/// Which mapping the migration uses.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MappingSpec {
+    /// A named preset: `suggested` (the data layer's suggestion), or `orders_with_copies`
+    /// (e-commerce orders embedding a copy of their customer and of each item's product:
+    /// the fan-out case).
+    Preset(String),
+    /// Explicit rules, as `migrascope map` prints them under `sql_to_docs`.
+    Rules(SqlToDocs),
+}
+
+impl Default for MappingSpec {
+    fn default() -> Self {
+        MappingSpec::Preset("suggested".into())
+    }
+}
+
+/// A migration scenario section.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MigrationSpec {
+    /// Built-in dataset. Default `ecommerce`.
+    pub dataset: String,
+    /// Records in the dataset. Default 300. Range 10 ..= 1 000 000.
+    pub rows: u64,
+    /// The mapping. Default `"suggested"`.
+    pub mapping: MappingSpec,
+    /// The job's configuration.
+    pub config: MigrationConfig,
+    /// The application's writes while the migration runs.
+    pub workload: WriteWorkload,
+    /// Injected failures.
+    pub faults: Vec<Fault>,
+}
+
+impl Default for MigrationSpec {
+    fn default() -> Self {
+        MigrationSpec {
+            dataset: "ecommerce".into(),
+            rows: 300,
+            mapping: MappingSpec::default(),
+            config: MigrationConfig::default(),
+            workload: WriteWorkload::default(),
+            faults: Vec::new(),
+        }
+    }
+}
+
+impl MigrationSpec {
+    /// Check everything that can be checked without generating data.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        DatasetKind::parse(&self.dataset).map_err(|e| invalid("dataset", e.to_string()))?;
+        check("rows", self.rows, ROWS_MIN, ROWS_MAX)?;
+        if let MappingSpec::Preset(p) = &self.mapping {
+            if !["suggested", "orders_with_copies"].contains(&p.as_str()) {
+                let why = format!("unknown preset \"{p}\" (known: suggested, orders_with_copies)");
+                return Err(invalid("mapping", why));
+            }
+        }
+        if self.config.direction != Direction::SqlToDocs {
+            return Err(invalid(
+                "config.direction",
+                "only sql_to_docs is implemented by the migration engine so far",
+            ));
+        }
+        self.config.validate()?;
+        self.workload.validate()?;
+        FaultPlan::new(self.faults.clone()).map(|_| ())
+    }
+
+    /// Generate the data and build the queued job.
+    pub fn build(&self, seed: u64) -> Result<Migration, ConfigError> {
+        self.validate()?;
+        let kind =
+            DatasetKind::parse(&self.dataset).map_err(|e| invalid("dataset", e.to_string()))?;
+        let d = generate(kind, seed, self.rows).map_err(|e| invalid("dataset", e.to_string()))?;
+        if d.tables.iter().next().is_none() {
+            let why = format!(
+                "\"{}\" holds documents; sql_to_docs needs a SQL dataset",
+                self.dataset
+            );
+            return Err(invalid("dataset", why));
+        }
+        let mapping = self.mapping(&d.tables)?;
+        let side = ToDocs::new(mapping, d.tables)?;
+        let writer = (self.workload.writes_per_s > 0).then(|| {
+            let tables = side.mapping.tables_used().into_iter().collect();
+            Writer::new(seed, self.workload.clone(), tables)
+        });
+        let faults = FaultPlan::new(self.faults.clone())?;
+        Migration::new(self.config.clone(), seed, side, writer, faults)
+    }
+
+    fn mapping(&self, tables: &Tables) -> Result<SqlToDocs, ConfigError> {
+        match &self.mapping {
+            MappingSpec::Rules(m) => Ok(m.clone()),
+            MappingSpec::Preset(p) if p == "orders_with_copies" => {
+                if tables.get("orders").is_none() {
+                    return Err(invalid(
+                        "mapping",
+                        "orders_with_copies needs the ecommerce dataset",
+                    ));
+                }
+                serde_json::from_str(ORDERS_WITH_COPIES)
+                    .map_err(|e| invalid("mapping", e.to_string()))
+            }
+            MappingSpec::Preset(_) => {
+                Ok(suggest_sql_to_docs(tables, ConvertOptions::default()).mapping)
+            }
+        }
+    }
+}
+
+/// E-commerce orders with a copy of their customer and of each item's product (plus the
+/// customers and products collections that own those tables).
+pub const ORDERS_WITH_COPIES: &str = r#"{
+  "collections": [
+    {"collection": "customers", "table": "customers", "embed": [
+      {"kind": "array", "table": "addresses", "foreign_key": "customer_id", "field": "addresses"}]},
+    {"collection": "products", "table": "products"},
+    {"collection": "orders", "table": "orders", "embed": [
+      {"kind": "object", "table": "customers", "foreign_key": "customer_id", "field": "customer"},
+      {"kind": "array", "table": "order_items", "foreign_key": "order_id", "field": "items",
+       "embed": [{"kind": "object", "table": "products", "foreign_key": "product_id", "field": "product"}]}]}
+  ]
+}"#;
+
+/// Build the job for `spec` with `seed`, run it to the end, and report.
+pub fn run(spec: &MigrationSpec, seed: u64) -> Result<MigrationReport, ConfigError> {
+    let mut job = spec.build(seed)?;
+    job.run_to_end(EVENTS_MAX)
+        .map_err(|why| invalid("migration", why))?;
+    Ok(job.report())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_specs_get_clear_errors() {
+        let bad = |f: &dyn Fn(&mut MigrationSpec)| {
+            let mut s = MigrationSpec::default();
+            f(&mut s);
+            s.build(1).unwrap_err().to_string()
+        };
+        assert!(bad(&|s| s.dataset = "shop".into()).contains("unknown dataset \"shop\""));
+        assert!(bad(&|s| s.rows = 5).starts_with("rows = 5 is out of range"));
+        assert!(bad(&|s| s.mapping = MappingSpec::Preset("x".into())).contains("unknown preset"));
+        assert!(bad(&|s| s.dataset = "profiles".into()).contains("holds documents"));
+        assert!(bad(&|s| s.config.direction = Direction::DocsToSql).contains("sql_to_docs"));
+        assert!(bad(&|s| s.faults.push(Fault::UnconvertibleRows {
+            table: "order_items".into(),
+            one_in: 3
+        }))
+        .contains("not the root table"));
+        let spec: MigrationSpec = serde_json::from_str(
+            r#"{"mapping": {"collections": [{"collection": "c", "table": "nope"}]}}"#,
+        )
+        .unwrap();
+        assert!(spec
+            .build(1)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown table \"nope\""));
+    }
+}

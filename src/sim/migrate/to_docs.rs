@@ -1,0 +1,607 @@
+//! SQL -> documents: the snapshot, the target collections, change apply (correct and naive)
+//! and verification, all through the mapping layer ([`DocMapper`] for rows -> documents,
+//! the inverse [`RowMapper`] and checksums for documents -> logical rows).
+//!
+//! A unit of work is one target document: `(collection position, root key)`. Target
+//! documents are held as canonical compact JSON text (serde_json writes object keys in
+//! order), which keeps a million-row target in a few hundred MiB and makes "is this document
+//! what the mapping gives for the source?" a string comparison.
+//!
+//! Applying a change correctly re-reads the rows of every document that embeds the changed
+//! row from the live source (a lookup join) and rewrites those documents, only when the
+//! change's position is past the position the document was last read at: idempotent, and a
+//! snapshot/stream overlap is skipped. The naive applier has the classic bugs (see
+//! [`CdcApply::Naive`]).
+
+use serde::Serialize;
+use serde_json::Value as Json;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::config::{invalid, CdcApply, ConfigError};
+use super::phase::{ErrorKind, RecordError};
+use super::source::{int, SqlSource};
+use super::workload::{ChangeEvent, Op};
+use crate::sim::mapping::checksum::{checksum_tables, ChecksumSink, Checksums};
+use crate::sim::mapping::verify::{
+    doc_schema, sample_compare_docs, sample_positions, validate_docs,
+};
+use crate::sim::mapping::{DocMapper, Embed, EmbedKind, RowMapper, SqlToDocs, Tables, Tally};
+
+/// Mismatched records named in a verification; later ones are only counted.
+pub const MISMATCHES_KEPT_MAX: usize = 100;
+
+/// One document of the snapshot, ready to load.
+#[derive(Clone, Debug)]
+pub struct SnapUnit {
+    /// Collection position.
+    pub coll: usize,
+    /// Root key.
+    pub key: i64,
+    /// Logical rows it holds (objects in the document), for the cost model.
+    pub rows: u64,
+    /// The document text, or why it did not convert.
+    pub doc: Result<String, String>,
+}
+
+/// What a verification found.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Verification {
+    /// Records (documents or rows) expected from the source, per collection or table.
+    pub expected_counts: BTreeMap<String, u64>,
+    /// Records in the target.
+    pub actual_counts: BTreeMap<String, u64>,
+    /// Source checksums through the mapping (empty when not computed).
+    pub source_checksum: String,
+    /// Target checksums (empty when not computed).
+    pub target_checksum: String,
+    /// Tables whose checksums differ.
+    pub checksum_differs: Vec<String>,
+    /// Records compared with the mapped source.
+    pub compared: u64,
+    /// Records that differ from the mapped source, missing ones included.
+    pub mismatched: u64,
+    /// The first mismatched records (`collection/key`).
+    pub mismatched_keys: Vec<String>,
+    /// Sampled records compared field by field, and the differing fields.
+    pub sample_checked: u64,
+    /// Differing fields in the sample.
+    pub sample_diffs: u64,
+    /// Constraint violations in the (sampled) target.
+    pub violations: u64,
+    /// Records that failed conversion and are left out of the comparison.
+    pub failed_excluded: u64,
+    /// Everything checked matched.
+    pub passed: bool,
+}
+
+/// The SQL -> documents side of a job.
+#[derive(Clone, Debug)]
+pub struct ToDocs {
+    /// The mapping.
+    pub mapping: SqlToDocs,
+    inverse: RowMapper,
+    /// The live source.
+    pub src: SqlSource,
+    names: Vec<String>,
+    docs: Vec<BTreeMap<i64, String>>,
+    read_at: Vec<BTreeMap<i64, u64>>,
+    failed: BTreeSet<(usize, i64)>,
+}
+
+impl ToDocs {
+    /// Check the mapping against the tables and index the source.
+    pub fn new(mapping: SqlToDocs, tables: Tables) -> Result<ToDocs, ConfigError> {
+        mapping
+            .validate(&tables)
+            .map_err(|e| invalid("mapping", e.to_string()))?;
+        let inverse = mapping
+            .inverse(&tables)
+            .and_then(|inv| RowMapper::new(&inv))
+            .map_err(|e| invalid("mapping", e.to_string()))?;
+        let src = SqlSource::new(tables, &mapping)?;
+        let names: Vec<String> = mapping
+            .collections
+            .iter()
+            .map(|c| c.collection.clone())
+            .collect();
+        let n = names.len();
+        Ok(ToDocs {
+            mapping,
+            inverse,
+            src,
+            names,
+            docs: vec![BTreeMap::new(); n],
+            read_at: vec![BTreeMap::new(); n],
+            failed: BTreeSet::new(),
+        })
+    }
+
+    /// Collection names in mapping order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Root table of collection `c`.
+    pub fn root_table(&self, c: usize) -> &str {
+        &self.mapping.collections[c].table
+    }
+
+    /// Documents in the target.
+    pub fn target_len(&self) -> usize {
+        self.docs.iter().map(BTreeMap::len).sum()
+    }
+
+    /// A target document's text.
+    pub fn target_doc(&self, c: usize, key: i64) -> Option<&str> {
+        self.docs.get(c)?.get(&key).map(String::as_str)
+    }
+
+    /// Drop the target (rollback, or before a fresh copy).
+    pub fn drop_target(&mut self) {
+        for d in &mut self.docs {
+            d.clear();
+        }
+        for r in &mut self.read_at {
+            r.clear();
+        }
+        self.failed.clear();
+    }
+
+    /// Map the whole (compacted) source at `position` into snapshot units, in collection
+    /// then key order. `unconvertible(coll, key)` marks injected conversion failures.
+    pub fn snapshot(&mut self, unconvertible: impl Fn(&str, i64) -> bool) -> Vec<SnapUnit> {
+        self.src.compact();
+        let mapper = DocMapper::new(&self.mapping, &self.src.tables).expect("validated mapping");
+        let mut out = Vec::with_capacity(self.src.tables.row_count() / 4 + 1);
+        let mut tally = Tally::default();
+        for c in 0..self.names.len() {
+            let table = self.root_table(c).to_string();
+            for row in 0..mapper.root_rows(c) {
+                let key = mapper.root_key(c, row).and_then(int).unwrap_or(0);
+                let errors_before = tally.errors_total;
+                let doc = mapper.document(c, row, &mut tally);
+                let rows = doc.as_ref().map_or(1, count_objects);
+                let doc = match doc {
+                    _ if unconvertible(&table, key) => {
+                        Err(format!("{table} {key}: value does not convert (injected)"))
+                    }
+                    Some(_) if tally.errors_total > errors_before => Err(tally
+                        .errors
+                        .last()
+                        .map_or_else(String::new, |e| e.reason.clone())),
+                    Some(d) => Ok(serde_json::to_string(&d).expect("JSON values serialise")),
+                    None => Err("document over the size bound".into()),
+                };
+                out.push(SnapUnit {
+                    coll: c,
+                    key,
+                    rows,
+                    doc,
+                });
+            }
+        }
+        out
+    }
+
+    /// Load one snapshot unit read at `position`; the error names the record. The correct
+    /// loader keeps a document a change already rewrote from a later read; the naive one
+    /// overwrites it with the older snapshot.
+    pub fn load(
+        &mut self,
+        u: &SnapUnit,
+        position: u64,
+        retries: u32,
+        mode: CdcApply,
+    ) -> Result<(), RecordError> {
+        let newer = self.read_at[u.coll]
+            .get(&u.key)
+            .is_some_and(|p| *p > position);
+        match &u.doc {
+            Ok(_) if newer && mode == CdcApply::Correct => Ok(()),
+            Ok(text) => {
+                self.docs[u.coll].insert(u.key, text.clone());
+                self.read_at[u.coll].insert(u.key, position);
+                Ok(())
+            }
+            Err(why) => {
+                self.failed.insert((u.coll, u.key));
+                self.docs[u.coll].remove(&u.key);
+                Err(RecordError {
+                    table: self.root_table(u.coll).to_string(),
+                    key: u.key.to_string(),
+                    kind: ErrorKind::Conversion,
+                    message: why.clone(),
+                    retries,
+                })
+            }
+        }
+    }
+
+    /// Rewrite documents `units` from the live source, read at `position`.
+    fn refresh(&mut self, units: &BTreeSet<(usize, i64)>, position: u64) -> u64 {
+        let mut rows = 0u64;
+        for c in 0..self.names.len() {
+            let keys: Vec<i64> = units
+                .range((c, i64::MIN)..=(c, i64::MAX))
+                .map(|u| u.1)
+                .filter(|k| !self.failed.contains(&(c, *k)))
+                .collect();
+            if keys.is_empty() {
+                continue;
+            }
+            let fresh = self.derive(c, &keys);
+            for k in keys {
+                match fresh.get(&k) {
+                    Some(Ok((text, n))) => {
+                        rows += n;
+                        self.docs[c].insert(k, text.clone());
+                    }
+                    Some(Err(_)) => {
+                        self.docs[c].remove(&k);
+                        self.failed.insert((c, k));
+                    }
+                    None => {
+                        self.docs[c].remove(&k);
+                    }
+                }
+                self.read_at[c].insert(k, position);
+            }
+        }
+        rows
+    }
+
+    /// The documents the mapping gives for roots `keys` of collection `c` from the live
+    /// source (absent: the root row is gone), with their logical rows.
+    #[allow(clippy::type_complexity)]
+    fn derive(&self, c: usize, keys: &[i64]) -> BTreeMap<i64, Result<(String, u64), String>> {
+        let mini = self.src.gather(&self.mapping, c, keys);
+        let mapper = DocMapper::new(&self.mapping, &mini).expect("validated mapping");
+        let mut out = BTreeMap::new();
+        let mut tally = Tally::default();
+        for row in 0..mapper.root_rows(c) {
+            let key = mapper.root_key(c, row).and_then(int).unwrap_or(0);
+            let before = tally.errors_total;
+            let doc = mapper.document(c, row, &mut tally);
+            let v = match doc {
+                Some(d) if tally.errors_total == before => {
+                    let n = count_objects(&d);
+                    Ok((serde_json::to_string(&d).expect("JSON serialises"), n))
+                }
+                _ => Err("does not convert".to_string()),
+            };
+            out.insert(key, v);
+        }
+        out
+    }
+
+    /// Apply a batch of change events; returns the logical rows rewritten. `position` is
+    /// the source's position now (what a re-read sees).
+    pub fn apply(&mut self, batch: &[ChangeEvent], mode: CdcApply, position: u64) -> u64 {
+        match mode {
+            CdcApply::Correct => {
+                let mut units = BTreeSet::new();
+                for e in batch {
+                    for u in self.src.affected(&e.table, e.image()) {
+                        let seen = self.read_at[u.0].get(&u.1).copied().unwrap_or(0);
+                        if e.position > seen {
+                            units.insert(u);
+                        }
+                    }
+                }
+                self.refresh(&units, position)
+            }
+            CdcApply::Naive => batch.iter().map(|e| self.apply_naive(e, position)).sum(),
+        }
+    }
+
+    /// No position check; a change reaches only the first document embedding the row; an
+    /// insert of an embedded row is a `$push` onto the array.
+    fn apply_naive(&mut self, e: &ChangeEvent, position: u64) -> u64 {
+        let Some(&(c, root)) = self.src.affected(&e.table, e.image()).iter().next() else {
+            return 0;
+        };
+        if e.op == Op::Insert && e.table != self.root_table(c) {
+            if let Some(n) = self.push_element(c, root, e) {
+                return n;
+            }
+        }
+        self.refresh(&[(c, root)].into(), position)
+    }
+
+    /// `$push` the inserted row's element (as the mapping renders it) onto its parent's
+    /// array in the target document, whether or not it is already there.
+    fn push_element(&mut self, c: usize, root: i64, e: &ChangeEvent) -> Option<u64> {
+        let chain = embed_chain(&self.mapping.collections[c].embed, &e.table)?;
+        if chain.iter().any(|x| x.kind != EmbedKind::Array) {
+            return None;
+        }
+        let keys = self.ancestor_keys(&chain, e)?;
+        let fresh = self.derive(c, &[root]);
+        let fresh: Json = serde_json::from_str(&fresh.get(&root)?.as_ref().ok()?.0).ok()?;
+        let element = locate(&fresh, &chain, &keys, &self.src)?.clone();
+        let text = self.docs[c].get(&root)?;
+        let mut doc: Json = serde_json::from_str(text).ok()?;
+        let parent = locate_mut(&mut doc, &chain[..chain.len() - 1], &keys, &self.src)?;
+        let field = &chain[chain.len() - 1].field;
+        let arr = parent
+            .as_object_mut()?
+            .entry(field.clone())
+            .or_insert_with(|| Json::Array(Vec::new()));
+        arr.as_array_mut()?.push(element);
+        self.docs[c].insert(root, serde_json::to_string(&doc).ok()?);
+        Some(1)
+    }
+
+    /// Keys of the rows along `chain` down to the event's row (outermost first).
+    fn ancestor_keys(&self, chain: &[&Embed], e: &ChangeEvent) -> Option<Vec<i64>> {
+        let last = chain.len().checked_sub(1)?;
+        let mut keys = vec![0; chain.len()];
+        keys[last] = e.key;
+        let mut row = e.image().clone();
+        for j in (1..=last).rev() {
+            let t = self.src.tables.get(&chain[j].table)?;
+            let parent = int(&row[t.schema.column_index(&chain[j].foreign_key)?])?;
+            keys[j - 1] = parent;
+            row = self.src.row(&chain[j - 1].table, parent)?.clone();
+        }
+        Some(keys)
+    }
+
+    /// Verify the target against the mapped (compacted) source. `compare_all` compares every
+    /// document; checksums and the sample always run (the level decides whether to call).
+    pub fn verify(&mut self, sample: usize, seed: u64, compare_all: bool) -> Verification {
+        self.src.compact();
+        let mapper = DocMapper::new(&self.mapping, &self.src.tables).expect("validated mapping");
+        let mut v = Verification::default();
+        let mut sink = ChecksumSink::new(&self.inverse);
+        let mut back = Tally::default();
+        let mut tally = Tally::default();
+        for c in 0..self.names.len() {
+            let mut seen = 0u64;
+            for row in 0..mapper.root_rows(c) {
+                let key = mapper.root_key(c, row).and_then(int).unwrap_or(0);
+                if self.failed.contains(&(c, key)) {
+                    v.failed_excluded += 1;
+                    continue;
+                }
+                seen += 1;
+                let actual = self.docs[c].get(&key);
+                if !compare_all {
+                    if let Some(j) = actual.and_then(|t| serde_json::from_str::<Json>(t).ok()) {
+                        self.inverse.map_doc(c, &j, &mut back, &mut sink);
+                    }
+                    continue;
+                }
+                let expected = mapper.document(c, row, &mut tally);
+                let text = expected
+                    .as_ref()
+                    .and_then(|d| serde_json::to_string(d).ok());
+                v.compared += 1;
+                let same = text.is_some() && text.as_ref() == actual;
+                if same {
+                    // Identical canonical text: the expected value is the actual document.
+                    let d = expected.as_ref().expect("text came from it");
+                    self.inverse.map_doc(c, d, &mut back, &mut sink);
+                } else {
+                    self.mismatch(&mut v, c, key);
+                    if let Some(j) = actual.and_then(|t| serde_json::from_str::<Json>(t).ok()) {
+                        self.inverse.map_doc(c, &j, &mut back, &mut sink);
+                    }
+                }
+            }
+            v.expected_counts.insert(self.names[c].clone(), seen);
+            v.actual_counts
+                .insert(self.names[c].clone(), self.docs[c].len() as u64);
+        }
+        self.checksums(&mut v, sink.checksums());
+        self.sample(&mut v, &mapper, sample, seed);
+        v.passed = v.expected_counts == v.actual_counts
+            && v.mismatched == 0
+            && v.checksum_differs.is_empty()
+            && v.sample_diffs == 0
+            && v.violations == 0;
+        v
+    }
+
+    fn mismatch(&self, v: &mut Verification, c: usize, key: i64) {
+        v.mismatched += 1;
+        if v.mismatched_keys.len() < MISMATCHES_KEPT_MAX {
+            v.mismatched_keys.push(format!("{}/{key}", self.names[c]));
+        }
+    }
+
+    fn checksums(&self, v: &mut Verification, target: Checksums) {
+        if !self.failed.is_empty() {
+            // Failed records are in the source and not in the target: no checksum can agree.
+            return;
+        }
+        let used = self.mapping.tables_used();
+        let source = checksum_tables(&self.src.tables, Some(&used));
+        v.checksum_differs = source.differing(&target);
+        v.source_checksum = source.total().text();
+        v.target_checksum = target.total().text();
+    }
+
+    fn sample(&self, v: &mut Verification, mapper: &DocMapper, k: usize, seed: u64) {
+        let mut parsed: BTreeMap<(usize, i64), Json> = BTreeMap::new();
+        for c in 0..self.names.len() {
+            let stream = format!("verify/sample/{}", self.names[c]);
+            for row in sample_positions(mapper.root_rows(c), k, seed, &stream) {
+                let key = mapper.root_key(c, row).and_then(int).unwrap_or(0);
+                if let Some(j) = self.docs[c]
+                    .get(&key)
+                    .and_then(|t| serde_json::from_str(t).ok())
+                {
+                    parsed.insert((c, key), j);
+                }
+            }
+        }
+        let names = &self.names;
+        let failed = &self.failed;
+        let lookup = |coll: &str, id: &Json| {
+            let c = names.iter().position(|n| n == coll)?;
+            let key = id.as_i64()?;
+            if failed.contains(&(c, key)) {
+                return None;
+            }
+            parsed.get(&(c, key))
+        };
+        let r = sample_compare_docs(mapper, k, seed, lookup);
+        v.sample_checked = r.checked;
+        // Failed records are reported as failures, not as sample differences.
+        v.sample_diffs = r.diffs_total.saturating_sub(self.failed_in_sample(&r));
+        for (c, name) in self.names.iter().enumerate() {
+            let Ok(schema) = doc_schema(&self.mapping, &self.src.tables, name) else {
+                continue;
+            };
+            let docs = parsed.range((c, i64::MIN)..=(c, i64::MAX)).map(|(_, j)| j);
+            v.violations += validate_docs(name, docs, &schema).violations_total;
+        }
+    }
+
+    fn failed_in_sample(&self, r: &crate::sim::mapping::verify::SampleReport) -> u64 {
+        r.diffs
+            .iter()
+            .filter(|d| d.actual.is_none() && d.path.is_empty())
+            .filter(|d| {
+                let c = self.names.iter().position(|n| *n == d.entity);
+                let k = d.key.parse::<i64>().ok();
+                matches!((c, k), (Some(c), Some(k)) if self.failed.contains(&(c, k)))
+            })
+            .count() as u64
+    }
+
+    /// Continuous verification of documents `units` (a pass): those with a waiting change
+    /// are pending; the others are compared with the mapped live source.
+    pub fn check_units(
+        &self,
+        units: &[(usize, i64)],
+        pending: &BTreeSet<(usize, i64)>,
+    ) -> (u64, u64, u64) {
+        let (mut p, mut ok, mut bad) = (0u64, 0u64, 0u64);
+        for c in 0..self.names.len() {
+            let keys: Vec<i64> = units
+                .iter()
+                .filter(|u| u.0 == c && !self.failed.contains(u))
+                .filter(|u| {
+                    let waiting = pending.contains(u);
+                    p += u64::from(waiting);
+                    !waiting
+                })
+                .map(|u| u.1)
+                .collect();
+            if keys.is_empty() {
+                continue;
+            }
+            let fresh = self.derive(c, &keys);
+            for k in keys {
+                let expected = fresh.get(&k).and_then(|r| r.as_ref().ok()).map(|x| &x.0);
+                if expected == self.docs[c].get(&k) {
+                    ok += 1;
+                } else {
+                    bad += 1;
+                }
+            }
+        }
+        (p, ok, bad)
+    }
+
+    /// Documents a waiting change will rewrite.
+    pub fn pending_units<'e>(
+        &self,
+        events: impl Iterator<Item = &'e ChangeEvent>,
+    ) -> BTreeSet<(usize, i64)> {
+        let mut out = BTreeSet::new();
+        for e in events {
+            for u in self.src.affected(&e.table, e.image()) {
+                let seen = self.read_at[u.0].get(&u.1).copied().unwrap_or(0);
+                if e.position > seen {
+                    out.insert(u);
+                }
+            }
+        }
+        out
+    }
+
+    /// Up to `n` document keys from `cursor` on (wrapping once), for a verification pass.
+    pub fn units_from(&self, cursor: &mut (usize, i64), n: usize) -> Vec<(usize, i64)> {
+        let n = n.min(self.target_len());
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..2 {
+            let start = *cursor;
+            for c in start.0..self.names.len() {
+                let from = if c == start.0 { start.1 } else { i64::MIN };
+                for &k in self.docs[c].range(from..).map(|(k, _)| k) {
+                    if out.len() >= n {
+                        return out;
+                    }
+                    out.push((c, k));
+                    *cursor = (c, k.saturating_add(1));
+                }
+            }
+            *cursor = (0, i64::MIN);
+        }
+        out
+    }
+}
+
+/// Objects in a document (root and embedded rows), the logical rows it holds.
+pub fn count_objects(d: &Json) -> u64 {
+    match d {
+        Json::Object(m) => 1 + m.values().map(count_objects).sum::<u64>(),
+        Json::Array(a) => a.iter().map(count_objects).sum(),
+        _ => 0,
+    }
+}
+
+/// The embeds from a collection root down to `table`.
+fn embed_chain<'m>(embeds: &'m [Embed], table: &str) -> Option<Vec<&'m Embed>> {
+    for e in embeds {
+        if e.table == table {
+            return Some(vec![e]);
+        }
+        if let Some(mut rest) = embed_chain(&e.embed, table) {
+            rest.insert(0, e);
+            return Some(rest);
+        }
+    }
+    None
+}
+
+/// The key field of a table's rows inside a document (its primary key column's name).
+fn key_field(src: &SqlSource, table: &str) -> Option<String> {
+    let t = src.tables.get(table)?;
+    Some(t.schema.columns[src.key_col(table)?].name.clone())
+}
+
+/// The element at `chain` (array embeds) whose keys are `keys`, starting from the root.
+fn locate<'j>(doc: &'j Json, chain: &[&Embed], keys: &[i64], src: &SqlSource) -> Option<&'j Json> {
+    let mut here = doc;
+    for (x, k) in chain.iter().zip(keys) {
+        let f = key_field(src, &x.table)?;
+        here = here
+            .get(&x.field)?
+            .as_array()?
+            .iter()
+            .find(|el| el.get(&f).and_then(Json::as_i64) == Some(*k))?;
+    }
+    Some(here)
+}
+
+fn locate_mut<'j>(
+    doc: &'j mut Json,
+    chain: &[&Embed],
+    keys: &[i64],
+    src: &SqlSource,
+) -> Option<&'j mut Json> {
+    let mut here = doc;
+    for (x, k) in chain.iter().zip(keys) {
+        let f = key_field(src, &x.table)?;
+        here = here
+            .get_mut(&x.field)?
+            .as_array_mut()?
+            .iter_mut()
+            .find(|el| el.get(&f).and_then(Json::as_i64) == Some(*k))?;
+    }
+    Some(here)
+}
