@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! migrascope run SCENARIO.json [--commands LOG.json]   run to the scenario's end, print a JSON report
+//!                                                       (a scenario with a `migration` section runs
+//!                                                       the migration and prints its report)
 //! migrascope run --default                              the same for the built-in default scenario
 //! migrascope sql FILE.sql                               run SQL on an empty table store, print the
 //!                                                       tables as JSON lines (exit 1 on a failed statement)
@@ -37,6 +39,14 @@ fn run(args: &[String]) -> Result<String, String> {
                 }
                 None => return Err(USAGE.into()),
             };
+            if let Some(m) = &scenario.migration {
+                if args.len() > 2 {
+                    return Err("a migration scenario takes no --commands".into());
+                }
+                let report = migrascope::sim::migrate::run(m, scenario.seed)
+                    .map_err(|e| format!("migration: {e}"))?;
+                return serde_json::to_string_pretty(&report).map_err(|e| e.to_string());
+            }
             let commands: Vec<TimedCommand> = match (args.get(2).map(String::as_str), args.get(3)) {
                 (Some("--commands"), Some(path)) => serde_json::from_str(&read(path)?)
                     .map_err(|e| format!("{path}: not a command log: {e}"))?,

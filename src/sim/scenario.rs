@@ -42,6 +42,10 @@ pub struct Scenario {
     pub sample_interval_ms: u64,
     /// Commands applied at fixed simulated times, e.g. a partition at 10 s and a heal at 20 s.
     pub faults: Vec<TimedCommand>,
+    /// A migration to run (`migrascope run` runs it instead of the replication model; the
+    /// run uses `seed`). Absent by default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migration: Option<super::migrate::MigrationSpec>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -67,6 +71,7 @@ impl Default for Scenario {
             workload: WorkloadParams::default(),
             sample_interval_ms: 250,
             faults: Vec::new(),
+            migration: None,
         }
     }
 }
@@ -183,6 +188,12 @@ impl Scenario {
         )?;
         for f in &self.faults {
             self.validate_command(&f.command)?;
+        }
+        if let Some(m) = &self.migration {
+            m.validate().map_err(|e| ScenarioError::Invalid {
+                field: "migration",
+                reason: e.to_string(),
+            })?;
         }
         Ok(())
     }

@@ -18,6 +18,10 @@ use crate::sim::time::{SimDuration, SimTime};
 
 /// Outputs kept in the job's log (a ring: the oldest go first).
 pub const OUT_LOG_MAX: usize = 10_000;
+/// Change events one applier poll takes.
+pub const CDC_EVENTS_PER_POLL: usize = 20_000;
+/// Longest run, in simulated µs (one simulated day): a job still going then is stuck.
+pub const RUN_US_MAX: u64 = 86_400_000_000;
 /// Lost writes named in a report; later ones are only counted.
 pub const LOST_KEPT_MAX: usize = 100;
 
@@ -212,7 +216,7 @@ pub struct Migration {
     cursor: (usize, i64),
     cdc: CdcStats,
     last_applied: Vec<ChangeEvent>,
-    stalled_until: SimTime,
+    spikes: Vec<(SimTime, SimTime)>,
     writes: WriteStats,
     ro_start: Option<SimTime>,
     ro_end: Option<SimTime>,
@@ -274,7 +278,7 @@ impl Migration {
             cursor: (0, i64::MIN),
             cdc: CdcStats::default(),
             last_applied: Vec::new(),
-            stalled_until: SimTime::ZERO,
+            spikes: Vec::new(),
             writes: WriteStats::default(),
             ro_start: None,
             ro_end: None,
@@ -381,10 +385,9 @@ impl Migration {
                 }
                 Fault::LagSpike { at_ms, duration_ms } => {
                     let t = SimTime::from_ms(at_ms);
-                    self.stalled_until = self
-                        .stalled_until
-                        .max(t + SimDuration::from_ms(duration_ms));
-                    self.at(t + SimDuration::from_ms(duration_ms), Ev::SpikeEnd);
+                    let end = t + SimDuration::from_ms(duration_ms);
+                    self.spikes.push((t, end));
+                    self.at(end, Ev::SpikeEnd);
                 }
                 _ => {}
             }
@@ -592,6 +595,15 @@ impl Migration {
         self.maybe_loaded();
     }
 
+    /// The end of the lag spike stalling the change applier now, if one does.
+    fn stalled(&self) -> Option<SimTime> {
+        self.spikes
+            .iter()
+            .filter(|(a, b)| *a <= self.now && self.now < *b)
+            .map(|s| s.1)
+            .max()
+    }
+
     fn lag_us(&self) -> u64 {
         self.log
             .oldest()
@@ -600,7 +612,8 @@ impl Migration {
 
     fn throttled(&self) -> bool {
         let t = self.cfg.throttle_lag_ms;
-        self.capture && t > 0 && self.lag_us() > t * 1_000
+        let streaming = self.cfg.strategy == Strategy::BlueGreen;
+        streaming && self.capture && t > 0 && self.lag_us() > t * 1_000
     }
 
     /// Hand waiting batches to idle workers (unless throttled).
@@ -643,7 +656,7 @@ impl Migration {
         for i in b.units.clone() {
             let name = self.side.names()[self.units[i].coll].clone();
             let res = self.side.load(
-                &self.units[i],
+                &mut self.units[i],
                 self.snapshot_pos,
                 b.attempt,
                 self.cfg.cdc_apply,
@@ -774,10 +787,10 @@ impl Migration {
         self.cdc.lag_ms_max = self.cdc.lag_ms_max.max(lag as f64 / 1e3);
         self.cdc.backlog_max = self.cdc.backlog_max.max(self.log.backlog() as u64);
         let mut cost = 0;
-        if self.now < self.stalled_until && self.phase != Phase::Cutover {
+        if self.stalled().is_some() && self.phase != Phase::Cutover {
             self.cdc.stalled_polls += 1;
         } else {
-            cost = self.apply_backlog(self.cfg.batch_rows as usize, lag, out);
+            cost = self.apply_backlog(CDC_EVENTS_PER_POLL, lag, out);
         }
         self.after(self.cfg.cost.cdc_poll_us + cost, Ev::Poll);
         self.dispatch();
@@ -846,7 +859,12 @@ impl Migration {
     }
 
     fn on_verification_done(&mut self, out: &mut Vec<Out>) {
-        if self.cfg.strategy == Strategy::BlueGreen && self.now >= self.stalled_until {
+        if self.cfg.strategy == Strategy::BlueGreen {
+            if let Some(end) = self.stalled() {
+                // The applier is stalled: verify once it is back.
+                self.at(end, Ev::PhaseDone(Phase::Verification));
+                return;
+            }
             // Verify at a consistent cut: everything captured so far applied.
             let (n, lag) = (self.log.backlog(), self.lag_us());
             self.apply_backlog(n, lag, out);
@@ -883,7 +901,7 @@ impl Migration {
         };
         let synced_us = self.sync_start.map_or(0, |t| self.now.since(t).as_us());
         let long_enough = synced_us >= self.cfg.sync_ms_min * 1_000;
-        if ok && long_enough && self.now >= self.stalled_until {
+        if ok && long_enough && self.stalled().is_none() {
             self.enter(Phase::Cutover, out);
         } else {
             self.cdc.postponed += 1;
@@ -1032,6 +1050,12 @@ impl Migration {
         }
         for _ in 0..max_events {
             match self.next_at() {
+                Some(t) if t.as_us() > RUN_US_MAX => {
+                    return Err(format!(
+                        "the migration is still in {} after one simulated day",
+                        self.phase.name()
+                    ))
+                }
                 Some(t) => {
                     self.step(t);
                 }

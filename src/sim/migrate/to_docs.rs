@@ -183,12 +183,12 @@ impl ToDocs {
         out
     }
 
-    /// Load one snapshot unit read at `position`; the error names the record. The correct
-    /// loader keeps a document a change already rewrote from a later read; the naive one
-    /// overwrites it with the older snapshot.
+    /// Load one snapshot unit read at `position` (its text moves into the target); the
+    /// error names the record. The correct loader keeps a document a change already
+    /// rewrote from a later read; the naive one overwrites it with the older snapshot.
     pub fn load(
         &mut self,
-        u: &SnapUnit,
+        u: &mut SnapUnit,
         position: u64,
         retries: u32,
         mode: CdcApply,
@@ -196,10 +196,10 @@ impl ToDocs {
         let newer = self.read_at[u.coll]
             .get(&u.key)
             .is_some_and(|p| *p > position);
-        match &u.doc {
+        match &mut u.doc {
             Ok(_) if newer && mode == CdcApply::Correct => Ok(()),
             Ok(text) => {
-                self.docs[u.coll].insert(u.key, text.clone());
+                self.docs[u.coll].insert(u.key, std::mem::take(text));
                 self.read_at[u.coll].insert(u.key, position);
                 Ok(())
             }

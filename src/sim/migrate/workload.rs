@@ -20,7 +20,7 @@ use crate::sim::time::{SimDuration, SimTime};
 /// Most writes per simulated second.
 pub const WRITES_PER_S_MAX: u32 = 100_000;
 /// Events the change log holds; capture stops with an error beyond this.
-pub const CHANGE_LOG_MAX: usize = 4_000_000;
+pub const CHANGE_LOG_MAX: usize = 1_000_000;
 
 /// The application's writes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

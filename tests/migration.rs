@@ -1,0 +1,376 @@
+//! The migration engine on the built-in e-commerce dataset (SQL -> documents): every strategy
+//! completes and verifies over many seeds, injected faults roll back to the checkpoint, the
+//! naive change applier is caught by verification while the correct one is clean, downtime
+//! follows the strategy, and a run is deterministic. Failures print the seed.
+
+use migrascope::sim::migrate::{
+    run, CdcApply, ErrorKind, Fault, MappingSpec, MigrationReport, MigrationSpec, Phase, Strategy,
+    ValidationLevel,
+};
+
+const SEEDS: u64 = 200;
+
+fn spec(strategy: Strategy, seed: u64) -> MigrationSpec {
+    let mut s = MigrationSpec {
+        rows: 200 + seed * 37 % 300,
+        ..MigrationSpec::default()
+    };
+    s.config.strategy = strategy;
+    s.config.validation = ValidationLevel::FullCompare;
+    s.config.catch_up = strategy == Strategy::CopyAndSwitch;
+    s.config.batch_rows = 50;
+    s.config.batch_timeout_ms = 500;
+    if seed % 2 == 1 {
+        s.mapping = MappingSpec::Preset("orders_with_copies".into());
+    }
+    s
+}
+
+fn go(s: &MigrationSpec, seed: u64) -> MigrationReport {
+    run(s, seed).unwrap_or_else(|e| panic!("seed {seed}: {e}"))
+}
+
+fn phases(r: &MigrationReport) -> Vec<Phase> {
+    r.phases.iter().map(|p| p.phase).collect()
+}
+
+#[test]
+fn every_strategy_completes_and_verifies_over_many_seeds() {
+    for strategy in Strategy::ALL {
+        for seed in 0..SEEDS {
+            let r = go(&spec(strategy, seed), seed);
+            let ctx = format!("{strategy:?} seed {seed}: {:?}", r.reason);
+            assert_eq!(r.outcome, "complete", "{ctx}");
+            assert!(r.verified, "{ctx}");
+            assert!(!r.verifications.is_empty(), "{ctx}");
+            for v in &r.verifications {
+                assert!(v.result.passed, "{ctx}: {:?}", v.result);
+                assert_eq!(v.result.mismatched, 0, "{ctx}");
+                assert!(v.result.compared > 0, "{ctx}");
+                assert!(v.result.checksum_differs.is_empty(), "{ctx}");
+            }
+            assert_eq!(r.records.failed, 0, "{ctx}");
+            assert_eq!(r.records.succeeded, r.records.total, "{ctx}");
+            assert_eq!(r.writes.lost, 0, "{ctx}");
+            assert_eq!(*phases(&r).last().unwrap(), Phase::Complete, "{ctx}");
+            assert!(r.total_ms > 0.0 && r.downtime_ms > 0.0, "{ctx}");
+        }
+    }
+}
+
+#[test]
+fn copy_and_switch_without_catch_up_names_the_lost_writes() {
+    let mut lost_seen = 0;
+    for seed in 0..20 {
+        let mut s = spec(Strategy::CopyAndSwitch, seed);
+        s.config.catch_up = false;
+        s.workload.writes_per_s = 2_000;
+        let r = go(&s, seed);
+        let v = &r.verifications.last().unwrap().result;
+        assert_eq!(r.outcome, "complete", "seed {seed}");
+        assert!(r.writes.lost > 0, "seed {seed}");
+        assert_eq!(
+            r.writes.lost as usize,
+            r.writes.lost_examples.len().max(r.writes.lost as usize)
+        );
+        assert!(!v.passed && v.mismatched > 0, "seed {seed}: {v:?}");
+        assert!(!v.mismatched_keys.is_empty(), "seed {seed}");
+        lost_seen += r.writes.lost;
+        // Without writes nothing is lost and the same job verifies.
+        s.workload.writes_per_s = 0;
+        let quiet = go(&s, seed);
+        assert!(quiet.verified && quiet.writes.lost == 0, "seed {seed}");
+    }
+    assert!(lost_seen > 20);
+}
+
+fn rolled_back(r: &MigrationReport, ctx: &str) {
+    assert_eq!(r.outcome, "rolled_back", "{ctx}: {:?}", r.reason);
+    assert!(phases(r).contains(&Phase::Rollback), "{ctx}");
+    assert_eq!(r.source_restored, Some(true), "{ctx}");
+    assert_eq!(r.source_checksum_after, r.source_checksum_before, "{ctx}");
+    assert_eq!(
+        r.routing,
+        migrascope::sim::migrate::Routing::Source,
+        "{ctx}"
+    );
+}
+
+#[test]
+fn faults_roll_back_and_give_the_source_back() {
+    for strategy in Strategy::ALL {
+        for seed in 0..20 {
+            let ctx = format!("{strategy:?} seed {seed}");
+            let mut s = spec(strategy, seed);
+            s.faults = vec![Fault::UnconvertibleRows {
+                table: "customers".into(),
+                one_in: 4,
+            }];
+            let r = go(&s, seed);
+            rolled_back(&r, &ctx);
+            let e = r
+                .errors
+                .iter()
+                .find(|e| e.kind == ErrorKind::Conversion)
+                .unwrap();
+            assert_eq!(e.table, "customers", "{ctx}");
+            assert_eq!(e.key.parse::<i64>().unwrap() % 4, 0, "{ctx}");
+
+            s.faults = vec![Fault::BatchTimeout {
+                batch: 1,
+                times: 10,
+            }];
+            let r = go(&s, seed);
+            rolled_back(&r, &ctx);
+            assert_eq!(r.retries, u64::from(s.config.max_retries), "{ctx}");
+            assert!(
+                r.errors.iter().all(|e| e.kind == ErrorKind::Timeout),
+                "{ctx}"
+            );
+
+            s.faults = vec![Fault::CutoverFailure];
+            let r = go(&s, seed);
+            rolled_back(&r, &ctx);
+            assert!(
+                r.reason.as_deref().unwrap().contains("cut-over failed"),
+                "{ctx}"
+            );
+        }
+    }
+}
+
+#[test]
+fn retried_faults_recover_and_complete() {
+    for strategy in Strategy::ALL {
+        for seed in 0..20 {
+            let ctx = format!("{strategy:?} seed {seed}");
+            let mut s = spec(strategy, seed);
+            s.faults = vec![
+                Fault::BatchTimeout { batch: 0, times: 2 },
+                Fault::WorkerCrash {
+                    at_ms: 204,
+                    worker: 1,
+                },
+            ];
+            s.config.error_budget_records = 1_000;
+            let r = go(&s, seed);
+            assert_eq!(r.outcome, "complete", "{ctx}: {:?}", r.reason);
+            assert!(r.retries >= 2, "{ctx}");
+            assert!(r.verified, "{ctx}");
+            // Failed records within the budget are reported and left out of the compare.
+            s.faults = vec![Fault::UnconvertibleRows {
+                table: "products".into(),
+                one_in: 3,
+            }];
+            let r = go(&s, seed);
+            assert_eq!(r.outcome, "complete", "{ctx}: {:?}", r.reason);
+            assert!(
+                r.records.failed > 0 && r.errors_total == r.records.failed,
+                "{ctx}"
+            );
+            let v = &r.verifications[0].result;
+            assert_eq!(v.failed_excluded, r.records.failed, "{ctx}");
+        }
+    }
+}
+
+#[test]
+fn a_failing_job_without_rollback_ends_failed_and_keeps_the_source() {
+    let mut s = spec(Strategy::BlueGreen, 3);
+    s.config.rollback_enabled = false;
+    s.faults = vec![Fault::CutoverFailure];
+    let r = go(&s, 3);
+    assert_eq!(r.outcome, "failed");
+    assert!(!phases(&r).contains(&Phase::Rollback));
+    assert_eq!(r.source_restored, None);
+}
+
+#[test]
+fn naive_change_apply_is_caught_and_correct_apply_is_clean() {
+    for seed in 0..30 {
+        let mut s = spec(Strategy::BlueGreen, seed);
+        s.mapping = MappingSpec::Preset("orders_with_copies".into());
+        s.workload.writes_per_s = 500;
+        s.config.cdc_apply = CdcApply::Correct;
+        let good = go(&s, seed);
+        assert_eq!(good.outcome, "complete", "seed {seed}: {:?}", good.reason);
+        assert_eq!(good.continuous.mismatched, 0, "seed {seed}");
+        assert!(good.continuous.validated > 0, "seed {seed}");
+        s.config.cdc_apply = CdcApply::Naive;
+        let bad = go(&s, seed);
+        let v = &bad.verifications[0].result;
+        assert!(!v.passed && v.mismatched > 0, "seed {seed}: {v:?}");
+        assert!(!v.mismatched_keys.is_empty(), "seed {seed}");
+        assert_eq!(bad.outcome, "rolled_back", "seed {seed}");
+        assert_eq!(bad.source_restored, Some(true), "seed {seed}");
+    }
+}
+
+#[test]
+fn naive_apply_duplicates_array_entries_on_redelivery() {
+    // Suggested mapping: order items are arrays inside customers; the snapshot overlaps the
+    // change stream, so the naive applier pushes inserted items again.
+    let mut dup = 0;
+    for seed in 0..30 {
+        let mut s = spec(Strategy::BlueGreen, seed);
+        s.mapping = MappingSpec::Preset("suggested".into());
+        s.workload.writes_per_s = 1_000;
+        s.config.cdc_apply = CdcApply::Naive;
+        s.config.rollback_enabled = false;
+        let r = go(&s, seed);
+        let v = &r.verifications[0].result;
+        let counts_equal = v.expected_counts == v.actual_counts;
+        if v.mismatched > 0 && counts_equal {
+            dup += 1;
+        }
+    }
+    assert!(dup > 0);
+}
+
+#[test]
+fn big_bang_downtime_is_the_whole_run_and_grows_linearly_with_size() {
+    let d = |rows: u64| {
+        let mut s = spec(Strategy::BigBang, 1);
+        s.rows = rows;
+        s.config.batch_rows = 500;
+        let r = go(&s, 1);
+        assert_eq!(r.outcome, "complete");
+        // From the first moment (writes stop before anything is read) to the switch.
+        let cut = r.phases.iter().find(|p| p.phase == Phase::Cutover).unwrap();
+        assert_eq!(r.downtime_ms, cut.end_ms);
+        assert_eq!(r.phases[0].start_ms, 0.0);
+        assert!(r.writes.committed == 0 && r.writes.rejected > 0);
+        r.downtime_ms
+    };
+    let (a, b, c) = (d(5_000), d(10_000), d(20_000));
+    assert!(0.0 < a && a < b && b < c, "{a} {b} {c}");
+    let (s1, s2) = ((b - a) / 5_000.0, (c - b) / 10_000.0);
+    assert!((s1 / s2 - 1.0).abs() < 0.25, "slopes {s1} {s2} ms/row");
+}
+
+#[test]
+fn blue_green_downtime_is_the_cutover_window_only() {
+    for seed in 0..20 {
+        let r = go(&spec(Strategy::BlueGreen, seed), seed);
+        let cut: Vec<_> = r
+            .phases
+            .iter()
+            .filter(|p| p.phase == Phase::Cutover)
+            .collect();
+        assert_eq!(cut.len(), 1);
+        let window = cut[0].end_ms - cut[0].start_ms;
+        assert!(window > 0.0);
+        assert!((r.downtime_ms - window).abs() < 1e-6, "seed {seed}");
+        assert!(r.downtime_ms < r.total_ms / 2.0, "seed {seed}");
+        assert!(r.writes.committed > 0 && r.cdc.applied > 0, "seed {seed}");
+        let big = go(&spec(Strategy::BigBang, seed), seed);
+        assert!(big.downtime_ms > r.downtime_ms, "seed {seed}");
+    }
+}
+
+#[test]
+fn lag_spikes_throttle_and_postpone_the_cutover() {
+    let mut s = spec(Strategy::BlueGreen, 5);
+    s.rows = 2_000;
+    s.config.throttle_lag_ms = 100;
+    s.faults = vec![Fault::LagSpike {
+        at_ms: 200,
+        duration_ms: 3_000,
+    }];
+    let r = go(&s, 5);
+    assert_eq!(r.outcome, "complete", "{:?}", r.reason);
+    assert!(
+        r.cdc.stalled_polls > 0 && r.cdc.lag_ms_max > 1_000.0,
+        "{:?}",
+        r.cdc
+    );
+    assert!(r.cdc.throttled > 0, "{:?}", r.cdc);
+    let cut = r.phases.iter().find(|p| p.phase == Phase::Cutover).unwrap();
+    assert!(cut.start_ms >= 3_200.0);
+}
+
+#[test]
+fn same_seed_same_report_and_seeds_differ() {
+    for strategy in Strategy::ALL {
+        let s = spec(strategy, 7);
+        let a = serde_json::to_string(&go(&s, 7)).unwrap();
+        let b = serde_json::to_string(&go(&s, 7)).unwrap();
+        assert_eq!(a, b, "{strategy:?}");
+        let c = serde_json::to_string(&go(&s, 8)).unwrap();
+        assert_ne!(a, c, "{strategy:?}");
+    }
+}
+
+#[test]
+fn a_job_is_queued_then_stepped_with_status_at_every_step() {
+    let s = spec(Strategy::BlueGreen, 2);
+    let mut job = s.build(2).unwrap();
+    assert!(job.is_queued() && !job.is_done());
+    job.start(migrascope::sim::SimTime::ZERO);
+    let mut seen = vec![job.phase()];
+    let mut steps = 0;
+    while let Some(t) = job.next_at() {
+        job.step(t);
+        if *seen.last().unwrap() != job.phase() {
+            seen.push(job.phase());
+        }
+        steps += 1;
+        assert!(steps < 1_000_000);
+    }
+    assert!(job.is_done());
+    assert_eq!(seen.first(), Some(&Phase::Validation));
+    assert_eq!(seen.last(), Some(&Phase::Complete));
+    assert!(seen.contains(&Phase::Loading) && seen.contains(&Phase::Cutover));
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn the_command_line_runs_each_example_migration_scenario() {
+    let run_file = |name: &str| {
+        let path = format!("{}/tests/scenarios/{name}", env!("CARGO_MANIFEST_DIR"));
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_migrascope"))
+            .args(["run", &path])
+            .output()
+            .expect("runs");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_str::<serde_json::Value>(&text).expect("JSON report")
+    };
+    for (file, strategy) in [
+        ("migration-big-bang.json", "big_bang"),
+        ("migration-copy-and-switch.json", "copy_and_switch"),
+        ("migration-blue-green.json", "blue_green"),
+    ] {
+        let v = run_file(file);
+        assert_eq!(v["strategy"], strategy, "{file}");
+        assert_eq!(v["outcome"], "complete", "{file}: {}", v["reason"]);
+        assert!(v["phases"].as_array().unwrap().len() >= 9, "{file}");
+        assert!(v["downtime_ms"].as_f64().unwrap() > 0.0, "{file}");
+        assert!(
+            v["verifications"][0]["compared"].as_u64().unwrap() > 0,
+            "{file}"
+        );
+        assert!(v["errors"].is_array(), "{file}");
+    }
+    let lost = run_file("migration-copy-and-switch.json");
+    assert!(lost["writes"]["lost"].as_u64().unwrap() > 0);
+    assert_eq!(lost["verified"], false);
+    let bg = run_file("migration-blue-green.json");
+    assert_eq!(bg["verified"], true);
+    assert!(bg["worker_crashes"].as_u64().unwrap() == 1);
+    assert!(bg["continuous"]["validated"].as_u64().unwrap() > 0);
+    // Bad input: a typed error on stderr, exit code 2, no panic.
+    let bad = std::env::temp_dir().join(format!("migrascope-mig-{}.json", std::process::id()));
+    std::fs::write(&bad, r#"{"migration": {"rows": 3}}"#).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_migrascope"))
+        .args(["run", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("migration: rows = 3 is out of range"), "{err}");
+}
