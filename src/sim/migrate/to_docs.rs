@@ -21,14 +21,18 @@ use super::config::{invalid, CdcApply, ConfigError};
 use super::phase::{ErrorKind, RecordError};
 use super::source::{int, SqlSource};
 use super::workload::{ChangeEvent, Op};
-use crate::sim::mapping::checksum::{checksum_tables, ChecksumSink, Checksums};
+use crate::sim::mapping::checksum::{checksum_tables, ChecksumSink, Checksums, RecordHasher};
 use crate::sim::mapping::verify::{
     doc_schema, sample_compare_docs, sample_positions, validate_docs,
 };
-use crate::sim::mapping::{DocMapper, Embed, EmbedKind, RowMapper, SqlToDocs, Tables, Tally};
+use crate::sim::mapping::{
+    ContentChecksum, DocMapper, Embed, EmbedKind, RowMapper, RowSink, SqlToDocs, Tables, Tally,
+};
 
 /// Mismatched records named in a verification; later ones are only counted.
 pub const MISMATCHES_KEPT_MAX: usize = 100;
+/// Documents re-read at once before the work is split over threads (natively).
+const DERIVE_PARALLEL_MIN: usize = 256;
 
 /// One document of the snapshot, ready to load.
 #[derive(Clone, Debug)]
@@ -39,8 +43,50 @@ pub struct SnapUnit {
     pub key: i64,
     /// Logical rows it holds (objects in the document), for the cost model.
     pub rows: u64,
-    /// The document text, or why it did not convert.
-    pub doc: Result<String, String>,
+    /// The document, or why it did not convert.
+    pub doc: Result<Fresh, String>,
+}
+
+/// A document as the target holds it: canonical text, plus its rows' checksums read back
+/// through the inverse mapping (per inverse table), so the target's checksum is kept as
+/// documents are written instead of re-reading every document.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Fresh {
+    /// Canonical compact JSON.
+    pub text: String,
+    /// Per inverse table: the document's rows folded in.
+    pub sums: Vec<ContentChecksum>,
+}
+
+/// A document's text and checksum contributions.
+fn fresh(inverse: &RowMapper, hasher: &mut RecordHasher, c: usize, d: &Json) -> Fresh {
+    let mut sink = Sums {
+        hasher,
+        out: vec![ContentChecksum::default(); inverse.schemas().len()],
+    };
+    let mut tally = Tally::default();
+    inverse.map_doc(c, d, &mut tally, &mut sink);
+    Fresh {
+        text: serde_json::to_string(d).expect("JSON values serialise"),
+        sums: sink.out,
+    }
+}
+
+struct Sums<'h> {
+    hasher: &'h mut RecordHasher,
+    out: Vec<ContentChecksum>,
+}
+
+impl RowSink for Sums<'_> {
+    fn row(&mut self, table: usize, row: crate::sim::sql::Row, _dedupe: bool) {
+        let d = self.hasher.digest(table, &row);
+        self.out[table].add(d);
+    }
+}
+
+fn subtract(a: &mut ContentChecksum, b: &ContentChecksum) {
+    a.records -= b.records;
+    a.sum = a.sum.wrapping_sub(b.sum);
 }
 
 /// What a verification found.
@@ -84,6 +130,11 @@ pub struct ToDocs {
     pub src: SqlSource,
     names: Vec<String>,
     docs: Vec<BTreeMap<i64, String>>,
+    contrib: Vec<BTreeMap<i64, Vec<ContentChecksum>>>,
+    sums: Vec<ContentChecksum>,
+    /// Every emitted row belongs to one document (no copy-only tables), so per-document
+    /// checksums add up to the target's.
+    additive: bool,
     read_at: Vec<BTreeMap<i64, u64>>,
     failed: BTreeSet<(usize, i64)>,
 }
@@ -105,7 +156,12 @@ impl ToDocs {
             .map(|c| c.collection.clone())
             .collect();
         let n = names.len();
+        let additive = mapping.copy_only_tables().is_empty();
+        let tables_out = inverse.schemas().len();
         Ok(ToDocs {
+            contrib: vec![BTreeMap::new(); n],
+            sums: vec![ContentChecksum::default(); tables_out],
+            additive,
             mapping,
             inverse,
             src,
@@ -136,49 +192,74 @@ impl ToDocs {
         self.docs.get(c)?.get(&key).map(String::as_str)
     }
 
+    fn put(&mut self, c: usize, key: i64, doc: Fresh) {
+        self.remove(c, key);
+        for (t, x) in doc.sums.iter().enumerate() {
+            self.sums[t] = self.sums[t].combine(*x);
+        }
+        self.contrib[c].insert(key, doc.sums);
+        self.docs[c].insert(key, doc.text);
+    }
+
+    fn remove(&mut self, c: usize, key: i64) {
+        if let Some(old) = self.contrib[c].remove(&key) {
+            for (t, x) in old.iter().enumerate() {
+                subtract(&mut self.sums[t], x);
+            }
+        }
+        self.docs[c].remove(&key);
+    }
+
     /// Drop the target (rollback, or before a fresh copy).
     pub fn drop_target(&mut self) {
         for d in &mut self.docs {
             d.clear();
         }
+        for d in &mut self.contrib {
+            d.clear();
+        }
+        self.sums
+            .iter_mut()
+            .for_each(|s| *s = ContentChecksum::default());
         for r in &mut self.read_at {
             r.clear();
         }
         self.failed.clear();
     }
 
-    /// Map the whole (compacted) source at `position` into snapshot units, in collection
-    /// then key order. `unconvertible(coll, key)` marks injected conversion failures.
-    pub fn snapshot(&mut self, unconvertible: impl Fn(&str, i64) -> bool) -> Vec<SnapUnit> {
+    /// Map the whole (compacted) source into snapshot units, in collection then key order.
+    /// `unconvertible(table, key)` marks injected conversion failures. Natively the rows are
+    /// split over a few threads; each maps its own range and the parts are joined in order,
+    /// so the result does not depend on the thread count.
+    pub fn snapshot(&mut self, unconvertible: impl Fn(&str, i64) -> bool + Sync) -> Vec<SnapUnit> {
         self.src.compact();
         let mapper = DocMapper::new(&self.mapping, &self.src.tables).expect("validated mapping");
         let mut out = Vec::with_capacity(self.src.tables.row_count() / 4 + 1);
-        let mut tally = Tally::default();
         for c in 0..self.names.len() {
-            let table = self.root_table(c).to_string();
-            for row in 0..mapper.root_rows(c) {
-                let key = mapper.root_key(c, row).and_then(int).unwrap_or(0);
-                let errors_before = tally.errors_total;
-                let doc = mapper.document(c, row, &mut tally);
-                let rows = doc.as_ref().map_or(1, count_objects);
-                let doc = match doc {
-                    _ if unconvertible(&table, key) => {
-                        Err(format!("{table} {key}: value does not convert (injected)"))
-                    }
-                    Some(_) if tally.errors_total > errors_before => Err(tally
-                        .errors
-                        .last()
-                        .map_or_else(String::new, |e| e.reason.clone())),
-                    Some(d) => Ok(serde_json::to_string(&d).expect("JSON values serialise")),
-                    None => Err("document over the size bound".into()),
-                };
-                out.push(SnapUnit {
-                    coll: c,
-                    key,
-                    rows,
-                    doc,
-                });
+            let table = self.mapping.collections[c].table.as_str();
+            let n = mapper.root_rows(c);
+            let parts = snapshot_threads(n);
+            let cx = SnapCx {
+                mapper: &mapper,
+                inverse: &self.inverse,
+                c,
+                table,
+                unconvertible: &unconvertible,
+            };
+            if parts == 1 {
+                out.extend(cx.units(0..n));
+                continue;
             }
+            let cx = &cx;
+            let chunks: Vec<Vec<SnapUnit>> = std::thread::scope(|s| {
+                let hs: Vec<_> = (0..parts)
+                    .map(|p| s.spawn(move || cx.units(n * p / parts..n * (p + 1) / parts)))
+                    .collect();
+                hs.into_iter()
+                    .map(|h| h.join().expect("snapshot worker"))
+                    .collect()
+            });
+            out.extend(chunks.into_iter().flatten());
         }
         out
     }
@@ -198,14 +279,14 @@ impl ToDocs {
             .is_some_and(|p| *p > position);
         match &mut u.doc {
             Ok(_) if newer && mode == CdcApply::Correct => Ok(()),
-            Ok(text) => {
-                self.docs[u.coll].insert(u.key, std::mem::take(text));
+            Ok(doc) => {
+                self.put(u.coll, u.key, std::mem::take(doc));
                 self.read_at[u.coll].insert(u.key, position);
                 Ok(())
             }
             Err(why) => {
                 self.failed.insert((u.coll, u.key));
-                self.docs[u.coll].remove(&u.key);
+                self.remove(u.coll, u.key);
                 Err(RecordError {
                     table: self.root_table(u.coll).to_string(),
                     key: u.key.to_string(),
@@ -229,20 +310,18 @@ impl ToDocs {
             if keys.is_empty() {
                 continue;
             }
-            let fresh = self.derive(c, &keys);
+            let mut fresh = self.derive(c, &keys);
             for k in keys {
-                match fresh.get(&k) {
-                    Some(Ok((text, n))) => {
+                match fresh.remove(&k) {
+                    Some(Ok((doc, n))) => {
                         rows += n;
-                        self.docs[c].insert(k, text.clone());
+                        self.put(c, k, doc);
                     }
                     Some(Err(_)) => {
-                        self.docs[c].remove(&k);
+                        self.remove(c, k);
                         self.failed.insert((c, k));
                     }
-                    None => {
-                        self.docs[c].remove(&k);
-                    }
+                    None => self.remove(c, k),
                 }
                 self.read_at[c].insert(k, position);
             }
@@ -251,21 +330,46 @@ impl ToDocs {
     }
 
     /// The documents the mapping gives for roots `keys` of collection `c` from the live
-    /// source (absent: the root row is gone), with their logical rows.
+    /// source (absent: the root row is gone), with their logical rows. Many keys are split
+    /// over a few threads natively; the parts cover disjoint keys, so the result is the same.
     #[allow(clippy::type_complexity)]
-    fn derive(&self, c: usize, keys: &[i64]) -> BTreeMap<i64, Result<(String, u64), String>> {
+    fn derive(&self, c: usize, keys: &[i64]) -> BTreeMap<i64, Result<(Fresh, u64), String>> {
+        let parts = if keys.len() >= DERIVE_PARALLEL_MIN {
+            snapshot_threads(usize::MAX)
+        } else {
+            1
+        };
+        if parts == 1 {
+            return self.derive_part(c, keys);
+        }
+        let n = keys.len();
+        std::thread::scope(|s| {
+            let hs: Vec<_> = (0..parts)
+                .map(|p| {
+                    s.spawn(move || self.derive_part(c, &keys[n * p / parts..n * (p + 1) / parts]))
+                })
+                .collect();
+            let mut out = BTreeMap::new();
+            for h in hs {
+                out.append(&mut h.join().expect("derive worker"));
+            }
+            out
+        })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn derive_part(&self, c: usize, keys: &[i64]) -> BTreeMap<i64, Result<(Fresh, u64), String>> {
         let mini = self.src.gather(&self.mapping, c, keys);
         let mapper = DocMapper::new(&self.mapping, &mini).expect("validated mapping");
+        let mut hasher = RecordHasher::new(self.inverse.schemas());
         let mut out = BTreeMap::new();
         let mut tally = Tally::default();
         for row in 0..mapper.root_rows(c) {
             let key = mapper.root_key(c, row).and_then(int).unwrap_or(0);
             let before = tally.errors_total;
-            let doc = mapper.document(c, row, &mut tally);
-            let v = match doc {
+            let v = match mapper.document(c, row, &mut tally) {
                 Some(d) if tally.errors_total == before => {
-                    let n = count_objects(&d);
-                    Ok((serde_json::to_string(&d).expect("JSON serialises"), n))
+                    Ok((fresh(&self.inverse, &mut hasher, c, &d), count_objects(&d)))
                 }
                 _ => Err("does not convert".to_string()),
             };
@@ -316,9 +420,10 @@ impl ToDocs {
             return None;
         }
         let keys = self.ancestor_keys(&chain, e)?;
-        let fresh = self.derive(c, &[root]);
-        let fresh: Json = serde_json::from_str(&fresh.get(&root)?.as_ref().ok()?.0).ok()?;
-        let element = locate(&fresh, &chain, &keys, &self.src)?.clone();
+        let derived = self.derive(c, &[root]);
+        let fresh_doc: Json =
+            serde_json::from_str(&derived.get(&root)?.as_ref().ok()?.0.text).ok()?;
+        let element = locate(&fresh_doc, &chain, &keys, &self.src)?.clone();
         let text = self.docs[c].get(&root)?;
         let mut doc: Json = serde_json::from_str(text).ok()?;
         let parent = locate_mut(&mut doc, &chain[..chain.len() - 1], &keys, &self.src)?;
@@ -328,7 +433,9 @@ impl ToDocs {
             .entry(field.clone())
             .or_insert_with(|| Json::Array(Vec::new()));
         arr.as_array_mut()?.push(element);
-        self.docs[c].insert(root, serde_json::to_string(&doc).ok()?);
+        let mut hasher = RecordHasher::new(self.inverse.schemas());
+        let written = fresh(&self.inverse, &mut hasher, c, &doc);
+        self.put(c, root, written);
         Some(1)
     }
 
@@ -348,7 +455,10 @@ impl ToDocs {
     }
 
     /// Verify the target against the mapped (compacted) source. `compare_all` compares every
-    /// document; checksums and the sample always run (the level decides whether to call).
+    /// document (and re-reads each through the inverse mapping for the checksums); without
+    /// it the target's checksums are the per-document sums kept as documents were written
+    /// (re-read only when a mapping has copy-only tables). The source side is always
+    /// checksummed from its rows; counts and the sample always run.
     pub fn verify(&mut self, sample: usize, seed: u64, compare_all: bool) -> Verification {
         self.src.compact();
         let mapper = DocMapper::new(&self.mapping, &self.src.tables).expect("validated mapping");
@@ -367,8 +477,10 @@ impl ToDocs {
                 seen += 1;
                 let actual = self.docs[c].get(&key);
                 if !compare_all {
-                    if let Some(j) = actual.and_then(|t| serde_json::from_str::<Json>(t).ok()) {
-                        self.inverse.map_doc(c, &j, &mut back, &mut sink);
+                    if !self.additive {
+                        if let Some(j) = actual.and_then(|t| serde_json::from_str::<Json>(t).ok()) {
+                            self.inverse.map_doc(c, &j, &mut back, &mut sink);
+                        }
                     }
                     continue;
                 }
@@ -393,7 +505,15 @@ impl ToDocs {
             v.actual_counts
                 .insert(self.names[c].clone(), self.docs[c].len() as u64);
         }
-        self.checksums(&mut v, sink.checksums());
+        let target = if compare_all || !self.additive {
+            sink.checksums()
+        } else {
+            self.running_checksums()
+        };
+        if compare_all && self.additive {
+            debug_assert_eq!(target, self.running_checksums(), "kept sums drifted");
+        }
+        self.checksums(&mut v, target);
         self.sample(&mut v, &mapper, sample, seed);
         v.passed = v.expected_counts == v.actual_counts
             && v.mismatched == 0
@@ -401,6 +521,14 @@ impl ToDocs {
             && v.sample_diffs == 0
             && v.violations == 0;
         v
+    }
+
+    /// The target's checksums as kept while documents were written.
+    fn running_checksums(&self) -> Checksums {
+        let names = self.inverse.schemas().iter().map(|s| s.name.clone());
+        Checksums {
+            tables: names.zip(self.sums.iter().copied()).collect(),
+        }
     }
 
     fn mismatch(&self, v: &mut Verification, c: usize, key: i64) {
@@ -495,7 +623,10 @@ impl ToDocs {
             }
             let fresh = self.derive(c, &keys);
             for k in keys {
-                let expected = fresh.get(&k).and_then(|r| r.as_ref().ok()).map(|x| &x.0);
+                let expected = fresh
+                    .get(&k)
+                    .and_then(|r| r.as_ref().ok())
+                    .map(|x| &x.0.text);
                 if expected == self.docs[c].get(&k) {
                     ok += 1;
                 } else {
@@ -540,6 +671,56 @@ impl ToDocs {
                 }
             }
             *cursor = (0, i64::MIN);
+        }
+        out
+    }
+}
+
+/// Threads for mapping `rows` root rows: one in the browser or for small inputs.
+fn snapshot_threads(rows: usize) -> usize {
+    if cfg!(target_arch = "wasm32") || rows < 20_000 {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4))
+}
+
+/// What one snapshot worker reads.
+struct SnapCx<'a, 'm, F> {
+    mapper: &'a DocMapper<'m>,
+    inverse: &'a RowMapper,
+    c: usize,
+    table: &'a str,
+    unconvertible: &'a F,
+}
+
+impl<F: Fn(&str, i64) -> bool + Sync> SnapCx<'_, '_, F> {
+    /// Units of root rows `rows`, in order.
+    fn units(&self, rows: std::ops::Range<usize>) -> Vec<SnapUnit> {
+        let mut hasher = RecordHasher::new(self.inverse.schemas());
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let key = self.mapper.root_key(self.c, row).and_then(int).unwrap_or(0);
+            let mut tally = Tally::default();
+            let doc = self.mapper.document(self.c, row, &mut tally);
+            let rows = doc.as_ref().map_or(1, count_objects);
+            let doc = match doc {
+                _ if (self.unconvertible)(self.table, key) => Err(format!(
+                    "{} {key}: value does not convert (injected)",
+                    self.table
+                )),
+                Some(_) if tally.errors_total > 0 => Err(tally
+                    .errors
+                    .first()
+                    .map_or_else(String::new, |e| e.reason.clone())),
+                Some(d) => Ok(fresh(self.inverse, &mut hasher, self.c, &d)),
+                None => Err("document over the size bound".into()),
+            };
+            out.push(SnapUnit {
+                coll: self.c,
+                key,
+                rows,
+                doc,
+            });
         }
         out
     }
