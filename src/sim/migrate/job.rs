@@ -5,14 +5,14 @@
 //! the end. Same inputs and seed, same outputs.
 
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use super::config::{MigrationConfig, PostponeCutover, RollbackMode, Strategy};
 use super::fault::{Fault, FaultPlan};
 use super::phase::{next, ErrorKind, Phase, Progress, RecordError, TableProgress};
-use super::to_docs::{SnapUnit, ToDocs, Verification};
+use super::side::{Side, SnapUnit};
+use super::to_docs::{ToDocs, Verification};
 use super::workload::{ChangeEvent, ChangeLog, Writer};
-use crate::sim::mapping::checksum::checksum_tables;
 use crate::sim::mapping::ContentChecksum;
 use crate::sim::time::{SimDuration, SimTime};
 
@@ -184,13 +184,13 @@ pub struct PhaseSpan {
     pub end_ms: f64,
 }
 
-/// A migration job (SQL -> documents).
+/// A migration job over a [`Side`] (SQL -> documents by default).
 #[derive(Clone, Debug)]
-pub struct Migration {
+pub struct Migration<S: Side = ToDocs> {
     cfg: MigrationConfig,
     seed: u64,
     faults: FaultPlan,
-    side: ToDocs,
+    side: S,
     writer: Option<Writer>,
     log: ChangeLog,
     phase: Phase,
@@ -198,7 +198,7 @@ pub struct Migration {
     now: SimTime,
     queue: BTreeMap<(SimTime, u64), Ev>,
     seq: u64,
-    units: Vec<SnapUnit>,
+    units: Vec<SnapUnit<S::Payload>>,
     pending_batches: VecDeque<Batch>,
     next_batch: u64,
     workers: Vec<Worker>,
@@ -206,7 +206,7 @@ pub struct Migration {
     capture: bool,
     writes_open: bool,
     routing: Routing,
-    checkpoint: Option<(Box<super::source::SqlSource>, ContentChecksum, u64)>,
+    checkpoint: Option<(Box<S::Checkpoint>, ContentChecksum, u64)>,
     /// Checksum of the source (tables the mapping reads) when the job started.
     pub source_before: ContentChecksum,
     progress: Progress,
@@ -227,27 +227,26 @@ pub struct Migration {
     crashes: u64,
 }
 
-impl Migration {
+impl<S: Side> Migration<S> {
     /// A validated job, queued (call [`Migration::start`]). `writer` is the application
     /// workload (none: no writes).
     pub fn new(
         cfg: MigrationConfig,
         seed: u64,
-        side: ToDocs,
+        mut side: S,
         writer: Option<Writer>,
         faults: FaultPlan,
-    ) -> Result<Migration, super::ConfigError> {
+    ) -> Result<Migration<S>, super::ConfigError> {
         cfg.validate()?;
         for f in faults.all() {
             if let Fault::UnconvertibleRows { table, .. } = f {
-                if !side.mapping.collections.iter().any(|c| &c.table == table) {
+                if !side.is_unit_entity(table) {
                     let why = format!("\"{table}\" is not the root table of a collection");
                     return Err(super::config::invalid("faults.table", why));
                 }
             }
         }
-        let used = side.mapping.tables_used();
-        let source_before = checksum_tables(&side.src.tables, Some(&used)).total();
+        let source_before = side.source_checksum();
         let workers = vec![Worker::default(); cfg.workers as usize];
         Ok(Migration {
             cfg,
@@ -306,8 +305,8 @@ impl Migration {
     pub fn now(&self) -> SimTime {
         self.now
     }
-    /// The SQL -> documents side (source, target).
-    pub fn side(&self) -> &ToDocs {
+    /// The two stores.
+    pub fn side(&self) -> &S {
         &self.side
     }
     /// Progress so far.
@@ -360,12 +359,10 @@ impl Migration {
             self.writes_open = false;
             self.ro_start = Some(now);
         }
-        let rows = self.side.src.tables.row_count() as u64;
+        let rows = self.side.source_records();
         if self.cfg.checkpoint_before {
-            let used = self.side.mapping.tables_used();
-            let mut cp = self.side.src.clone();
-            cp.compact();
-            let sum = checksum_tables(&cp.tables, Some(&used)).total();
+            let cp = self.side.checkpoint();
+            let sum = self.side.source_checksum();
             self.checkpoint = Some((Box::new(cp), sum, self.log.position()));
         }
         let cp_us = if self.cfg.checkpoint_before {
@@ -459,7 +456,7 @@ impl Migration {
         }
         if !self.writes_open {
             self.writes.rejected += 1;
-        } else if let Some(e) = w.write(&mut self.side.src, self.now) {
+        } else if let Some(e) = self.side.write(w, self.now) {
             self.writes.committed += 1;
             match self.log.commit(e, self.capture) {
                 Ok(_) => self.cdc.captured = self.log.captured(),
@@ -488,7 +485,7 @@ impl Migration {
 
     fn on_enter(&mut self, p: Phase, out: &mut Vec<Out>) {
         let c = self.cfg.cost.clone();
-        let rows = self.side.src.tables.row_count() as u64;
+        let rows = self.side.source_records();
         match p {
             Phase::SchemaPreparation => {
                 if self.cfg.strategy == Strategy::BlueGreen {
@@ -500,14 +497,8 @@ impl Migration {
             Phase::Transformation => self.after(rows * c.index_row_us, Ev::PhaseDone(p)),
             Phase::Loading => self.on_loading(),
             Phase::RelationshipMigration => {
-                let refs: usize = self
-                    .side
-                    .mapping
-                    .collections
-                    .iter()
-                    .map(|x| x.references.len())
-                    .sum();
-                self.after(rows * c.index_row_us * refs as u64, Ev::PhaseDone(p));
+                let refs = self.side.relationships();
+                self.after(rows * c.index_row_us * refs, Ev::PhaseDone(p));
             }
             Phase::Verification => {
                 let us = rows * c.verify_row_us * u64::from(self.cfg.validation as u8 > 0);
@@ -559,7 +550,7 @@ impl Migration {
             self.capture = true;
         }
         let faults = self.faults.clone();
-        self.units = self.side.snapshot(|t, k| faults.unconvertible(t, k));
+        self.units = self.side.snapshot(&|t, k| faults.unconvertible(t, k));
         for u in &self.units {
             let name = self.side.names()[u.coll].clone();
             self.progress.tables.entry(name).or_default().total += 1;
@@ -718,7 +709,7 @@ impl Migration {
     fn requeue(&mut self, b: &mut Batch, kind: ErrorKind, why: String, out: &mut Vec<Out>) {
         let u = &self.units[b.units.start];
         let e = RecordError {
-            table: self.side.root_table(u.coll).to_string(),
+            table: self.side.entity(u.coll).to_string(),
             key: format!("batch {} (from key {})", b.id, u.key),
             kind,
             message: why.clone(),
@@ -823,7 +814,7 @@ impl Migration {
         if self.phase != Phase::Verification {
             return;
         }
-        let pending = self.side.pending_units(self.log.iter());
+        let pending = self.side.pending_units(&mut self.log.iter());
         let units = self
             .side
             .units_from(&mut self.cursor, self.cfg.verify_records_per_pass as usize);
@@ -964,7 +955,7 @@ impl Migration {
         }
         if self.cfg.strategy == Strategy::BlueGreen {
             // Verify on the frozen source before the application writes to green.
-            let us = self.side.src.tables.row_count() as u64 * self.cfg.cost.verify_row_us;
+            let us = self.side.source_records() * self.cfg.cost.verify_row_us;
             self.now = self.now + SimDuration::from_us(us);
             if !self.verify_now(out) {
                 return self.stop("verification at cut-over failed".into(), out);
@@ -982,7 +973,7 @@ impl Migration {
         );
         match self.cfg.strategy {
             Strategy::CopyAndSwitch => {
-                let us = self.side.src.tables.row_count() as u64 * self.cfg.cost.verify_row_us;
+                let us = self.side.source_records() * self.cfg.cost.verify_row_us;
                 self.after(us, Ev::PhaseDone(Phase::Verification));
                 self.enter(Phase::Verification, out);
             }
@@ -1017,7 +1008,7 @@ impl Migration {
     fn on_rollback_start(&mut self) {
         self.queue.retain(|_, e| matches!(e, Ev::Write));
         self.writes_open = false;
-        let rows = self.side.src.tables.row_count() as u64;
+        let rows = self.side.source_records();
         let us = match self.cfg.rollback {
             RollbackMode::RestoreCheckpoint => rows * self.cfg.cost.write_row_us,
             RollbackMode::DropTarget => self.cfg.cost.schema_us,
@@ -1031,7 +1022,7 @@ impl Migration {
         self.log.clear();
         if self.cfg.rollback == RollbackMode::RestoreCheckpoint {
             if let Some((cp, _, pos)) = self.checkpoint.as_ref() {
-                self.side.src = (**cp).clone();
+                self.side.restore(cp);
                 self.writes.undone_by_restore = self.log.position() - pos;
             }
         }
@@ -1076,7 +1067,7 @@ impl Migration {
         super::report::build(self)
     }
 
-    pub(crate) fn parts(&mut self) -> super::report::Parts<'_> {
+    pub(crate) fn parts(&mut self) -> super::report::Parts<'_, S> {
         super::report::Parts {
             cfg: &self.cfg,
             seed: self.seed,
@@ -1101,12 +1092,4 @@ impl Migration {
 
 fn ms(t: SimTime) -> f64 {
     t.as_us() as f64 / 1e3
-}
-
-/// Keys of the units a set of events touch, for tests and views.
-pub fn touched(side: &ToDocs, events: &[ChangeEvent]) -> BTreeSet<(usize, i64)> {
-    events
-        .iter()
-        .flat_map(|e| side.src.affected(&e.table, e.image()))
-        .collect()
 }

@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 use super::config::{MigrationConfig, RollbackMode};
 use super::job::{CdcStats, Continuous, Migration, PhaseSpan, Routing, WriteStats};
 use super::phase::{Phase, Progress, RecordError, TableProgress};
-use super::to_docs::{ToDocs, Verification};
-use crate::sim::mapping::checksum::checksum_tables;
+use super::to_docs::Verification;
 use crate::sim::mapping::ContentChecksum;
 use crate::sim::time::SimTime;
 
@@ -81,10 +80,10 @@ pub struct PhaseVerification {
 }
 
 /// What [`build`] reads from a job.
-pub(crate) struct Parts<'a> {
+pub(crate) struct Parts<'a, S: super::side::Side> {
     pub cfg: &'a MigrationConfig,
     pub seed: u64,
-    pub side: &'a mut ToDocs,
+    pub side: &'a mut S,
     pub phase: Phase,
     pub reason: Option<String>,
     pub spans: &'a [PhaseSpan],
@@ -102,7 +101,7 @@ pub(crate) struct Parts<'a> {
 }
 
 /// The report of `job` as it stands.
-pub fn build(job: &mut Migration) -> MigrationReport {
+pub fn build<S: super::side::Side>(job: &mut Migration<S>) -> MigrationReport {
     let now = job.now();
     let p = job.parts();
     let rolled_back = p.spans.iter().any(|s| s.phase == Phase::Rollback);
@@ -123,9 +122,7 @@ pub fn build(job: &mut Migration) -> MigrationReport {
         .filter(|s| s.phase == Phase::Cutover)
         .map(|s| s.end_ms - s.start_ms)
         .sum();
-    let used = p.side.mapping.tables_used();
-    p.side.src.compact();
-    let after = checksum_tables(&p.side.src.tables, Some(&used)).total();
+    let after = p.side.source_checksum();
     let restored = (rolled_back && p.cfg.rollback == RollbackMode::RestoreCheckpoint)
         .then(|| p.checkpoint == Some(after) && p.source_before == after);
     MigrationReport {

@@ -19,8 +19,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::config::{invalid, CdcApply, ConfigError};
 use super::phase::{ErrorKind, RecordError};
+use super::side::UnitKey;
 use super::source::{int, SqlSource};
-use super::workload::{ChangeEvent, Op};
+use super::workload::{ChangeEvent, Op, Writer};
 use crate::sim::mapping::checksum::{checksum_tables, ChecksumSink, Checksums, RecordHasher};
 use crate::sim::mapping::verify::{
     doc_schema, sample_compare_docs, sample_positions, validate_docs,
@@ -28,24 +29,15 @@ use crate::sim::mapping::verify::{
 use crate::sim::mapping::{
     ContentChecksum, DocMapper, Embed, EmbedKind, RowMapper, RowSink, SqlToDocs, Tables, Tally,
 };
+use crate::sim::time::SimTime;
 
 /// Mismatched records named in a verification; later ones are only counted.
 pub const MISMATCHES_KEPT_MAX: usize = 100;
 /// Documents re-read at once before the work is split over threads (natively).
 const DERIVE_PARALLEL_MIN: usize = 256;
 
-/// One document of the snapshot, ready to load.
-#[derive(Clone, Debug)]
-pub struct SnapUnit {
-    /// Collection position.
-    pub coll: usize,
-    /// Root key.
-    pub key: i64,
-    /// Logical rows it holds (objects in the document), for the cost model.
-    pub rows: u64,
-    /// The document, or why it did not convert.
-    pub doc: Result<Fresh, String>,
-}
+/// One document of the snapshot.
+pub type SnapUnit = super::side::SnapUnit<Fresh>;
 
 /// A document as the target holds it: canonical text, plus its rows' checksums read back
 /// through the inverse mapping (per inverse table), so the target's checksum is kept as
@@ -277,7 +269,7 @@ impl ToDocs {
         let newer = self.read_at[u.coll]
             .get(&u.key)
             .is_some_and(|p| *p > position);
-        match &mut u.doc {
+        match &mut u.payload {
             Ok(_) if newer && mode == CdcApply::Correct => Ok(()),
             Ok(doc) => {
                 self.put(u.coll, u.key, std::mem::take(doc));
@@ -378,6 +370,13 @@ impl ToDocs {
         out
     }
 
+    /// Documents that embed the event's row.
+    fn affected(&self, e: &ChangeEvent) -> BTreeSet<(usize, i64)> {
+        e.row()
+            .map(|r| self.src.affected(&e.table, r))
+            .unwrap_or_default()
+    }
+
     /// Apply a batch of change events; returns the logical rows rewritten. `position` is
     /// the source's position now (what a re-read sees).
     pub fn apply(&mut self, batch: &[ChangeEvent], mode: CdcApply, position: u64) -> u64 {
@@ -385,7 +384,7 @@ impl ToDocs {
             CdcApply::Correct => {
                 let mut units = BTreeSet::new();
                 for e in batch {
-                    for u in self.src.affected(&e.table, e.image()) {
+                    for u in self.affected(e) {
                         let seen = self.read_at[u.0].get(&u.1).copied().unwrap_or(0);
                         if e.position > seen {
                             units.insert(u);
@@ -401,7 +400,7 @@ impl ToDocs {
     /// No position check; a change reaches only the first document embedding the row; an
     /// insert of an embedded row is a `$push` onto the array.
     fn apply_naive(&mut self, e: &ChangeEvent, position: u64) -> u64 {
-        let Some(&(c, root)) = self.src.affected(&e.table, e.image()).iter().next() else {
+        let Some(&(c, root)) = self.affected(e).iter().next() else {
             return 0;
         };
         if e.op == Op::Insert && e.table != self.root_table(c) {
@@ -444,7 +443,7 @@ impl ToDocs {
         let last = chain.len().checked_sub(1)?;
         let mut keys = vec![0; chain.len()];
         keys[last] = e.key;
-        let mut row = e.image().clone();
+        let mut row = e.row()?.clone();
         for j in (1..=last).rev() {
             let t = self.src.tables.get(&chain[j].table)?;
             let parent = int(&row[t.schema.column_index(&chain[j].foreign_key)?])?;
@@ -644,7 +643,7 @@ impl ToDocs {
     ) -> BTreeSet<(usize, i64)> {
         let mut out = BTreeSet::new();
         for e in events {
-            for u in self.src.affected(&e.table, e.image()) {
+            for u in self.affected(e) {
                 let seen = self.read_at[u.0].get(&u.1).copied().unwrap_or(0);
                 if e.position > seen {
                     out.insert(u);
@@ -719,7 +718,7 @@ impl<F: Fn(&str, i64) -> bool + Sync> SnapCx<'_, '_, F> {
                 coll: self.c,
                 key,
                 rows,
-                doc,
+                payload: doc,
             });
         }
         out
@@ -785,4 +784,77 @@ fn locate_mut<'j>(
             .find(|el| el.get(&f).and_then(Json::as_i64) == Some(*k))?;
     }
     Some(here)
+}
+
+impl super::side::Side for ToDocs {
+    type Payload = Fresh;
+    type Checkpoint = SqlSource;
+
+    fn names(&self) -> &[String] {
+        &self.names
+    }
+    fn entity(&self, c: usize) -> &str {
+        self.root_table(c)
+    }
+    fn is_unit_entity(&self, name: &str) -> bool {
+        self.mapping.collections.iter().any(|c| c.table == name)
+    }
+    fn source_records(&self) -> u64 {
+        self.src.tables.row_count() as u64
+    }
+    fn relationships(&self) -> u64 {
+        self.mapping
+            .collections
+            .iter()
+            .map(|c| c.references.len() as u64)
+            .sum()
+    }
+    fn source_checksum(&mut self) -> ContentChecksum {
+        self.src.compact();
+        let used = self.mapping.tables_used();
+        checksum_tables(&self.src.tables, Some(&used)).total()
+    }
+    fn checkpoint(&mut self) -> SqlSource {
+        self.src.compact();
+        self.src.clone()
+    }
+    fn restore(&mut self, cp: &SqlSource) {
+        self.src = cp.clone();
+    }
+    fn snapshot(&mut self, unconvertible: &(dyn Fn(&str, i64) -> bool + Sync)) -> Vec<SnapUnit> {
+        ToDocs::snapshot(self, unconvertible)
+    }
+    fn load(
+        &mut self,
+        u: &mut SnapUnit,
+        position: u64,
+        retries: u32,
+        mode: CdcApply,
+    ) -> Result<(), RecordError> {
+        ToDocs::load(self, u, position, retries, mode)
+    }
+    fn write(&mut self, w: &mut Writer, at: SimTime) -> Option<ChangeEvent> {
+        w.write(&mut self.src, at)
+    }
+    fn apply(&mut self, batch: &[ChangeEvent], mode: CdcApply, position: u64) -> u64 {
+        ToDocs::apply(self, batch, mode, position)
+    }
+    fn pending_units(&self, events: &mut dyn Iterator<Item = &ChangeEvent>) -> BTreeSet<UnitKey> {
+        ToDocs::pending_units(self, events)
+    }
+    fn units_from(&self, cursor: &mut UnitKey, n: usize) -> Vec<UnitKey> {
+        ToDocs::units_from(self, cursor, n)
+    }
+    fn check_units(&self, units: &[UnitKey], pending: &BTreeSet<UnitKey>) -> (u64, u64, u64) {
+        ToDocs::check_units(self, units, pending)
+    }
+    fn verify(&mut self, sample: usize, seed: u64, compare_all: bool) -> Verification {
+        ToDocs::verify(self, sample, seed, compare_all)
+    }
+    fn drop_target(&mut self) {
+        ToDocs::drop_target(self)
+    }
+    fn target_len(&self) -> usize {
+        ToDocs::target_len(self)
+    }
 }

@@ -97,19 +97,28 @@ pub struct ChangeEvent {
     pub key: i64,
     /// What happened.
     pub op: Op,
-    /// The row before (updates, deletes).
-    pub before: Option<Row>,
-    /// The row after (inserts, updates).
-    pub after: Option<Row>,
+    /// The row or document before (updates, deletes).
+    pub before: Option<Image>,
+    /// The row or document after (inserts, updates).
+    pub after: Option<Image>,
+}
+
+/// A changed record's content.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Image {
+    /// A SQL row.
+    Row(Row),
+    /// A document.
+    Doc(serde_json::Value),
 }
 
 impl ChangeEvent {
-    /// The image that locates the row (after, else before).
-    pub fn image(&self) -> &Row {
-        self.after
-            .as_ref()
-            .or(self.before.as_ref())
-            .expect("an event has an image")
+    /// The row that locates a SQL change (after, else before); `None` for documents.
+    pub fn row(&self) -> Option<&Row> {
+        match self.after.as_ref().or(self.before.as_ref())? {
+            Image::Row(r) => Some(r),
+            Image::Doc(_) => None,
+        }
     }
 }
 
@@ -225,8 +234,8 @@ impl Writer {
             table,
             key,
             op,
-            before,
-            after,
+            before: before.map(Image::Row),
+            after: after.map(Image::Row),
         })
     }
 

@@ -1,0 +1,87 @@
+//! What a migration job needs from its two stores, whichever way the data moves: the
+//! [`Migration`](super::Migration) job drives a [`Side`] (SQL -> documents:
+//! [`ToDocs`](super::ToDocs); documents -> SQL: [`ToRows`](super::ToRows)).
+//!
+//! A unit of work is one source record with everything the mapping takes along: a root row
+//! and its embedded rows (SQL -> documents), or one document (documents -> SQL), keyed by
+//! `(collection or table position, integer key)`.
+
+use std::collections::BTreeSet;
+
+use super::config::CdcApply;
+use super::phase::RecordError;
+use super::to_docs::Verification;
+use super::workload::{ChangeEvent, Writer};
+use crate::sim::mapping::ContentChecksum;
+use crate::sim::time::SimTime;
+
+/// A unit's key: (collection or table position, integer key).
+pub type UnitKey = (usize, i64);
+
+/// One unit of the snapshot, ready to load.
+#[derive(Clone, Debug)]
+pub struct SnapUnit<P> {
+    /// Collection (or root table) position.
+    pub coll: usize,
+    /// Key.
+    pub key: i64,
+    /// Logical rows it holds, for the cost model.
+    pub rows: u64,
+    /// What the target gets, or why it did not convert.
+    pub payload: Result<P, String>,
+}
+
+/// The two stores of a migration, as the job drives them.
+pub trait Side: Clone + std::fmt::Debug {
+    /// What one snapshot unit carries into the target.
+    type Payload: Clone + std::fmt::Debug + Default;
+    /// A copy of the source, for the checkpoint.
+    type Checkpoint: Clone + std::fmt::Debug;
+
+    /// Names of the unit groups (collections for SQL -> documents, collections read for
+    /// documents -> SQL).
+    fn names(&self) -> &[String];
+    /// The source table or collection of group `c`, for record errors.
+    fn entity(&self, c: usize) -> &str;
+    /// Whether `name` is a source table or collection whose records are units.
+    fn is_unit_entity(&self, name: &str) -> bool;
+    /// Records (rows or documents) in the source.
+    fn source_records(&self) -> u64;
+    /// Relationships the target keeps (references or foreign keys), for the cost model.
+    fn relationships(&self) -> u64;
+    /// Checksum of the source's content.
+    fn source_checksum(&mut self) -> ContentChecksum;
+    /// A copy of the source.
+    fn checkpoint(&mut self) -> Self::Checkpoint;
+    /// Put the source back as the checkpoint holds it.
+    fn restore(&mut self, cp: &Self::Checkpoint);
+    /// The consistent snapshot of the whole source as units, in order.
+    fn snapshot(
+        &mut self,
+        unconvertible: &(dyn Fn(&str, i64) -> bool + Sync),
+    ) -> Vec<SnapUnit<Self::Payload>>;
+    /// Load one unit read at `position`.
+    fn load(
+        &mut self,
+        u: &mut SnapUnit<Self::Payload>,
+        position: u64,
+        retries: u32,
+        mode: CdcApply,
+    ) -> Result<(), RecordError>;
+    /// One application write on the source.
+    fn write(&mut self, w: &mut Writer, at: SimTime) -> Option<ChangeEvent>;
+    /// Apply changes; returns the logical rows written.
+    fn apply(&mut self, batch: &[ChangeEvent], mode: CdcApply, position: u64) -> u64;
+    /// Units a waiting change will rewrite.
+    fn pending_units(&self, events: &mut dyn Iterator<Item = &ChangeEvent>) -> BTreeSet<UnitKey>;
+    /// Up to `n` target units from `cursor` on (wrapping once).
+    fn units_from(&self, cursor: &mut UnitKey, n: usize) -> Vec<UnitKey>;
+    /// A continuous-verification pass over `units`: (pending, validated, mismatched).
+    fn check_units(&self, units: &[UnitKey], pending: &BTreeSet<UnitKey>) -> (u64, u64, u64);
+    /// Verify the target against the mapped source.
+    fn verify(&mut self, sample: usize, seed: u64, compare_all: bool) -> Verification;
+    /// Drop the target.
+    fn drop_target(&mut self);
+    /// Units in the target.
+    fn target_len(&self) -> usize;
+}
