@@ -15,6 +15,7 @@ pub mod side;
 pub mod source;
 pub mod spec;
 pub mod to_docs;
+pub mod to_rows;
 pub mod workload;
 
 pub use config::{
@@ -28,4 +29,5 @@ pub use report::MigrationReport;
 pub use side::{Side, SnapUnit, UnitKey};
 pub use spec::{run, MappingSpec, MigrationSpec};
 pub use to_docs::{Fresh, ToDocs, Verification};
+pub use to_rows::{DocSource, ToRows, UnitRows};
 pub use workload::{ChangeEvent, ChangeLog, Op, WriteWorkload};

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use super::config::{MigrationConfig, PostponeCutover, RollbackMode, Strategy};
 use super::fault::{Fault, FaultPlan};
-use super::phase::{next, ErrorKind, Phase, Progress, RecordError, TableProgress};
+use super::phase::{next, ErrorKind, Phase, Progress, RecordError};
 use super::side::{Side, SnapUnit};
 use super::to_docs::{ToDocs, Verification};
 use super::workload::{ChangeEvent, ChangeLog, Writer};
@@ -107,6 +107,7 @@ enum Ev {
     SpikeEnd,
     Drained,
     Switched,
+    CutoverVerified,
 }
 
 #[derive(Clone, Debug)]
@@ -443,6 +444,7 @@ impl<S: Side> Migration<S> {
             Ev::SpikeEnd => {}
             Ev::Drained => self.on_drained(out),
             Ev::Switched => self.on_switched(out),
+            Ev::CutoverVerified => self.on_cutover_verified(out),
         }
     }
 
@@ -652,11 +654,7 @@ impl<S: Side> Migration<S> {
                 b.attempt,
                 self.cfg.cdc_apply,
             );
-            let t = self
-                .progress
-                .tables
-                .entry(name)
-                .or_insert_with(TableProgress::default);
+            let t = self.progress.tables.entry(name).or_default();
             t.processed += 1;
             match res {
                 Ok(()) => {
@@ -956,11 +954,24 @@ impl<S: Side> Migration<S> {
         if self.cfg.strategy == Strategy::BlueGreen {
             // Verify on the frozen source before the application writes to green.
             let us = self.side.source_records() * self.cfg.cost.verify_row_us;
-            self.now = self.now + SimDuration::from_us(us);
-            if !self.verify_now(out) {
-                return self.stop("verification at cut-over failed".into(), out);
-            }
+            self.after(us, Ev::CutoverVerified);
+            return;
         }
+        self.open_target(out);
+    }
+
+    fn on_cutover_verified(&mut self, out: &mut Vec<Out>) {
+        if self.phase != Phase::Cutover {
+            return;
+        }
+        if !self.verify_now(out) {
+            return self.stop("verification at cut-over failed".into(), out);
+        }
+        self.open_target(out);
+    }
+
+    /// The application now reads and writes the target.
+    fn open_target(&mut self, out: &mut Vec<Out>) {
         self.routing = Routing::Target;
         self.capture = false;
         self.writes_open = true;

@@ -8,11 +8,14 @@ use super::config::{check, invalid, ConfigError, Direction, MigrationConfig};
 use super::fault::{Fault, FaultPlan};
 use super::job::Migration;
 use super::report::MigrationReport;
+use super::side::Side;
 use super::to_docs::ToDocs;
+use super::to_rows::ToRows;
 use super::workload::{WriteWorkload, Writer};
 use crate::sim::dataset::{generate, DatasetKind, ROWS_MAX, ROWS_MIN};
-use crate::sim::mapping::suggest::suggest_sql_to_docs;
-use crate::sim::mapping::{ConvertOptions, SqlToDocs, Tables};
+use crate::sim::mapping::profile::profile_docs;
+use crate::sim::mapping::suggest::{suggest_docs_to_sql, suggest_sql_to_docs};
+use crate::sim::mapping::{ConvertOptions, DocsToSql, SqlToDocs, Tables};
 
 /// Most events one run may handle (a bound on the loop, far above real runs).
 pub const EVENTS_MAX: u64 = 50_000_000;
@@ -25,8 +28,10 @@ pub enum MappingSpec {
     /// (e-commerce orders embedding a copy of their customer and of each item's product:
     /// the fan-out case).
     Preset(String),
-    /// Explicit rules, as `migrascope map` prints them under `sql_to_docs`.
+    /// Explicit SQL -> documents rules, as `migrascope map` prints them under `sql_to_docs`.
     Rules(SqlToDocs),
+    /// Explicit documents -> SQL rules (`docs_to_sql`).
+    DocRules(DocsToSql),
 }
 
 impl Default for MappingSpec {
@@ -71,26 +76,44 @@ impl MigrationSpec {
     pub fn validate(&self) -> Result<(), ConfigError> {
         DatasetKind::parse(&self.dataset).map_err(|e| invalid("dataset", e.to_string()))?;
         check("rows", self.rows, ROWS_MIN, ROWS_MAX)?;
-        if let MappingSpec::Preset(p) = &self.mapping {
-            if !["suggested", "orders_with_copies"].contains(&p.as_str()) {
-                let why = format!("unknown preset \"{p}\" (known: suggested, orders_with_copies)");
+        let to_docs = self.config.direction == Direction::SqlToDocs;
+        match &self.mapping {
+            MappingSpec::Preset(p) if p == "suggested" => {}
+            MappingSpec::Preset(p) if p == "orders_with_copies" && to_docs => {}
+            MappingSpec::Preset(p) => {
+                let why = format!(
+                    "unknown preset \"{p}\" for {} (known: suggested{})",
+                    if to_docs {
+                        "sql_to_docs"
+                    } else {
+                        "docs_to_sql"
+                    },
+                    if to_docs { ", orders_with_copies" } else { "" }
+                );
                 return Err(invalid("mapping", why));
             }
-        }
-        if self.config.direction != Direction::SqlToDocs {
-            return Err(invalid(
-                "config.direction",
-                "only sql_to_docs is implemented by the migration engine so far",
-            ));
+            MappingSpec::Rules(_) if !to_docs => {
+                return Err(invalid("mapping", "docs_to_sql needs docs_to_sql rules"));
+            }
+            MappingSpec::DocRules(_) if to_docs => {
+                return Err(invalid("mapping", "sql_to_docs needs sql_to_docs rules"));
+            }
+            _ => {}
         }
         self.config.validate()?;
         self.workload.validate()?;
         FaultPlan::new(self.faults.clone()).map(|_| ())
     }
 
-    /// Generate the data and build the queued job.
+    /// Generate the data and build the queued SQL -> documents job.
     pub fn build(&self, seed: u64) -> Result<Migration, ConfigError> {
         self.validate()?;
+        if self.config.direction != Direction::SqlToDocs {
+            return Err(invalid(
+                "config.direction",
+                "build_to_rows builds docs_to_sql jobs",
+            ));
+        }
         let kind =
             DatasetKind::parse(&self.dataset).map_err(|e| invalid("dataset", e.to_string()))?;
         let d = generate(kind, seed, self.rows).map_err(|e| invalid("dataset", e.to_string()))?;
@@ -111,8 +134,38 @@ impl MigrationSpec {
         Migration::new(self.config.clone(), seed, side, writer, faults)
     }
 
+    /// Generate the data and build the queued documents -> SQL job.
+    pub fn build_to_rows(&self, seed: u64) -> Result<Migration<ToRows>, ConfigError> {
+        self.validate()?;
+        if self.config.direction != Direction::DocsToSql {
+            return Err(invalid("config.direction", "build builds sql_to_docs jobs"));
+        }
+        let kind =
+            DatasetKind::parse(&self.dataset).map_err(|e| invalid("dataset", e.to_string()))?;
+        let d = generate(kind, seed, self.rows).map_err(|e| invalid("dataset", e.to_string()))?;
+        let Some((name, docs)) = d.collections.first() else {
+            let why = format!(
+                "\"{}\" holds tables; docs_to_sql needs a document dataset",
+                self.dataset
+            );
+            return Err(invalid("dataset", why));
+        };
+        let mapping = match &self.mapping {
+            MappingSpec::DocRules(m) => m.clone(),
+            _ => suggest_docs_to_sql(&profile_docs(name, docs), ConvertOptions::default()).mapping,
+        };
+        let side = ToRows::new(mapping, d.collections)?;
+        let writer = (self.workload.writes_per_s > 0)
+            .then(|| Writer::new(seed, self.workload.clone(), side.names().to_vec()));
+        let faults = FaultPlan::new(self.faults.clone())?;
+        Migration::new(self.config.clone(), seed, side, writer, faults)
+    }
+
     fn mapping(&self, tables: &Tables) -> Result<SqlToDocs, ConfigError> {
         match &self.mapping {
+            MappingSpec::DocRules(_) => {
+                Err(invalid("mapping", "sql_to_docs needs sql_to_docs rules"))
+            }
             MappingSpec::Rules(m) => Ok(m.clone()),
             MappingSpec::Preset(p) if p == "orders_with_copies" => {
                 if tables.get("orders").is_none() {
@@ -147,7 +200,13 @@ pub const ORDERS_WITH_COPIES: &str = r#"{
 
 /// Build the job for `spec` with `seed`, run it to the end, and report.
 pub fn run(spec: &MigrationSpec, seed: u64) -> Result<MigrationReport, ConfigError> {
-    let mut job = spec.build(seed)?;
+    match spec.config.direction {
+        Direction::SqlToDocs => finish(spec.build(seed)?),
+        Direction::DocsToSql => finish(spec.build_to_rows(seed)?),
+    }
+}
+
+fn finish<S: Side>(mut job: Migration<S>) -> Result<MigrationReport, ConfigError> {
     job.run_to_end(EVENTS_MAX)
         .map_err(|why| invalid("migration", why))?;
     Ok(job.report())
@@ -168,7 +227,17 @@ mod tests {
         assert!(bad(&|s| s.rows = 5).starts_with("rows = 5 is out of range"));
         assert!(bad(&|s| s.mapping = MappingSpec::Preset("x".into())).contains("unknown preset"));
         assert!(bad(&|s| s.dataset = "profiles".into()).contains("holds documents"));
-        assert!(bad(&|s| s.config.direction = Direction::DocsToSql).contains("sql_to_docs"));
+        assert!(bad(&|s| s.config.direction = Direction::DocsToSql).contains("build_to_rows"));
+        let mut docs = MigrationSpec::default();
+        docs.config.direction = Direction::DocsToSql;
+        let e = docs.build_to_rows(1).unwrap_err().to_string();
+        assert!(e.contains("holds tables"), "{e}");
+        docs.mapping = MappingSpec::Preset("orders_with_copies".into());
+        assert!(docs
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("unknown preset"));
         assert!(bad(&|s| s.faults.push(Fault::UnconvertibleRows {
             table: "order_items".into(),
             one_in: 3

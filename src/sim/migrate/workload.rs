@@ -213,16 +213,7 @@ impl Writer {
     /// row to update, a parent table without rows), which the caller skips.
     pub fn write(&mut self, src: &mut SqlSource, at: SimTime) -> Option<ChangeEvent> {
         let table = pick_owned(&mut self.rng, &self.tables)?;
-        let p = &self.params;
-        let total = p.insert_weight + p.update_weight + p.delete_weight;
-        let roll = self.rng.range_u64(0, u64::from(total.max(1)) - 1) as u32;
-        let op = if roll < p.insert_weight {
-            Op::Insert
-        } else if roll < p.insert_weight + p.update_weight {
-            Op::Update
-        } else {
-            Op::Delete
-        };
+        let op = self.op();
         let (key, before, after) = match op {
             Op::Insert => self.insert(src, &table)?,
             Op::Update => self.update(src, &table)?,
@@ -237,6 +228,83 @@ impl Writer {
             before: before.map(Image::Row),
             after: after.map(Image::Row),
         })
+    }
+
+    /// Perform one write on a document source: insert a copy of a document under a new
+    /// `_id`, set one top-level text field to another document's value of it, or delete a
+    /// document.
+    pub fn write_doc(
+        &mut self,
+        src: &mut super::to_rows::DocSource,
+        at: SimTime,
+    ) -> Option<ChangeEvent> {
+        if src.colls.is_empty() {
+            return None;
+        }
+        let c = self.rng.range_u64(0, src.colls.len() as u64 - 1) as usize;
+        let op = self.op();
+        let (name, docs) = &mut src.colls[c];
+        if docs.is_empty() {
+            return None;
+        }
+        let i = self.rng.range_u64(0, docs.len() as u64 - 1) as usize;
+        let (&key, doc) = docs.iter().nth(i)?;
+        let doc = doc.clone();
+        let (key, before, after) = match op {
+            Op::Insert => {
+                let id = docs.keys().next_back().map_or(1, |k| k + 1);
+                let mut d = doc;
+                d[crate::sim::doc::ID_FIELD] = serde_json::json!(id);
+                docs.insert(id, d.clone());
+                (id, None, Some(d))
+            }
+            Op::Update => {
+                let fields: Vec<String> = doc
+                    .as_object()?
+                    .iter()
+                    .filter(|(k, v)| v.is_string() && !k.starts_with('_'))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                if fields.is_empty() {
+                    return None;
+                }
+                let f = &fields[self.rng.range_u64(0, fields.len() as u64 - 1) as usize];
+                // Another document's value of the same field: a value of the field's kind.
+                let j = self.rng.range_u64(0, docs.len() as u64 - 1) as usize;
+                let other = docs.values().nth(j).and_then(|o| o.get(f.as_str()));
+                let value = other.filter(|v| v.is_string()).cloned()?;
+                let mut d = doc.clone();
+                d[f.as_str()] = value;
+                docs.insert(key, d.clone());
+                (key, Some(doc), Some(d))
+            }
+            Op::Delete => {
+                docs.remove(&key);
+                (key, Some(doc), None)
+            }
+        };
+        Some(ChangeEvent {
+            position: 0,
+            at,
+            table: name.clone(),
+            key,
+            op,
+            before: before.map(Image::Doc),
+            after: after.map(Image::Doc),
+        })
+    }
+
+    fn op(&mut self) -> Op {
+        let p = &self.params;
+        let total = p.insert_weight + p.update_weight + p.delete_weight;
+        let roll = self.rng.range_u64(0, u64::from(total.max(1)) - 1) as u32;
+        if roll < p.insert_weight {
+            Op::Insert
+        } else if roll < p.insert_weight + p.update_weight {
+            Op::Update
+        } else {
+            Op::Delete
+        }
     }
 
     fn random_live(&mut self, src: &SqlSource, table: &str) -> Option<(i64, Row)> {
@@ -374,7 +442,7 @@ mod tests {
         let mut ops = [0u32; 3];
         let mut at = SimTime::ZERO;
         for _ in 0..600 {
-            at = at + w.gap();
+            at += w.gap();
             if let Some(e) = w.write(&mut src, at) {
                 ops[e.op as usize] += 1;
                 log.commit(e, true).unwrap();

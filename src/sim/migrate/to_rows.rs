@@ -1,0 +1,475 @@
+//! Documents -> SQL: the live document source, the target's rows, change apply (correct and
+//! naive) and verification, through the mapping layer's [`RowMapper`] and checksums.
+//!
+//! A unit is one source document (`(collection position, _id)`, integer ids); the target
+//! keeps, per unit, the rows the mapping produced from it, so replacing a document's rows is
+//! exact. A document with a value that does not convert is a failed record: none of its rows
+//! are loaded, and verification leaves it out on both sides. The correct applier skips
+//! changes at or before the position a document was read at and replaces the document's
+//! rows; the naive one applies every change again and appends the rows of an insert to
+//! whatever the document already had (a re-delivered insert duplicates rows).
+
+use serde_json::Value as Json;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::config::{invalid, CdcApply, ConfigError};
+use super::phase::{ErrorKind, RecordError};
+use super::side::{Side, SnapUnit, UnitKey};
+use super::to_docs::Verification;
+use super::workload::{ChangeEvent, Image, Op, Writer};
+use crate::sim::doc::ID_FIELD;
+use crate::sim::mapping::checksum::{checksum_docs, RecordHasher};
+use crate::sim::mapping::verify::{sample_compare_tables, validate_tables};
+use crate::sim::mapping::{
+    ContentChecksum, DocsToSql, RowMapper, RowSink, TableData, Tables, Tally,
+};
+use crate::sim::sql::Row;
+use crate::sim::time::SimTime;
+
+/// The rows one document yields: (target table position, row).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UnitRows {
+    /// The rows.
+    pub rows: Vec<(usize, Row)>,
+}
+
+/// The live documents: per collection, documents by integer `_id`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DocSource {
+    /// (collection name, documents by id).
+    pub colls: Vec<(String, BTreeMap<i64, Json>)>,
+}
+
+impl DocSource {
+    /// Documents in all collections.
+    pub fn len(&self) -> usize {
+        self.colls.iter().map(|c| c.1.len()).sum()
+    }
+    /// No documents.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The documents -> SQL side of a job.
+#[derive(Clone, Debug)]
+pub struct ToRows {
+    /// The mapping.
+    pub mapping: DocsToSql,
+    mapper: RowMapper,
+    /// The live source.
+    pub src: DocSource,
+    names: Vec<String>,
+    /// Mapper collection position per source collection.
+    mapped: Vec<usize>,
+    target: Vec<BTreeMap<i64, UnitRows>>,
+    read_at: Vec<BTreeMap<i64, u64>>,
+    failed: BTreeSet<UnitKey>,
+}
+
+struct Collect(Vec<(usize, Row)>);
+
+impl RowSink for Collect {
+    fn row(&mut self, table: usize, row: Row, _dedupe: bool) {
+        self.0.push((table, row));
+    }
+}
+
+impl ToRows {
+    /// Check the mapping and key the documents by integer `_id`.
+    pub fn new(mapping: DocsToSql, colls: Vec<(String, Vec<Json>)>) -> Result<ToRows, ConfigError> {
+        let mapper = RowMapper::new(&mapping).map_err(|e| invalid("mapping", e.to_string()))?;
+        let mut src = DocSource::default();
+        let mut mapped = Vec::new();
+        for (name, docs) in colls {
+            let Some(i) = mapper.collection_index(&name) else {
+                continue;
+            };
+            let mut by_id = BTreeMap::new();
+            for d in docs {
+                let id = d.get(ID_FIELD).and_then(Json::as_i64).ok_or_else(|| {
+                    invalid(
+                        "dataset",
+                        format!("{name}: change capture needs integer _id"),
+                    )
+                })?;
+                by_id.insert(id, d);
+            }
+            mapped.push(i);
+            src.colls.push((name, by_id));
+        }
+        if src.colls.is_empty() {
+            return Err(invalid(
+                "mapping",
+                "no rules for any collection of the dataset",
+            ));
+        }
+        let names: Vec<String> = src.colls.iter().map(|c| c.0.clone()).collect();
+        let n = names.len();
+        Ok(ToRows {
+            mapping,
+            mapper,
+            src,
+            names,
+            mapped,
+            target: vec![BTreeMap::new(); n],
+            read_at: vec![BTreeMap::new(); n],
+            failed: BTreeSet::new(),
+        })
+    }
+
+    /// The rows of one document, or the first conversion error.
+    fn rows_of(&self, c: usize, doc: &Json) -> Result<UnitRows, String> {
+        let mut tally = Tally::default();
+        let mut sink = Collect(Vec::new());
+        self.mapper
+            .map_doc(self.mapped[c], doc, &mut tally, &mut sink);
+        match tally.errors.first() {
+            Some(e) => Err(format!("{}: {}", e.field, e.reason)),
+            None => Ok(UnitRows { rows: sink.0 }),
+        }
+    }
+
+    /// Rewrite unit `(c, key)` from the live source read at `position`.
+    fn refresh(&mut self, c: usize, key: i64, position: u64) -> u64 {
+        self.read_at[c].insert(key, position);
+        let Some(doc) = self.src.colls[c].1.get(&key) else {
+            self.target[c].remove(&key);
+            return 0;
+        };
+        match self.rows_of(c, doc) {
+            Ok(rows) => {
+                let n = rows.rows.len() as u64;
+                self.failed.remove(&(c, key));
+                self.target[c].insert(key, rows);
+                n
+            }
+            Err(_) => {
+                self.failed.insert((c, key));
+                self.target[c].remove(&key);
+                0
+            }
+        }
+    }
+
+    /// Every target row, as tables (for counts, the sample and constraint validation).
+    fn target_tables(&self) -> Tables {
+        tables_from(
+            self.mapper.schemas(),
+            self.target.iter().flat_map(|t| t.values()),
+        )
+    }
+
+    /// Every row the mapping gives for the (non-failed) source documents, as tables.
+    fn expected_tables(&self) -> Tables {
+        let units: Vec<UnitRows> = self
+            .live_units()
+            .filter_map(|(c, k, d)| {
+                self.rows_of(c, d)
+                    .ok()
+                    .filter(|_| !self.failed.contains(&(c, k)))
+            })
+            .collect();
+        tables_from(self.mapper.schemas(), units.iter())
+    }
+
+    fn live_units(&self) -> impl Iterator<Item = (usize, i64, &Json)> {
+        self.src
+            .colls
+            .iter()
+            .enumerate()
+            .flat_map(|(c, (_, docs))| docs.iter().map(move |(k, d)| (c, *k, d)))
+    }
+
+    fn digests(&self, h: &mut RecordHasher, u: &UnitRows) -> Vec<u128> {
+        let mut d: Vec<u128> = u.rows.iter().map(|(t, r)| h.digest(*t, r)).collect();
+        d.sort_unstable();
+        d
+    }
+}
+
+fn tables_from<'u>(
+    schemas: &[crate::sim::mapping::TableSchema],
+    units: impl Iterator<Item = &'u UnitRows>,
+) -> Tables {
+    let mut rows: Vec<Vec<Row>> = vec![Vec::new(); schemas.len()];
+    for u in units {
+        for (t, r) in &u.rows {
+            rows[*t].push(r.clone());
+        }
+    }
+    let mut out = Tables::new();
+    for (s, r) in schemas.iter().zip(rows) {
+        out.insert(TableData {
+            schema: s.clone(),
+            rows: r,
+        });
+    }
+    out
+}
+
+impl Side for ToRows {
+    type Payload = UnitRows;
+    type Checkpoint = DocSource;
+
+    fn names(&self) -> &[String] {
+        &self.names
+    }
+    fn entity(&self, c: usize) -> &str {
+        &self.names[c]
+    }
+    fn is_unit_entity(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
+    }
+    fn source_records(&self) -> u64 {
+        self.src.len() as u64
+    }
+    fn relationships(&self) -> u64 {
+        self.mapping
+            .tables
+            .iter()
+            .map(|t| t.foreign_keys.len() as u64)
+            .sum()
+    }
+    fn source_checksum(&mut self) -> ContentChecksum {
+        let docs = self.live_units().map(|(c, _, d)| (self.mapped[c], d));
+        checksum_docs(&self.mapper, docs).0.total()
+    }
+    fn checkpoint(&mut self) -> DocSource {
+        self.src.clone()
+    }
+    fn restore(&mut self, cp: &DocSource) {
+        self.src = cp.clone();
+    }
+
+    fn snapshot(
+        &mut self,
+        unconvertible: &(dyn Fn(&str, i64) -> bool + Sync),
+    ) -> Vec<SnapUnit<UnitRows>> {
+        let mut out = Vec::with_capacity(self.src.len());
+        for (c, k, d) in self.live_units() {
+            let payload = if unconvertible(&self.names[c], k) {
+                Err(format!(
+                    "{} {k}: value does not convert (injected)",
+                    self.names[c]
+                ))
+            } else {
+                self.rows_of(c, d)
+            };
+            let rows = payload.as_ref().map_or(1, |u| u.rows.len() as u64);
+            out.push(SnapUnit {
+                coll: c,
+                key: k,
+                rows,
+                payload,
+            });
+        }
+        out
+    }
+
+    fn load(
+        &mut self,
+        u: &mut SnapUnit<UnitRows>,
+        position: u64,
+        retries: u32,
+        mode: CdcApply,
+    ) -> Result<(), RecordError> {
+        let newer = self.read_at[u.coll]
+            .get(&u.key)
+            .is_some_and(|p| *p > position);
+        match &mut u.payload {
+            Ok(_) if newer && mode == CdcApply::Correct => Ok(()),
+            Ok(rows) => {
+                self.target[u.coll].insert(u.key, std::mem::take(rows));
+                self.read_at[u.coll].insert(u.key, position);
+                Ok(())
+            }
+            Err(why) => {
+                self.failed.insert((u.coll, u.key));
+                self.target[u.coll].remove(&u.key);
+                Err(RecordError {
+                    table: self.names[u.coll].clone(),
+                    key: u.key.to_string(),
+                    kind: ErrorKind::Conversion,
+                    message: why.clone(),
+                    retries,
+                })
+            }
+        }
+    }
+
+    fn write(&mut self, w: &mut Writer, at: SimTime) -> Option<ChangeEvent> {
+        w.write_doc(&mut self.src, at)
+    }
+
+    fn apply(&mut self, batch: &[ChangeEvent], mode: CdcApply, position: u64) -> u64 {
+        let mut rows = 0;
+        for e in batch {
+            let Some(c) = self.names.iter().position(|n| *n == e.table) else {
+                continue;
+            };
+            let seen = self.read_at[c].get(&e.key).copied().unwrap_or(0);
+            match mode {
+                CdcApply::Correct if e.position <= seen => {}
+                CdcApply::Correct => rows += self.refresh(c, e.key, position),
+                CdcApply::Naive => rows += self.apply_naive(c, e, position),
+            }
+        }
+        rows
+    }
+
+    fn pending_units(&self, events: &mut dyn Iterator<Item = &ChangeEvent>) -> BTreeSet<UnitKey> {
+        let mut out = BTreeSet::new();
+        for e in events {
+            if let Some(c) = self.names.iter().position(|n| *n == e.table) {
+                if e.position > self.read_at[c].get(&e.key).copied().unwrap_or(0) {
+                    out.insert((c, e.key));
+                }
+            }
+        }
+        out
+    }
+
+    fn units_from(&self, cursor: &mut UnitKey, n: usize) -> Vec<UnitKey> {
+        let n = n.min(self.target_len());
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..2 {
+            let start = *cursor;
+            for c in start.0..self.names.len() {
+                let from = if c == start.0 { start.1 } else { i64::MIN };
+                for &k in self.target[c].range(from..).map(|(k, _)| k) {
+                    if out.len() >= n {
+                        return out;
+                    }
+                    out.push((c, k));
+                    *cursor = (c, k.saturating_add(1));
+                }
+            }
+            *cursor = (0, i64::MIN);
+        }
+        out
+    }
+
+    fn check_units(&self, units: &[UnitKey], pending: &BTreeSet<UnitKey>) -> (u64, u64, u64) {
+        let mut h = RecordHasher::new(self.mapper.schemas());
+        let (mut p, mut ok, mut bad) = (0, 0, 0);
+        for u in units.iter().filter(|u| !self.failed.contains(u)) {
+            if pending.contains(u) {
+                p += 1;
+                continue;
+            }
+            let expected = self.src.colls[u.0]
+                .1
+                .get(&u.1)
+                .map(|d| self.rows_of(u.0, d));
+            let actual = self.target[u.0].get(&u.1);
+            let same = match (expected, actual) {
+                (Some(Ok(e)), Some(a)) => self.digests(&mut h, &e) == self.digests(&mut h, a),
+                (None, None) => true,
+                _ => false,
+            };
+            if same {
+                ok += 1;
+            } else {
+                bad += 1;
+            }
+        }
+        (p, ok, bad)
+    }
+
+    fn verify(&mut self, sample: usize, seed: u64, compare_all: bool) -> Verification {
+        let expected = self.expected_tables();
+        let actual = self.target_tables();
+        let mut v = Verification {
+            failed_excluded: self.failed.len() as u64,
+            ..Verification::default()
+        };
+        for (e, a) in expected.iter().zip(actual.iter()) {
+            v.expected_counts
+                .insert(e.schema.name.clone(), e.rows.len() as u64);
+            v.actual_counts
+                .insert(a.schema.name.clone(), a.rows.len() as u64);
+        }
+        let source = crate::sim::mapping::checksum_tables(&expected, None);
+        let target = crate::sim::mapping::checksum_tables(&actual, None);
+        v.checksum_differs = source.differing(&target);
+        v.source_checksum = source.total().text();
+        v.target_checksum = target.total().text();
+        if compare_all {
+            self.compare_all(&mut v);
+        }
+        let s = sample_compare_tables(&expected, &actual, sample, seed);
+        v.sample_checked = s.checked;
+        v.sample_diffs = s.diffs_total + s.missing;
+        v.violations = validate_tables(&actual).violations_total;
+        v.passed = v.expected_counts == v.actual_counts
+            && v.mismatched == 0
+            && v.checksum_differs.is_empty()
+            && v.sample_diffs == 0
+            && v.violations == 0;
+        v
+    }
+
+    fn drop_target(&mut self) {
+        self.target.iter_mut().for_each(BTreeMap::clear);
+        self.read_at.iter_mut().for_each(BTreeMap::clear);
+        self.failed.clear();
+    }
+
+    fn target_len(&self) -> usize {
+        self.target.iter().map(BTreeMap::len).sum()
+    }
+}
+
+impl ToRows {
+    /// The naive applier: no position check; an insert's rows are appended to what the
+    /// document already had; other changes rewrite the document's rows.
+    fn apply_naive(&mut self, c: usize, e: &ChangeEvent, position: u64) -> u64 {
+        if e.op != Op::Insert {
+            return self.refresh(c, e.key, position);
+        }
+        let Some(Image::Doc(doc)) = &e.after else {
+            return 0;
+        };
+        let Ok(rows) = self.rows_of(c, doc) else {
+            return self.refresh(c, e.key, position);
+        };
+        let n = rows.rows.len() as u64;
+        self.target[c]
+            .entry(e.key)
+            .or_default()
+            .rows
+            .extend(rows.rows);
+        self.read_at[c].insert(e.key, position);
+        n
+    }
+
+    /// Every document compared with the rows the target holds for it.
+    fn compare_all(&self, v: &mut Verification) {
+        let mut h = RecordHasher::new(self.mapper.schemas());
+        let mut keys: BTreeSet<UnitKey> = self.live_units().map(|(c, k, _)| (c, k)).collect();
+        for (c, t) in self.target.iter().enumerate() {
+            keys.extend(t.keys().map(|k| (c, *k)));
+        }
+        for u in keys.into_iter().filter(|u| !self.failed.contains(u)) {
+            v.compared += 1;
+            let expected = self.src.colls[u.0]
+                .1
+                .get(&u.1)
+                .and_then(|d| self.rows_of(u.0, d).ok());
+            let actual = self.target[u.0].get(&u.1);
+            let same = match (&expected, actual) {
+                (Some(e), Some(a)) => self.digests(&mut h, e) == self.digests(&mut h, a),
+                (None, None) => true,
+                _ => false,
+            };
+            if !same {
+                v.mismatched += 1;
+                if v.mismatched_keys.len() < super::to_docs::MISMATCHES_KEPT_MAX {
+                    v.mismatched_keys
+                        .push(format!("{}/{}", self.names[u.0], u.1));
+                }
+            }
+        }
+    }
+}
