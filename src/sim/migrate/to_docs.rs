@@ -858,3 +858,66 @@ impl super::side::Side for ToDocs {
         ToDocs::target_len(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::dataset::{generate, DatasetKind};
+    use crate::sim::mapping::suggest::suggest_sql_to_docs;
+    use crate::sim::migrate::workload::Image;
+
+    fn loaded(mode: CdcApply) -> ToDocs {
+        let d = generate(DatasetKind::Ecommerce, 6, 300).unwrap();
+        let m = suggest_sql_to_docs(&d.tables, Default::default()).mapping;
+        let mut s = ToDocs::new(m, d.tables).unwrap();
+        let mut units = s.snapshot(|_, _| false);
+        for u in &mut units {
+            s.load(u, 0, 0, mode).unwrap();
+        }
+        s
+    }
+
+    /// Insert an order item of an existing order (nested two levels down in a customer).
+    fn insert_item(s: &mut ToDocs) -> ChangeEvent {
+        let t = s.src.tables.get("order_items").unwrap();
+        let mut row = t.rows[0].clone();
+        let key = s.src.next_key("order_items");
+        row[0] = crate::sim::sql::Value::Int(key);
+        s.src.insert("order_items", row.clone());
+        ChangeEvent {
+            position: 1,
+            at: SimTime::ZERO,
+            table: "order_items".into(),
+            key,
+            op: Op::Insert,
+            before: None,
+            after: Some(Image::Row(row)),
+        }
+    }
+
+    #[test]
+    fn correct_apply_is_idempotent_and_naive_apply_pushes_twice() {
+        for mode in [CdcApply::Correct, CdcApply::Naive] {
+            let mut s = loaded(mode);
+            let e = insert_item(&mut s);
+            let units = s.affected(&e);
+            assert_eq!(units.len(), 1);
+            let (c, root) = *units.iter().next().unwrap();
+            s.apply(std::slice::from_ref(&e), mode, 1);
+            let once =
+                count_objects(&serde_json::from_str(s.target_doc(c, root).unwrap()).unwrap());
+            s.apply(std::slice::from_ref(&e), mode, 1);
+            let twice =
+                count_objects(&serde_json::from_str(s.target_doc(c, root).unwrap()).unwrap());
+            let v = s.verify(10, 1, true);
+            match mode {
+                CdcApply::Correct => assert!(once == twice && v.passed, "{v:?}"),
+                CdcApply::Naive => {
+                    assert_eq!(twice, once + 1);
+                    assert!(!v.passed && v.mismatched_keys == vec![format!("customers/{root}")]);
+                    assert!(!v.checksum_differs.is_empty());
+                }
+            }
+        }
+    }
+}

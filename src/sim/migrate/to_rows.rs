@@ -473,3 +473,52 @@ impl ToRows {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::dataset::{generate, DatasetKind};
+    use crate::sim::mapping::{profile::profile_docs, suggest::suggest_docs_to_sql};
+
+    fn side() -> ToRows {
+        let d = generate(DatasetKind::Profiles, 4, 120).unwrap();
+        let (name, docs) = &d.collections[0];
+        let m = suggest_docs_to_sql(&profile_docs(name, docs), Default::default()).mapping;
+        ToRows::new(m, d.collections.clone()).unwrap()
+    }
+
+    #[test]
+    fn correct_apply_is_idempotent_and_naive_apply_duplicates_rows() {
+        for mode in [CdcApply::Correct, CdcApply::Naive] {
+            let mut s = side();
+            let mut units = s.snapshot(&|_, _| false);
+            for u in &mut units {
+                let _ = s.load(u, 0, 0, mode);
+            }
+            let mut w = Writer::new(4, Default::default(), s.names().to_vec());
+            // Writes until an insert, each applied once as it commits.
+            let mut pos = 0;
+            let e = loop {
+                let Some(e) = w.write_doc(&mut s.src, SimTime::ZERO) else {
+                    continue;
+                };
+                pos += 1;
+                let e = ChangeEvent { position: pos, ..e };
+                s.apply(std::slice::from_ref(&e), mode, pos);
+                if e.op == Op::Insert {
+                    break e;
+                }
+            };
+            let once = s.target[0][&e.key].rows.len();
+            assert!(once > 0);
+            // The same event delivered again (a snapshot overlap or a crash).
+            s.apply(std::slice::from_ref(&e), mode, pos);
+            let twice = s.target[0][&e.key].rows.len();
+            let v = s.verify(20, 1, true);
+            match mode {
+                CdcApply::Correct => assert!(twice == once && v.passed, "{v:?}"),
+                CdcApply::Naive => assert!(twice == 2 * once && !v.passed && v.mismatched == 1),
+            }
+        }
+    }
+}
