@@ -445,3 +445,26 @@ fn naive_documents_to_sql_apply_duplicates_rows_and_is_caught() {
     // Every seed has inserts in the snapshot overlap at this write rate.
     assert_eq!(caught, 30);
 }
+
+#[test]
+fn a_cutover_that_never_catches_up_stops_and_rolls_back() {
+    // The applier stalls longer than the job may wait in sync: it gives up and rolls back.
+    let mut s = spec(Strategy::BlueGreen, 9);
+    s.config.cutover_wait_ms_max = 2_000;
+    s.faults = vec![Fault::LagSpike {
+        at_ms: 300,
+        duration_ms: 60_000,
+    }];
+    for at_ms in [150, 300] {
+        // Before the sync's verification ran, and after.
+        s.faults = vec![Fault::LagSpike {
+            at_ms,
+            duration_ms: 60_000,
+        }];
+        let r = go(&s, 9);
+        assert_eq!(r.outcome, "rolled_back", "{at_ms}: {:?}", r.reason);
+        assert!(r.reason.unwrap().contains("cut-over postponed"), "{at_ms}");
+        assert_eq!(r.source_restored, Some(true));
+        assert!(r.total_ms < 10_000.0, "{at_ms}: {}", r.total_ms);
+    }
+}

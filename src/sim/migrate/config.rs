@@ -225,6 +225,9 @@ pub struct MigrationConfig {
     /// Blue-green: least time in sync (changes applied, continuous verification running)
     /// before a cut-over, in ms. Default 1 000. Range 0 ..= 3 600 000.
     pub sync_ms_min: u64,
+    /// Blue-green: longest wait in sync for the cut-over condition before the job stops
+    /// (rollback), in ms. Default 600 000. Range 1 000 ..= 86 400 000.
+    pub cutover_wait_ms_max: u64,
     /// How the change applier behaves (blue-green). Default `correct`.
     pub cdc_apply: CdcApply,
     /// Copy-and-switch only: replay the writes made during the copy (with writes stopped)
@@ -259,6 +262,7 @@ impl Default for MigrationConfig {
             throttle_lag_ms: 5_000,
             postpone_cutover: PostponeCutover::BacklogAtMost { events: 0 },
             sync_ms_min: 1_000,
+            cutover_wait_ms_max: 600_000,
             cdc_apply: CdcApply::Correct,
             catch_up: false,
             verify_interval_ms: 500,
@@ -347,6 +351,18 @@ impl MigrationConfig {
         )?;
         check("throttle_lag_ms", self.throttle_lag_ms, 0, LAG_MS_MAX)?;
         check("sync_ms_min", self.sync_ms_min, 0, LAG_MS_MAX)?;
+        check(
+            "cutover_wait_ms_max",
+            self.cutover_wait_ms_max,
+            1_000,
+            86_400_000,
+        )?;
+        if self.sync_ms_min > self.cutover_wait_ms_max {
+            return Err(invalid(
+                "sync_ms_min",
+                "longer than cutover_wait_ms_max: the cut-over could never start",
+            ));
+        }
         check(
             "verify_interval_ms",
             self.verify_interval_ms,

@@ -429,7 +429,7 @@ impl<S: Side> Migration<S> {
 
     fn handle(&mut self, ev: Ev, out: &mut Vec<Out>) {
         match ev {
-            Ev::Write => self.on_write(),
+            Ev::Write => self.on_write(out),
             Ev::PhaseDone(p) if p == self.phase => self.on_phase_done(out),
             Ev::PhaseDone(_) => {}
             Ev::BatchDone { worker, gen } => self.on_batch_done(worker, gen, out),
@@ -448,7 +448,7 @@ impl<S: Side> Migration<S> {
         }
     }
 
-    fn on_write(&mut self) {
+    fn on_write(&mut self, out: &mut Vec<Out>) {
         let Some(w) = self.writer.as_mut() else {
             return;
         };
@@ -462,7 +462,8 @@ impl<S: Side> Migration<S> {
             self.writes.committed += 1;
             match self.log.commit(e, self.capture) {
                 Ok(_) => self.cdc.captured = self.log.captured(),
-                Err(why) => self.reason = Some(why),
+                // Capture cannot keep up: the change stream must be resynchronised.
+                Err(why) => return self.stop(why, out),
             }
         }
         self.at(self.now + gap, Ev::Write);
@@ -875,23 +876,31 @@ impl<S: Side> Migration<S> {
 
     /// Start the cut-over once the verification ran and the postpone condition holds.
     fn try_cutover(&mut self, out: &mut Vec<Out>) {
-        if self.phase != Phase::Verification
-            || !self
-                .verifications
-                .iter()
-                .any(|v| v.0 == Phase::Verification)
-        {
+        if self.phase != Phase::Verification {
             return;
         }
-        let ok = match self.cfg.postpone_cutover {
-            PostponeCutover::Never => true,
-            PostponeCutover::BacklogAtMost { events } => self.log.backlog() as u64 <= events,
-            PostponeCutover::LagAtMost { ms } => self.lag_us() <= ms * 1_000,
-        };
+        let verified = self
+            .verifications
+            .iter()
+            .any(|v| v.0 == Phase::Verification);
+        let ok = verified
+            && match self.cfg.postpone_cutover {
+                PostponeCutover::Never => true,
+                PostponeCutover::BacklogAtMost { events } => self.log.backlog() as u64 <= events,
+                PostponeCutover::LagAtMost { ms } => self.lag_us() <= ms * 1_000,
+            };
         let synced_us = self.sync_start.map_or(0, |t| self.now.since(t).as_us());
         let long_enough = synced_us >= self.cfg.sync_ms_min * 1_000;
         if ok && long_enough && self.stalled().is_none() {
             self.enter(Phase::Cutover, out);
+        } else if synced_us > self.cfg.cutover_wait_ms_max * 1_000 {
+            let why = format!(
+                "cut-over postponed for over {} ms (backlog {}, lag {} ms)",
+                self.cfg.cutover_wait_ms_max,
+                self.log.backlog(),
+                self.lag_us() / 1_000
+            );
+            self.stop(why, out);
         } else {
             self.cdc.postponed += 1;
         }
