@@ -380,11 +380,13 @@ fn the_command_line_runs_each_example_migration_scenario() {
         ("migration-copy-and-switch.json", "copy_and_switch"),
         ("migration-blue-green.json", "blue_green"),
         ("migration-blue-green-docs-to-sql.json", "blue_green"),
+        ("migration-in-place.json", "in_place"),
     ] {
         let v = run_file(file);
         assert_eq!(v["strategy"], strategy, "{file}");
         assert_eq!(v["outcome"], "complete", "{file}: {}", v["reason"]);
-        assert!(v["phases"].as_array().unwrap().len() >= 9, "{file}");
+        let least = if strategy == "in_place" { 5 } else { 9 };
+        assert!(v["phases"].as_array().unwrap().len() >= least, "{file}");
         assert!(v["downtime_ms"].as_f64().unwrap() > 0.0, "{file}");
         assert!(
             v["verifications"][0]["compared"].as_u64().unwrap() > 0,
@@ -467,4 +469,106 @@ fn a_cutover_that_never_catches_up_stops_and_rolls_back() {
         assert_eq!(r.source_restored, Some(true));
         assert!(r.total_ms < 10_000.0, "{at_ms}: {}", r.total_ms);
     }
+}
+
+fn in_place(rows: u64, up: &[&str], down: &[&str]) -> MigrationSpec {
+    let mut s = MigrationSpec {
+        rows,
+        ..MigrationSpec::default()
+    };
+    s.config.strategy = Strategy::InPlace;
+    s.in_place.up = up.iter().map(|x| x.to_string()).collect();
+    s.in_place.down = down.iter().map(|x| x.to_string()).collect();
+    s
+}
+
+const WIDEN: &str = "ALTER TABLE order_items ALTER COLUMN quantity TYPE BIGINT";
+const ADD: &str = "ALTER TABLE orders ADD COLUMN channel VARCHAR(16) DEFAULT 'web'";
+
+#[test]
+fn in_place_locks_follow_the_store_cost_model_and_block_writes() {
+    let down = [
+        "ALTER TABLE orders DROP COLUMN channel",
+        "ALTER TABLE order_items ALTER COLUMN quantity TYPE INTEGER",
+    ];
+    let small = go(&in_place(2_000, &[WIDEN, ADD], &down), 3);
+    assert_eq!(small.outcome, "complete", "{:?}", small.reason);
+    assert!(small.verified);
+    assert_eq!(small.locks.len(), 2);
+    let (widen, add) = (&small.locks[0], &small.locks[1]);
+    assert!(widen.rewrite && !add.rewrite, "{:?}", small.locks);
+    assert!(widen.blocks_writes && widen.blocks_reads);
+    assert!(
+        widen.duration_ms > 5.0 * add.duration_ms,
+        "{:?}",
+        small.locks
+    );
+    assert!((small.downtime_ms - widen.duration_ms - add.duration_ms).abs() < 1e-6);
+    assert!(small.writes.rejected > 0);
+    // The rewrite's lock grows with the table.
+    let big = go(&in_place(20_000, &[WIDEN, ADD], &down), 3);
+    assert!(big.locks[0].duration_ms > 5.0 * widen.duration_ms);
+    assert!(big.downtime_ms > small.downtime_ms);
+    // The phases skip the copy.
+    let p = phases(&small);
+    assert_eq!(
+        p,
+        vec![
+            Phase::Validation,
+            Phase::SchemaPreparation,
+            Phase::Verification,
+            Phase::Cleanup,
+            Phase::Complete
+        ]
+    );
+}
+
+#[test]
+fn in_place_failure_rolls_back_and_the_reversibility_check_warns_first() {
+    let bad = "ALTER TABLE customers ALTER COLUMN email TYPE INTEGER USING email::integer";
+    for checkpoint in [true, false] {
+        let mut s = in_place(
+            500,
+            &[ADD, bad],
+            &["ALTER TABLE orders DROP COLUMN channel"],
+        );
+        s.config.checkpoint_before = checkpoint;
+        s.config.rollback = if checkpoint {
+            migrascope::sim::migrate::RollbackMode::RestoreCheckpoint
+        } else {
+            migrascope::sim::migrate::RollbackMode::DropTarget
+        };
+        let r = go(&s, 4);
+        assert_eq!(r.outcome, "rolled_back", "{:?}", r.reason);
+        assert!(r.reason.as_deref().unwrap().contains("step 1 failed"));
+        assert_eq!(r.errors[0].key, "step 1");
+        // Restored from the checkpoint, or reverted by the down steps: the same content.
+        assert_eq!(
+            r.source_checksum_after, r.source_checksum_before,
+            "{checkpoint}"
+        );
+    }
+    let drop = in_place(
+        500,
+        &["ALTER TABLE customers DROP COLUMN birth_date"],
+        &["ALTER TABLE customers ADD COLUMN birth_date DATE"],
+    );
+    let r = go(&drop, 4);
+    assert_eq!(r.outcome, "complete");
+    assert!(
+        r.reversibility.iter().any(|f| f.contains("birth_date")),
+        "{:?}",
+        r.reversibility
+    );
+    let mut wrong = in_place(500, &[], &[]);
+    assert!(run(&wrong, 1)
+        .unwrap_err()
+        .to_string()
+        .contains("in_place.up"));
+    wrong.config.strategy = Strategy::BlueGreen;
+    wrong.in_place.up = vec![ADD.into()];
+    assert!(run(&wrong, 1)
+        .unwrap_err()
+        .to_string()
+        .contains("in_place: given"));
 }

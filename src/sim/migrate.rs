@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod fault;
+pub mod in_place;
 pub mod job;
 pub mod phase;
 pub mod report;
@@ -23,6 +24,7 @@ pub use config::{
     Strategy, ValidationLevel,
 };
 pub use fault::{Fault, FaultPlan};
+pub use in_place::{InPlaceChange, LockWindow};
 pub use job::{Migration, Out, OutKind, Routing};
 pub use phase::{next, ErrorKind, IllegalTransition, Phase, Progress, RecordError, TableProgress};
 pub use report::MigrationReport;

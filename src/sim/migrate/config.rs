@@ -29,10 +29,13 @@ pub enum Strategy {
     CopyAndSwitch,
     /// Snapshot plus change data capture into a second (green) store; cut over when in sync.
     BlueGreen,
+    /// Schema change on the live SQL store (`ALTER TABLE`), under the locks the store's cost
+    /// model reports; no copy.
+    InPlace,
 }
 
 impl Strategy {
-    /// Every strategy this engine runs.
+    /// The strategies the copy job ([`super::Migration`]) runs, in both directions.
     pub const ALL: [Strategy; 3] = [
         Strategy::BigBang,
         Strategy::CopyAndSwitch,
@@ -45,6 +48,7 @@ impl Strategy {
             Strategy::BigBang => "big_bang",
             Strategy::CopyAndSwitch => "copy_and_switch",
             Strategy::BlueGreen => "blue_green",
+            Strategy::InPlace => "in_place",
         }
     }
 }

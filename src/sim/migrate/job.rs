@@ -239,6 +239,10 @@ impl<S: Side> Migration<S> {
         faults: FaultPlan,
     ) -> Result<Migration<S>, super::ConfigError> {
         cfg.validate()?;
+        if cfg.strategy == Strategy::InPlace {
+            let why = "in_place changes the live store; it has no copy job (see in_place::run)";
+            return Err(super::config::invalid("strategy", why));
+        }
         for f in faults.all() {
             if let Fault::UnconvertibleRows { table, .. } = f {
                 if !side.is_unit_entity(table) {

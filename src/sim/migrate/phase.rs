@@ -119,7 +119,8 @@ impl Phase {
     }
 }
 
-/// Whether `from -> to` is legal. The forward path is fixed; a copy-and-switch switches first
+/// Whether `from -> to` is legal. The forward path is fixed; an in-place change has no copy
+/// (SchemaPreparation -> Verification); a copy-and-switch switches first
 /// and verifies after its cut-over (RelationshipMigration -> Cutover -> Verification ->
 /// Cleanup); any working phase may stop (Rollback or
 /// Failed); a rollback ends Failed.
@@ -128,6 +129,7 @@ pub fn next(from: Phase, to: Phase) -> Result<Phase, IllegalTransition> {
     let working = !matches!(from, Complete | Failed | Rollback | Cleanup);
     let ok = match (from, to) {
         (Validation, SchemaPreparation)
+        | (SchemaPreparation, Verification)
         | (SchemaPreparation, Extraction)
         | (Extraction, Transformation)
         | (Transformation, Loading)
@@ -281,9 +283,9 @@ mod tests {
             .flat_map(|a| Phase::ALL.iter().map(move |b| (*a, *b)))
             .filter(|(a, b)| next(*a, *b).is_ok())
             .count();
-        // 14 listed edges, plus Rollback or Failed from the 8 working phases (Validation to
+        // 15 listed edges, plus Rollback or Failed from the 8 working phases (Validation to
         // Cutover) except Validation -> Rollback.
-        assert_eq!(legal, 14 + 8 * 2 - 1);
+        assert_eq!(legal, 15 + 8 * 2 - 1);
         let e = next(Phase::Loading, Phase::Cutover).unwrap_err();
         assert_eq!(
             e.to_string(),

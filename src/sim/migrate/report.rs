@@ -67,6 +67,13 @@ pub struct MigrationReport {
     pub source_checksum_after: String,
     /// After a rollback that restored the checkpoint: the source equals it again.
     pub source_restored: Option<bool>,
+    /// In-place changes: every lock a step held.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub locks: Vec<super::in_place::LockWindow>,
+    /// In-place changes: what the down steps could not give back (the data layer's
+    /// reversibility check, run before the change).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reversibility: Vec<String>,
 }
 
 /// One verification and the phase it ran in.
@@ -159,6 +166,8 @@ pub fn build<S: super::side::Side>(job: &mut Migration<S>) -> MigrationReport {
         source_checksum_before: p.source_before.text(),
         source_checksum_after: after.text(),
         source_restored: restored,
+        locks: Vec::new(),
+        reversibility: Vec::new(),
     }
 }
 

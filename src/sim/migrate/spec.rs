@@ -4,8 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::config::{check, invalid, ConfigError, Direction, MigrationConfig};
+use super::config::{check, invalid, ConfigError, Direction, MigrationConfig, Strategy};
 use super::fault::{Fault, FaultPlan};
+use super::in_place::InPlaceChange;
 use super::job::Migration;
 use super::report::MigrationReport;
 use super::side::Side;
@@ -56,6 +57,8 @@ pub struct MigrationSpec {
     pub workload: WriteWorkload,
     /// Injected failures.
     pub faults: Vec<Fault>,
+    /// The schema change of an `in_place` strategy.
+    pub in_place: InPlaceChange,
 }
 
 impl Default for MigrationSpec {
@@ -67,6 +70,7 @@ impl Default for MigrationSpec {
             config: MigrationConfig::default(),
             workload: WriteWorkload::default(),
             faults: Vec::new(),
+            in_place: InPlaceChange::default(),
         }
     }
 }
@@ -102,6 +106,12 @@ impl MigrationSpec {
         }
         self.config.validate()?;
         self.workload.validate()?;
+        if self.config.strategy == Strategy::InPlace {
+            self.in_place.validate()?;
+        } else if !self.in_place.up.is_empty() || !self.in_place.down.is_empty() {
+            let why = format!("given, but the strategy is {}", self.config.strategy.name());
+            return Err(invalid("in_place", why));
+        }
         FaultPlan::new(self.faults.clone()).map(|_| ())
     }
 
@@ -200,10 +210,27 @@ pub const ORDERS_WITH_COPIES: &str = r#"{
 
 /// Build the job for `spec` with `seed`, run it to the end, and report.
 pub fn run(spec: &MigrationSpec, seed: u64) -> Result<MigrationReport, ConfigError> {
+    if spec.config.strategy == Strategy::InPlace {
+        return run_in_place(spec, seed);
+    }
     match spec.config.direction {
         Direction::SqlToDocs => finish(spec.build(seed)?),
         Direction::DocsToSql => finish(spec.build_to_rows(seed)?),
     }
+}
+
+fn run_in_place(spec: &MigrationSpec, seed: u64) -> Result<MigrationReport, ConfigError> {
+    spec.validate()?;
+    let kind = DatasetKind::parse(&spec.dataset).map_err(|e| invalid("dataset", e.to_string()))?;
+    let d = generate(kind, seed, spec.rows).map_err(|e| invalid("dataset", e.to_string()))?;
+    if d.tables.iter().next().is_none() {
+        return Err(invalid("dataset", "in_place changes a SQL dataset"));
+    }
+    let store = d
+        .sql_store()
+        .map_err(|e| invalid("dataset", e.to_string()))?;
+    let w = spec.workload.writes_per_s;
+    super::in_place::run(&spec.in_place, &spec.config, &d.tables, store, w, seed)
 }
 
 fn finish<S: Side>(mut job: Migration<S>) -> Result<MigrationReport, ConfigError> {
