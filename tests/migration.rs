@@ -381,13 +381,19 @@ fn the_command_line_runs_each_example_migration_scenario() {
         ("migration-blue-green.json", "blue_green"),
         ("migration-blue-green-docs-to-sql.json", "blue_green"),
         ("migration-in-place.json", "in_place"),
+        ("migration-lazy-on-read.json", "lazy_on_read"),
     ] {
         let v = run_file(file);
         assert_eq!(v["strategy"], strategy, "{file}");
         assert_eq!(v["outcome"], "complete", "{file}: {}", v["reason"]);
-        let least = if strategy == "in_place" { 5 } else { 9 };
+        let least = if strategy.ends_with("_place") || strategy.starts_with("lazy") {
+            5
+        } else {
+            9
+        };
         assert!(v["phases"].as_array().unwrap().len() >= least, "{file}");
-        assert!(v["downtime_ms"].as_f64().unwrap() > 0.0, "{file}");
+        let lazy = strategy == "lazy_on_read";
+        assert_eq!(v["downtime_ms"].as_f64().unwrap() > 0.0, !lazy, "{file}");
         assert!(
             v["verifications"][0]["compared"].as_u64().unwrap() > 0,
             "{file}"
@@ -571,4 +577,58 @@ fn in_place_failure_rolls_back_and_the_reversibility_check_warns_first() {
         .unwrap_err()
         .to_string()
         .contains("in_place: given"));
+}
+
+fn lazy_spec(writes_per_s: u32, sweep: u64) -> MigrationSpec {
+    let mut s = MigrationSpec {
+        dataset: "users".into(),
+        rows: 500,
+        ..MigrationSpec::default()
+    };
+    s.config.strategy = Strategy::LazyOnRead;
+    s.workload.writes_per_s = writes_per_s;
+    s.lazy.sweep_docs_per_interval = sweep;
+    s
+}
+
+#[test]
+fn lazy_on_read_upgrades_documents_as_they_are_written_and_matches_an_eager_migration() {
+    for seed in 0..20 {
+        let r = go(&lazy_spec(50, 0), seed);
+        assert_eq!(r.outcome, "complete", "seed {seed}: {:?}", r.reason);
+        assert!(r.verified && r.verifications[0].result.compared == 500);
+        let first = &r.versions_over_time[0].versions;
+        let last = &r.versions_over_time.last().unwrap().versions;
+        assert_eq!(first.get(&1), Some(&500));
+        // Written documents moved to the latest version; the others stay behind.
+        let old_left = *last.get(&1).unwrap_or(&0);
+        assert!(old_left < 500 && old_left > 0, "seed {seed}: {last:?}");
+        assert_eq!(last.values().sum::<u64>(), 500);
+        let shares: Vec<u64> = r
+            .versions_over_time
+            .iter()
+            .map(|s| *s.versions.get(&1).unwrap_or(&0))
+            .collect();
+        assert!(
+            shares.windows(2).all(|w| w[1] <= w[0]),
+            "seed {seed}: {shares:?}"
+        );
+        assert!(r.reads > 0 && r.reads_upgraded > 0 && r.reads_upgraded <= r.reads);
+        assert!(r.downtime_ms == 0.0);
+    }
+    // A sweep finishes the job; without writes or a sweep nothing is stored upgraded.
+    let swept = go(&lazy_spec(0, 100), 1);
+    assert_eq!(
+        swept.versions_over_time.last().unwrap().versions.get(&1),
+        None
+    );
+    let idle = go(&lazy_spec(0, 0), 1);
+    assert_eq!(
+        idle.versions_over_time.last().unwrap().versions.get(&1),
+        Some(&500)
+    );
+    assert!(idle.verified);
+    let mut bad = lazy_spec(0, 0);
+    bad.dataset = "ecommerce".into();
+    assert!(run(&bad, 1).unwrap_err().to_string().contains("users"));
 }

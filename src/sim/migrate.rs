@@ -1,15 +1,26 @@
 //! The migration engine (issue 5), built on the data layer: move data between the SQL store
-//! and the document store while the application keeps writing, in virtual time.
+//! and the document store, and between schema versions, while the application keeps writing,
+//! in virtual time.
 //!
 //! - [`config`]: what a job is asked to do ([`MigrationConfig`]), validated with typed errors.
 //! - [`phase`]: the phase state machine with its legal transitions, progress, record errors.
-//! - [`source`]: the live SQL side: typed rows with key and foreign-key lookups, tombstoned
-//!   deletes, and the fan-out walk from a changed row to every document embedding it.
+//! - [`job`]: the copy job ([`Migration`]) stepped in virtual time: big-bang, copy-and-switch
+//!   and blue-green with change capture, over any [`Side`]; [`report`]: its JSON report.
+//! - [`side`]: what the job needs from the two stores. [`to_docs`] (SQL -> documents, on
+//!   [`source`]: typed rows with key and foreign-key lookups, tombstoned deletes and the
+//!   fan-out walk from a changed row to every document embedding it) and [`to_rows`]
+//!   (documents -> SQL).
+//! - [`workload`]: the application's seeded writes and the change log (positions, images).
+//! - [`fault`]: injected failures as data, each with its reaction.
+//! - [`in_place`]: `ALTER` on the live SQL store under the store's locks; [`lazy`]: documents
+//!   upgraded on read and write.
+//! - [`spec`]: the scenario's `migration` section and [`run`].
 
 pub mod config;
 pub mod fault;
 pub mod in_place;
 pub mod job;
+pub mod lazy;
 pub mod phase;
 pub mod report;
 pub mod side;
@@ -26,6 +37,7 @@ pub use config::{
 pub use fault::{Fault, FaultPlan};
 pub use in_place::{InPlaceChange, LockWindow};
 pub use job::{Migration, Out, OutKind, Routing};
+pub use lazy::{LazySettings, VersionSample};
 pub use phase::{next, ErrorKind, IllegalTransition, Phase, Progress, RecordError, TableProgress};
 pub use report::MigrationReport;
 pub use side::{Side, SnapUnit, UnitKey};

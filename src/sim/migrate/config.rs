@@ -32,6 +32,9 @@ pub enum Strategy {
     /// Schema change on the live SQL store (`ALTER TABLE`), under the locks the store's cost
     /// model reports; no copy.
     InPlace,
+    /// Documents upgrade to the latest `schema_version` when read or written (the built-in
+    /// `users` collection); an optional background sweep.
+    LazyOnRead,
 }
 
 impl Strategy {
@@ -49,6 +52,7 @@ impl Strategy {
             Strategy::CopyAndSwitch => "copy_and_switch",
             Strategy::BlueGreen => "blue_green",
             Strategy::InPlace => "in_place",
+            Strategy::LazyOnRead => "lazy_on_read",
         }
     }
 }

@@ -355,5 +355,8 @@ fn report(
         phases: run.spans,
         locks: run.locks,
         reversibility: findings,
+        versions_over_time: Vec::new(),
+        reads: 0,
+        reads_upgraded: 0,
     }
 }

@@ -239,8 +239,8 @@ impl<S: Side> Migration<S> {
         faults: FaultPlan,
     ) -> Result<Migration<S>, super::ConfigError> {
         cfg.validate()?;
-        if cfg.strategy == Strategy::InPlace {
-            let why = "in_place changes the live store; it has no copy job (see in_place::run)";
+        if matches!(cfg.strategy, Strategy::InPlace | Strategy::LazyOnRead) {
+            let why = "in_place and lazy_on_read change the live store: no copy job (spec::run)";
             return Err(super::config::invalid("strategy", why));
         }
         for f in faults.all() {

@@ -74,6 +74,19 @@ pub struct MigrationReport {
     /// reversibility check, run before the change).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reversibility: Vec<String>,
+    /// Lazy migrations: stored documents per `schema_version` over time.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub versions_over_time: Vec<super::lazy::VersionSample>,
+    /// Lazy migrations: documents read (at the target version).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub reads: u64,
+    /// Lazy migrations: reads that upgraded a stored older document on the fly.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub reads_upgraded: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One verification and the phase it ran in.
@@ -168,6 +181,9 @@ pub fn build<S: super::side::Side>(job: &mut Migration<S>) -> MigrationReport {
         source_restored: restored,
         locks: Vec::new(),
         reversibility: Vec::new(),
+        versions_over_time: Vec::new(),
+        reads: 0,
+        reads_upgraded: 0,
     }
 }
 

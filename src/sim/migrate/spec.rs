@@ -8,6 +8,7 @@ use super::config::{check, invalid, ConfigError, Direction, MigrationConfig, Str
 use super::fault::{Fault, FaultPlan};
 use super::in_place::InPlaceChange;
 use super::job::Migration;
+use super::lazy::LazySettings;
 use super::report::MigrationReport;
 use super::side::Side;
 use super::to_docs::ToDocs;
@@ -59,6 +60,8 @@ pub struct MigrationSpec {
     pub faults: Vec<Fault>,
     /// The schema change of an `in_place` strategy.
     pub in_place: InPlaceChange,
+    /// The settings of a `lazy_on_read` strategy.
+    pub lazy: LazySettings,
 }
 
 impl Default for MigrationSpec {
@@ -71,6 +74,7 @@ impl Default for MigrationSpec {
             workload: WriteWorkload::default(),
             faults: Vec::new(),
             in_place: InPlaceChange::default(),
+            lazy: LazySettings::default(),
         }
     }
 }
@@ -78,8 +82,17 @@ impl Default for MigrationSpec {
 impl MigrationSpec {
     /// Check everything that can be checked without generating data.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        DatasetKind::parse(&self.dataset).map_err(|e| invalid("dataset", e.to_string()))?;
         check("rows", self.rows, ROWS_MIN, ROWS_MAX)?;
+        if self.config.strategy == Strategy::LazyOnRead {
+            if self.dataset != "users" {
+                let why = "lazy_on_read runs on the document store's built-in \"users\" collection";
+                return Err(invalid("dataset", why));
+            }
+            self.config.validate()?;
+            self.workload.validate()?;
+            return self.lazy.validate();
+        }
+        DatasetKind::parse(&self.dataset).map_err(|e| invalid("dataset", e.to_string()))?;
         let to_docs = self.config.direction == Direction::SqlToDocs;
         match &self.mapping {
             MappingSpec::Preset(p) if p == "suggested" => {}
@@ -212,6 +225,10 @@ pub const ORDERS_WITH_COPIES: &str = r#"{
 pub fn run(spec: &MigrationSpec, seed: u64) -> Result<MigrationReport, ConfigError> {
     if spec.config.strategy == Strategy::InPlace {
         return run_in_place(spec, seed);
+    }
+    if spec.config.strategy == Strategy::LazyOnRead {
+        spec.validate()?;
+        return super::lazy::run(&spec.lazy, spec.rows, spec.workload.writes_per_s, seed);
     }
     match spec.config.direction {
         Direction::SqlToDocs => finish(spec.build(seed)?),
