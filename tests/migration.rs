@@ -382,6 +382,7 @@ fn the_command_line_runs_each_example_migration_scenario() {
         ("migration-blue-green-docs-to-sql.json", "blue_green"),
         ("migration-in-place.json", "in_place"),
         ("migration-lazy-on-read.json", "lazy_on_read"),
+        ("migration-expand-contract.json", "expand_contract"),
     ] {
         let v = run_file(file);
         assert_eq!(v["strategy"], strategy, "{file}");
@@ -392,7 +393,7 @@ fn the_command_line_runs_each_example_migration_scenario() {
             9
         };
         assert!(v["phases"].as_array().unwrap().len() >= least, "{file}");
-        let lazy = strategy == "lazy_on_read";
+        let lazy = strategy == "lazy_on_read" || strategy == "expand_contract";
         assert_eq!(v["downtime_ms"].as_f64().unwrap() > 0.0, !lazy, "{file}");
         assert!(
             v["verifications"][0]["compared"].as_u64().unwrap() > 0,
@@ -631,4 +632,48 @@ fn lazy_on_read_upgrades_documents_as_they_are_written_and_matches_an_eager_migr
     let mut bad = lazy_spec(0, 0);
     bad.dataset = "ecommerce".into();
     assert!(run(&bad, 1).unwrap_err().to_string().contains("users"));
+}
+
+fn expand_spec(dual_write: bool) -> MigrationSpec {
+    let mut s = MigrationSpec {
+        dataset: "users".into(),
+        rows: 400,
+        ..MigrationSpec::default()
+    };
+    s.config.strategy = Strategy::ExpandContract;
+    s.workload.writes_per_s = 300;
+    s.expand.dual_write = dual_write;
+    s.expand.v2_share = 0.3;
+    s
+}
+
+#[test]
+fn expand_contract_with_dual_writes_completes_and_without_them_is_caught() {
+    for seed in 0..20 {
+        let r = go(&expand_spec(true), seed);
+        assert_eq!(r.outcome, "complete", "seed {seed}: {:?}", r.reason);
+        assert!(r.verifications.iter().all(|v| v.result.passed));
+        assert!(r.writes.committed > 0 && r.downtime_ms == 0.0);
+        let shapes: Vec<_> = r
+            .versions_over_time
+            .iter()
+            .map(|s| s.versions.clone())
+            .collect();
+        assert_eq!(shapes[0].get(&1), Some(&400));
+        // Both shapes live at once during the expand, only the new one at the end.
+        assert!(shapes
+            .iter()
+            .any(|v| v.contains_key(&1) && v.contains_key(&2)));
+        assert_eq!(shapes.last().unwrap().get(&3), Some(&400), "seed {seed}");
+
+        let bad = go(&expand_spec(false), seed);
+        let v = &bad.verifications[0].result;
+        assert!(!v.passed && v.mismatched > 0, "seed {seed}");
+        assert_eq!(bad.outcome, "rolled_back", "seed {seed}");
+        // The expand is undone: every document is back to the old shape only.
+        assert_eq!(
+            bad.versions_over_time.last().unwrap().versions.get(&1),
+            Some(&400)
+        );
+    }
 }

@@ -13,10 +13,11 @@
 //! - [`workload`]: the application's seeded writes and the change log (positions, images).
 //! - [`fault`]: injected failures as data, each with its reaction.
 //! - [`in_place`]: `ALTER` on the live SQL store under the store's locks; [`lazy`]: documents
-//!   upgraded on read and write.
+//!   upgraded on read and write; [`expand`]: expand / contract with two application versions.
 //! - [`spec`]: the scenario's `migration` section and [`run`].
 
 pub mod config;
+pub mod expand;
 pub mod fault;
 pub mod in_place;
 pub mod job;
@@ -34,6 +35,7 @@ pub use config::{
     CdcApply, ConfigError, CostModel, Direction, MigrationConfig, PostponeCutover, RollbackMode,
     Strategy, ValidationLevel,
 };
+pub use expand::ExpandSettings;
 pub use fault::{Fault, FaultPlan};
 pub use in_place::{InPlaceChange, LockWindow};
 pub use job::{Migration, Out, OutKind, Routing};

@@ -35,6 +35,9 @@ pub enum Strategy {
     /// Documents upgrade to the latest `schema_version` when read or written (the built-in
     /// `users` collection); an optional background sweep.
     LazyOnRead,
+    /// Two schema versions live at once (`users`: `email` -> `contact.email`), backfill in
+    /// batches, two application versions side by side, then contract.
+    ExpandContract,
 }
 
 impl Strategy {
@@ -53,6 +56,7 @@ impl Strategy {
             Strategy::BlueGreen => "blue_green",
             Strategy::InPlace => "in_place",
             Strategy::LazyOnRead => "lazy_on_read",
+            Strategy::ExpandContract => "expand_contract",
         }
     }
 }

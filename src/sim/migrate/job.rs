@@ -239,8 +239,11 @@ impl<S: Side> Migration<S> {
         faults: FaultPlan,
     ) -> Result<Migration<S>, super::ConfigError> {
         cfg.validate()?;
-        if matches!(cfg.strategy, Strategy::InPlace | Strategy::LazyOnRead) {
-            let why = "in_place and lazy_on_read change the live store: no copy job (spec::run)";
+        if !Strategy::ALL.contains(&cfg.strategy) {
+            let why = format!(
+                "{} changes the live store: no copy job (spec::run)",
+                cfg.strategy.name()
+            );
             return Err(super::config::invalid("strategy", why));
         }
         for f in faults.all() {

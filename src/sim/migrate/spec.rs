@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::config::{check, invalid, ConfigError, Direction, MigrationConfig, Strategy};
+use super::expand::ExpandSettings;
 use super::fault::{Fault, FaultPlan};
 use super::in_place::InPlaceChange;
 use super::job::Migration;
@@ -62,6 +63,8 @@ pub struct MigrationSpec {
     pub in_place: InPlaceChange,
     /// The settings of a `lazy_on_read` strategy.
     pub lazy: LazySettings,
+    /// The settings of an `expand_contract` strategy.
+    pub expand: ExpandSettings,
 }
 
 impl Default for MigrationSpec {
@@ -75,6 +78,7 @@ impl Default for MigrationSpec {
             faults: Vec::new(),
             in_place: InPlaceChange::default(),
             lazy: LazySettings::default(),
+            expand: ExpandSettings::default(),
         }
     }
 }
@@ -83,13 +87,18 @@ impl MigrationSpec {
     /// Check everything that can be checked without generating data.
     pub fn validate(&self) -> Result<(), ConfigError> {
         check("rows", self.rows, ROWS_MIN, ROWS_MAX)?;
-        if self.config.strategy == Strategy::LazyOnRead {
+        let st = self.config.strategy;
+        if matches!(st, Strategy::LazyOnRead | Strategy::ExpandContract) {
             if self.dataset != "users" {
-                let why = "lazy_on_read runs on the document store's built-in \"users\" collection";
+                let why = format!(
+                    "{} runs on the document store's built-in \"users\" collection",
+                    st.name()
+                );
                 return Err(invalid("dataset", why));
             }
             self.config.validate()?;
             self.workload.validate()?;
+            self.expand.validate()?;
             return self.lazy.validate();
         }
         DatasetKind::parse(&self.dataset).map_err(|e| invalid("dataset", e.to_string()))?;
@@ -229,6 +238,12 @@ pub fn run(spec: &MigrationSpec, seed: u64) -> Result<MigrationReport, ConfigErr
     if spec.config.strategy == Strategy::LazyOnRead {
         spec.validate()?;
         return super::lazy::run(&spec.lazy, spec.rows, spec.workload.writes_per_s, seed);
+    }
+    if spec.config.strategy == Strategy::ExpandContract {
+        spec.validate()?;
+        let w = spec.workload.writes_per_s;
+        let rollback = spec.config.rollback_enabled;
+        return super::expand::run(&spec.expand, spec.rows, w, rollback, seed);
     }
     match spec.config.direction {
         Direction::SqlToDocs => finish(spec.build(seed)?),

@@ -1,0 +1,380 @@
+//! Expand / contract (pgroll-style) on documents: the `users` field `email` moves to
+//! `contact.email` while two application versions run side by side. Expand: the new field is
+//! added next to the old one and backfilled in batches; meanwhile v1 writes the old field and
+//! v2 writes both, and with `dual_write` a trigger copies every v1 write into the new field.
+//! Verification checks that both fields agree on every document; then all traffic moves to
+//! v2 (cut-over) and contract removes the old field in batches. Without the trigger, a v1
+//! write after its document was backfilled leaves the new field stale: verification names
+//! those documents and the expand is rolled back (the new field removed).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value as Json};
+use std::collections::BTreeMap;
+
+use super::config::{check, invalid, ConfigError};
+use super::job::{PhaseSpan, Routing, WriteStats};
+use super::lazy::VersionSample;
+use super::phase::{next, Phase, Progress, TableProgress};
+use super::report::{MigrationReport, PhaseVerification};
+use super::to_docs::{Verification, MISMATCHES_KEPT_MAX};
+use crate::sim::doc::builtin::{users_store, USERS};
+use crate::sim::doc::store::{DocStore, Filter};
+use crate::sim::doc::update::UpdateOp;
+use crate::sim::doc::ID_FIELD;
+use crate::sim::rng::SimRng;
+
+const OLD: &str = "email";
+const NEW: &str = "contact.email";
+
+/// Settings of an expand / contract migration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExpandSettings {
+    /// Documents backfilled (expand) or cleaned (contract) per interval. Default 50.
+    /// Range 1 ..= 1 000 000.
+    pub batch_docs: u64,
+    /// Interval between batches, in ms. Default 200. Range 1 ..= 3 600 000.
+    pub interval_ms: u64,
+    /// Share of writes made by the new application version (0.0 ..= 1.0). Default 0.5.
+    pub v2_share: f64,
+    /// A trigger copies v1's writes of the old field into the new one. Default true.
+    pub dual_write: bool,
+}
+
+impl Default for ExpandSettings {
+    fn default() -> Self {
+        ExpandSettings {
+            batch_docs: 50,
+            interval_ms: 200,
+            v2_share: 0.5,
+            dual_write: true,
+        }
+    }
+}
+
+impl ExpandSettings {
+    /// Check the ranges.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check("expand.batch_docs", self.batch_docs, 1, 1_000_000)?;
+        check("expand.interval_ms", self.interval_ms, 1, 3_600_000)?;
+        if !(0.0..=1.0).contains(&self.v2_share) {
+            return Err(invalid("expand.v2_share", "must be in 0.0 ..= 1.0"));
+        }
+        Ok(())
+    }
+}
+
+struct Run {
+    store: DocStore,
+    rng: SimRng,
+    now_us: u64,
+    spans: Vec<PhaseSpan>,
+    samples: Vec<VersionSample>,
+    writes: WriteStats,
+    /// The email each document must end with (the latest write).
+    truth: BTreeMap<u64, String>,
+    rows: u64,
+    /// After the cut-over only v2 runs, and it writes the new field only.
+    contracting: bool,
+}
+
+impl Run {
+    fn enter(&mut self, p: Phase) {
+        let ms = self.now_us as f64 / 1e3;
+        if let Some(s) = self.spans.last_mut() {
+            next(s.phase, p).expect("expand/contract takes legal transitions");
+            s.end_ms = ms;
+        }
+        self.spans.push(PhaseSpan {
+            phase: p,
+            start_ms: ms,
+            end_ms: ms,
+        });
+    }
+
+    fn ops(&mut self, filter: &Filter, ops: &[UpdateOp]) -> Result<u64, ConfigError> {
+        let r = self.store.update(USERS, filter, ops);
+        Ok(r.map_err(|e| invalid("expand", e.to_string()))?.modified)
+    }
+
+    /// One interval: the application's writes, then `batch` applied to up to `n` documents
+    /// still matching `todo`.
+    fn interval(
+        &mut self,
+        s: &ExpandSettings,
+        writes_per_s: u32,
+        batch: Batch,
+    ) -> Result<u64, ConfigError> {
+        let us = s.interval_ms * 1_000;
+        for _ in 0..arrivals(&mut self.rng, writes_per_s, us) {
+            self.write(s)?;
+        }
+        let ids: Vec<Json> = self
+            .store
+            .collection(USERS)
+            .map(|c| {
+                c.iter()
+                    .map(|(_, d)| d)
+                    .filter(|d| batch.todo(d))
+                    .take(s.batch_docs as usize)
+                    .filter_map(|d| d.get(ID_FIELD).cloned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for id in &ids {
+            let f = Filter::eq(ID_FIELD, id.clone());
+            let doc = self
+                .store
+                .get(USERS, id)
+                .ok()
+                .flatten()
+                .cloned()
+                .unwrap_or_default();
+            self.ops(&f, &batch.ops(&doc))?;
+        }
+        self.now_us += us;
+        let sample = shapes(&self.store, self.now_us);
+        self.samples.push(sample);
+        Ok(ids.len() as u64)
+    }
+
+    /// A write by v1 (old field; the trigger copies it) or v2 (both fields).
+    fn write(&mut self, s: &ExpandSettings) -> Result<(), ConfigError> {
+        let id = self.rng.range_u64(1, self.rows);
+        let email = format!("u{id}.{}@example.org", self.writes.committed);
+        let v2 = self.rng.chance(s.v2_share);
+        let mut ops = Vec::new();
+        if !self.contracting {
+            ops.push(UpdateOp::set(OLD, json!(email)));
+        }
+        if v2 || s.dual_write || self.contracting {
+            ops.push(UpdateOp::set(NEW, json!(email)));
+        }
+        self.writes.committed += self.ops(&Filter::eq(ID_FIELD, json!(id)), &ops)?;
+        self.truth.insert(id, email);
+        Ok(())
+    }
+}
+
+/// What a batch does to a document.
+#[derive(Clone, Copy)]
+enum Batch {
+    /// Copy the old field into the new one.
+    Backfill,
+    /// Remove the old field.
+    Contract,
+    /// Remove the new field (rollback of the expand).
+    Undo,
+}
+
+impl Batch {
+    fn todo(self, d: &Json) -> bool {
+        let has_new = d.pointer("/contact/email").is_some();
+        match self {
+            Batch::Backfill => !has_new,
+            Batch::Contract => d.get(OLD).is_some(),
+            Batch::Undo => has_new,
+        }
+    }
+    fn ops(self, d: &Json) -> Vec<UpdateOp> {
+        match self {
+            Batch::Backfill => vec![UpdateOp::set(NEW, d.get(OLD).cloned().unwrap_or_default())],
+            Batch::Contract => vec![UpdateOp::unset(OLD)],
+            Batch::Undo => vec![UpdateOp::unset("contact")],
+        }
+    }
+}
+
+/// Documents by shape: 1 old field only, 2 both (expanded), 3 new field only (contracted).
+fn shapes(store: &DocStore, t_us: u64) -> VersionSample {
+    let mut versions = BTreeMap::new();
+    for (_, d) in store.collection(USERS).into_iter().flat_map(|c| c.iter()) {
+        let shape = match (d.get(OLD).is_some(), d.pointer("/contact/email").is_some()) {
+            (true, false) => 1,
+            (true, true) => 2,
+            _ => 3,
+        };
+        *versions.entry(shape).or_insert(0u64) += 1;
+    }
+    VersionSample {
+        at_ms: t_us as f64 / 1e3,
+        versions,
+    }
+}
+
+fn arrivals(rng: &mut SimRng, per_s: u32, us: u64) -> u64 {
+    if per_s == 0 {
+        return 0;
+    }
+    let mean = 1e6 / f64::from(per_s);
+    let (mut t, mut n) = (rng.exponential(mean), 0u64);
+    while t < us as f64 && n < 100_000_000 {
+        n += 1;
+        t += rng.exponential(mean);
+    }
+    n
+}
+
+/// Every document's fields agree with each other and with the last value written.
+fn verify(run: &Run, field: &str) -> Verification {
+    let mut v = Verification::default();
+    for (_, d) in run
+        .store
+        .collection(USERS)
+        .into_iter()
+        .flat_map(|c| c.iter())
+    {
+        v.compared += 1;
+        let id = d.get(ID_FIELD).and_then(Json::as_u64).unwrap_or(0);
+        let want = run
+            .truth
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("user{id}@example.com"));
+        let ptr = format!("/{}", field.replace('.', "/"));
+        let new_ok = d.pointer(&ptr).and_then(Json::as_str) == Some(want.as_str());
+        let old_ok = d.get(OLD).is_none_or(|o| o.as_str() == Some(want.as_str()));
+        if !(new_ok && old_ok) {
+            v.mismatched += 1;
+            if v.mismatched_keys.len() < MISMATCHES_KEPT_MAX {
+                v.mismatched_keys.push(format!("{USERS}/{id}"));
+            }
+        }
+    }
+    v.passed = v.mismatched == 0;
+    v
+}
+
+/// Run an expand / contract migration of `rows` users with `writes_per_s` writes.
+pub fn run(
+    s: &ExpandSettings,
+    rows: u64,
+    writes_per_s: u32,
+    rollback_enabled: bool,
+    seed: u64,
+) -> Result<MigrationReport, ConfigError> {
+    s.validate()?;
+    let store = users_store(rows).map_err(|e| invalid("dataset", e.to_string()))?;
+    let mut run = Run {
+        samples: vec![shapes(&store, 0)],
+        store,
+        rng: SimRng::substream(seed, "migrate/expand"),
+        now_us: 0,
+        spans: Vec::new(),
+        writes: WriteStats::default(),
+        truth: BTreeMap::new(),
+        rows,
+        contracting: false,
+    };
+    run.enter(Phase::Validation);
+    run.enter(Phase::SchemaPreparation);
+    run.enter(Phase::Extraction);
+    run.enter(Phase::Transformation);
+    run.enter(Phase::Loading);
+    let mut backfilled = 0;
+    loop {
+        let n = run.interval(s, writes_per_s, Batch::Backfill)?;
+        backfilled += n;
+        if n == 0 {
+            break;
+        }
+    }
+    run.enter(Phase::RelationshipMigration);
+    run.enter(Phase::Verification);
+    let v = verify(&run, NEW);
+    let mut verifications = vec![PhaseVerification {
+        phase: Phase::Verification,
+        result: v.clone(),
+    }];
+    let reason = if v.passed {
+        // All traffic on v2 now; contract drops the old field.
+        run.enter(Phase::Cutover);
+        run.enter(Phase::Cleanup);
+        run.contracting = true;
+        while run.interval(s, writes_per_s, Batch::Contract)? > 0 {}
+        let after = verify(&run, NEW);
+        let ok = after.passed;
+        verifications.push(PhaseVerification {
+            phase: Phase::Cleanup,
+            result: after,
+        });
+        run.enter(if ok { Phase::Complete } else { Phase::Failed });
+        (!ok).then(|| "documents differ after contract".to_string())
+    } else {
+        if rollback_enabled {
+            run.enter(Phase::Rollback);
+            let v1_only = ExpandSettings {
+                v2_share: 0.0,
+                dual_write: false,
+                ..s.clone()
+            };
+            while run.interval(&v1_only, writes_per_s, Batch::Undo)? > 0 {}
+        }
+        run.enter(Phase::Failed);
+        Some(format!(
+            "{} documents have a stale {NEW} (v1 wrote {OLD} after their backfill, no dual write)",
+            v.mismatched
+        ))
+    };
+    Ok(report(run, seed, reason, verifications, backfilled))
+}
+
+fn report(
+    run: Run,
+    seed: u64,
+    reason: Option<String>,
+    verifications: Vec<PhaseVerification>,
+    backfilled: u64,
+) -> MigrationReport {
+    let last = run.spans.last().map_or(Phase::Failed, |p| p.phase);
+    let rolled_back = run.spans.iter().any(|p| p.phase == Phase::Rollback);
+    let mut progress = Progress::default();
+    progress.tables.insert(
+        USERS.into(),
+        TableProgress {
+            total: run.rows,
+            processed: backfilled,
+            succeeded: backfilled,
+            failed: 0,
+        },
+    );
+    let total_ms = run.now_us as f64 / 1e3;
+    MigrationReport {
+        strategy: "expand_contract".into(),
+        direction: "same_store".into(),
+        seed,
+        outcome: match last {
+            Phase::Complete => "complete",
+            _ if rolled_back => "rolled_back",
+            _ => "failed",
+        }
+        .into(),
+        reason,
+        phase: last,
+        routing: Routing::Source,
+        phases: run.spans,
+        total_ms,
+        downtime_ms: 0.0,
+        cutover_ms: 0.0,
+        records: progress.total(),
+        records_per_s: backfilled as f64 / (total_ms / 1e3).max(1e-9),
+        progress: progress.tables.clone(),
+        errors: Vec::new(),
+        errors_total: 0,
+        retries: 0,
+        worker_crashes: 0,
+        verified: verifications.last().is_some_and(|v| v.result.passed),
+        verifications,
+        continuous: Default::default(),
+        cdc: Default::default(),
+        writes: run.writes,
+        source_checksum_before: String::new(),
+        source_checksum_after: String::new(),
+        source_restored: None,
+        locks: Vec::new(),
+        reversibility: Vec::new(),
+        versions_over_time: run.samples,
+        reads: 0,
+        reads_upgraded: 0,
+    }
+}
