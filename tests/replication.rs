@@ -2,13 +2,15 @@
 //! over many seeds. Every failure names its seed.
 #![cfg(not(target_arch = "wasm32"))]
 
+use migrascope::sim::checker::history::{History, Op};
 use migrascope::sim::checker::pbs::miss_probability;
 use migrascope::sim::checker::report::{check, CheckOptions, CheckReport};
 use migrascope::sim::net::Latency;
 use migrascope::sim::repl::workload::Routing;
 use migrascope::sim::repl::{AckPolicy, ConflictPolicy, Mode, PartitionMode, ReplicationParams};
 use migrascope::sim::rng::SimRng;
-use migrascope::sim::{Command, Scenario, SimTime, Simulation, TimedCommand};
+use migrascope::sim::{Command, Scenario, SimDuration, SimTime, Simulation, TimedCommand};
+use std::collections::BTreeMap;
 
 fn base(seed: u64, replication: ReplicationParams) -> Scenario {
     let mut s = Scenario {
@@ -86,7 +88,6 @@ fn assert_linearizable_under_partitions(replication: ReplicationParams) {
 }
 
 #[test]
-#[ignore = "open: seed 1 shows a violation on one key after the heal; under investigation"]
 fn single_leader_majority_with_fencing_and_read_confirmation_is_linearizable() {
     assert_linearizable_under_partitions(ReplicationParams {
         mode: Mode::SingleLeader,
@@ -184,17 +185,22 @@ fn ap_with_one_replica_quorums_diverges_under_a_partition() {
     }
 }
 
+/// A lost update is an acknowledged write that nobody ever read, overwritten by a write that
+/// began before it completed (concurrent, or older but stamped later by a skewed clock). The
+/// model knows it from the replicas; the checker from the clients' history, where each write
+/// is read back at once: with W = N every replica holds the write's outcome when the client
+/// hears back, and with R = 1 the read-back is answered by the local replica, so the first
+/// read shows exactly what last-writer-wins kept.
 #[test]
-#[ignore = "open: the checker also counts writes overwritten by a concurrent write; the two definitions must be aligned"]
 fn lww_lost_updates_counted_by_the_model_equal_the_checkers() {
-    let mut total = 0;
-    for seed in 0..30 {
+    let (mut total, mut ties) = (0, 0);
+    for seed in 0..300 {
         let mut s = base(
             seed,
             ReplicationParams {
                 mode: Mode::Leaderless,
                 n: 3,
-                r: 3,
+                r: 1,
                 w: 3,
                 conflict: ConflictPolicy::Lww,
                 clock_skew_ms: vec![0, 60, -30],
@@ -208,11 +214,38 @@ fn lww_lost_updates_counted_by_the_model_equal_the_checkers() {
         let (sim, r) = run(s, &[]);
         let model = sim.cluster().counters.lost_updates;
         assert_eq!(r.lost_updates_reported, model, "seed {seed}");
-        assert_eq!(r.counts.lost_updates, model, "seed {seed}: {:?}", r.counts);
-        assert_eq!(r.lost_updates_reported_and_found, model, "seed {seed}");
+        // Everything the checker finds, the model counted.
+        assert_eq!(
+            r.lost_updates_reported_and_found, r.counts.lost_updates,
+            "seed {seed}: {:?}",
+            r.counts
+        );
+        // The model counts more only where the history cannot tell: another write began in
+        // the very microsecond of the read-back, so the read-back may be ordered after it.
+        let unseen = read_back_ties(&sim.cluster().history());
+        assert_eq!(
+            r.counts.lost_updates + unseen,
+            model,
+            "seed {seed}: {:?}",
+            r.counts
+        );
         total += model;
+        ties += unseen;
     }
-    assert!(total > 30, "skewed clocks lose writes: {total}");
+    println!("300 seeds: {total} lost updates, {ties} of them behind a read-back tie");
+    assert!(total > 3_000, "skewed clocks lose writes: {total}");
+    assert!(ties * 1_000 < total, "ties are rare: {ties} of {total}");
+}
+
+/// Lost writes (by the model) whose read-back began in the same microsecond as another write.
+fn read_back_ties(h: &History) -> u64 {
+    let by_id: BTreeMap<u64, &Op> = h.ops.iter().map(|o| (o.id, o)).collect();
+    let tied = |w: &Op| {
+        h.ops
+            .iter()
+            .any(|o| o.key == w.key && o.is_write() && o.invoke == w.complete + SimDuration(1))
+    };
+    h.overwritten.iter().filter(|id| tied(by_id[*id])).count() as u64
 }
 
 #[test]

@@ -306,6 +306,11 @@ pub(crate) fn lost_updates(
         .map(|op| op.invoke)
         .collect();
     write_invokes.sort();
+    let writers: BTreeMap<u64, SimTime> = view
+        .ops
+        .iter()
+        .filter_map(|op| Some((op.written()?, op.invoke)))
+        .collect();
     let mut lost = BTreeSet::new();
     for (w, v) in ok_writes(view) {
         if read_values.contains(&Some(v)) || final_value == Some(Some(v)) {
@@ -320,6 +325,11 @@ pub(crate) fn lost_updates(
             (None, None, Some(_)) => vec![w],
             _ => continue,
         };
+        // What replaced it: a write that began after it completed overwrote it normally.
+        let shown = window_read.map_or(final_value.flatten(), |r| r.read_value().flatten());
+        if shown.and_then(|x| writers.get(&x)).is_some_and(|&t| after(t)) {
+            continue;
+        }
         let note = || match window_read {
             Some(r) => format!(
                 "write {} of {v} was never read; read {} after it returned {}",
@@ -500,6 +510,14 @@ mod tests {
         b.write(1, "x", 1, 0, 10);
         b.write(2, "x", 2, 20, 30);
         b.read(3, "x", Some(2), 40, 50);
+        assert!(lost(&b.build()).is_empty());
+
+        // A read that began before the next write and already returned it: overwritten
+        // normally, not lost.
+        let mut b = HistoryBuilder::new();
+        b.write(1, "x", 1, 0, 10);
+        b.read(3, "x", Some(2), 20, 40);
+        b.write(2, "x", 2, 25, 30);
         assert!(lost(&b.build()).is_empty());
 
         // Unread, but final: not lost. Unread, not final, nothing after it: lost.

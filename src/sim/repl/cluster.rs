@@ -25,6 +25,8 @@ use super::{Mode, PartitionMode, ReplicationParams, StoreKind};
 
 /// Client operations in progress at once (sessions bound it far below this).
 pub const OPS_IN_PROGRESS_MAX: usize = 4_096;
+/// Writes beyond this id are not followed for lost updates (the history stops there too).
+const ACKED_TRACK_MAX: u64 = super::record::RECORD_MAX as u64;
 /// Conflicts remembered for the page.
 pub const RECENT_CONFLICTS: usize = 64;
 /// Conflict signatures remembered to count each conflict once, not once per replica.
@@ -265,12 +267,17 @@ pub struct Cluster {
     sampler: KeySampler,
     pub counters: Counters,
     pub recorder: Recorder,
-    /// Every value conflict resolution threw away (at some replica).
-    discarded: BTreeSet<u64>,
-    /// Thrown-away values whose write had not been acknowledged yet.
-    discarded_unacked: BTreeSet<u64>,
-    /// Acknowledged writes that were thrown away: the model's lost updates.
-    pub lost: Vec<u64>,
+    /// Per write id, the first operation id handed out after the write was acknowledged
+    /// (0: not acknowledged). Ids go out in invoke order, so `other < acked_next[w]` means
+    /// `other` began before `w` completed.
+    acked_next: Vec<u64>,
+    /// Writes overwritten before their acknowledgement, with the lowest id that overwrote
+    /// them (0: a leader's log was cut back past them).
+    overwritten_unacked: BTreeMap<u64, u64>,
+    /// The model's lost updates: acknowledged writes never read that were overwritten by a
+    /// write that did not begin after they completed (a concurrent write, or an older one
+    /// that won on a skewed clock), or cut from a leader's log.
+    pub lost: BTreeSet<u64>,
     /// The newest acknowledged write per key and when it was acknowledged.
     last_acked: Vec<Option<Version>>,
     conflict_memory: VecDeque<(u32, Vec<u64>)>,
@@ -321,9 +328,9 @@ impl Cluster {
             next_op: 1,
             counters: Counters::default(),
             recorder: Recorder::default(),
-            discarded: BTreeSet::new(),
-            discarded_unacked: BTreeSet::new(),
-            lost: Vec::new(),
+            acked_next: Vec::new(),
+            overwritten_unacked: BTreeMap::new(),
+            lost: BTreeSet::new(),
             conflict_memory: VecDeque::new(),
             recent_conflicts: VecDeque::new(),
             window_latencies: Vec::new(),
@@ -541,28 +548,19 @@ impl Cluster {
             _ => self.counters.ops_unknown += 1,
         }
         if p.req.write {
+            self.overwritten_unacked.remove(&op);
             value = Some(op);
+        } else if let Some(v) = value.filter(|_| outcome == Outcome::Ok) {
+            // Someone saw it after all: not lost.
+            if self.lost.remove(&v) {
+                self.counters.lost_updates -= 1;
+            }
         }
         let registers =
             self.params.mode == Mode::SingleLeader || self.params.conflict.is_register();
         if registers {
-            for (i, &k) in p.req.keys.iter().enumerate() {
-                self.recorder.push(OpRecord {
-                    id: if i == 0 {
-                        op
-                    } else {
-                        op | (u64::from(k) + 1) << 40
-                    },
-                    session: p.session,
-                    key: k,
-                    write: p.req.write,
-                    value,
-                    invoke: p.invoke,
-                    complete: now,
-                    outcome,
-                    node: Some(p.server),
-                    version,
-                });
+            for r in records(op, p, value, now, outcome, version) {
+                self.recorder.push(r);
             }
         }
         let sess = &mut self.sessions[p.session as usize];
@@ -578,9 +576,16 @@ impl Cluster {
     }
 
     fn write_acked(&mut self, op: u64, p: &Pending, v: Option<Version>) {
-        if self.discarded_unacked.remove(&op) {
-            self.counters.lost_updates += 1;
-            self.lost.push(op);
+        if self.acked_next.len() <= op as usize && op < ACKED_TRACK_MAX {
+            self.acked_next.resize(op as usize + 1, 0);
+        }
+        if let Some(slot) = self.acked_next.get_mut(op as usize) {
+            *slot = self.next_op;
+        }
+        if let Some(kept) = self.overwritten_unacked.remove(&op) {
+            if kept < self.next_op {
+                self.lose(op);
+            }
         }
         let Some(v) = v else { return };
         let sess = &mut self.sessions[p.session as usize];
@@ -603,17 +608,31 @@ impl Cluster {
         self.resolve() == Resolve::Tag || self.params.conflict == ConflictPolicy::Lww
     }
 
-    /// A replica threw away `value` when resolving a conflict (or a leader's log was cut back
-    /// past it).
-    pub fn discard(&mut self, value: u64) {
-        if !self.discarded.insert(value) {
+    /// A replica dropped write `dropped` in favour of `kept` (`None`: a leader's log was cut
+    /// back past it). It is a lost update when it was acknowledged, nobody read it, and `kept`
+    /// began before it completed.
+    pub fn overwrite(&mut self, dropped: u64, kept: Option<u64>) {
+        if self.lost.contains(&dropped) || self.recorder.was_read(dropped) {
             return;
         }
-        if self.recorder.was_acked(value) {
+        let kept = kept.unwrap_or(0);
+        match self.acked_next.get(dropped as usize) {
+            Some(&next) if next > 0 => {
+                if kept < next {
+                    self.lose(dropped);
+                }
+            }
+            _ if self.ops.contains_key(&dropped) => {
+                let first = self.overwritten_unacked.entry(dropped).or_insert(kept);
+                *first = (*first).min(kept);
+            }
+            _ => {}
+        }
+    }
+
+    fn lose(&mut self, write: u64) {
+        if !self.recorder.was_read(write) && self.lost.insert(write) {
             self.counters.lost_updates += 1;
-            self.lost.push(value);
-        } else {
-            self.discarded_unacked.insert(value);
         }
     }
 
@@ -673,8 +692,8 @@ impl Cluster {
         if let Some(values) = m.conflict {
             self.conflict(node, key, values, now, out);
         }
-        for d in m.discarded {
-            self.discard(d);
+        for (dropped, kept) in m.overwritten {
+            self.overwrite(dropped, Some(kept));
         }
     }
 
@@ -956,10 +975,57 @@ impl Cluster {
                 finals.push((k, first.1));
             }
         }
-        self.recorder.to_history(finals, self.lost.clone())
+        self.recorder.to_history(
+            finals,
+            self.lost.iter().copied().collect(),
+            &self.in_flight_writes(),
+        )
+    }
+
+    /// Writes whose client is still waiting, as the client would record them when it gives
+    /// up: `Unknown`, at its timeout.
+    fn in_flight_writes(&self) -> Vec<OpRecord> {
+        let timeout = SimDuration::from_ms(self.params.request_timeout_ms);
+        let registers =
+            self.params.mode == Mode::SingleLeader || self.params.conflict.is_register();
+        self.ops
+            .iter()
+            .filter(|(_, p)| registers && p.req.write)
+            .flat_map(|(&id, p)| {
+                records(id, p, Some(id), p.invoke + timeout, Outcome::Unknown, None)
+            })
+            .collect()
     }
 
     pub fn partition_mode(&self) -> PartitionMode {
         self.params.partition_mode
     }
+}
+
+/// One record per key of a finished operation; a transaction's further keys get ids above
+/// every single-key operation's.
+fn records(
+    op: u64,
+    p: &Pending,
+    value: Option<u64>,
+    complete: SimTime,
+    outcome: Outcome,
+    version: Option<u64>,
+) -> impl Iterator<Item = OpRecord> + '_ {
+    p.req.keys.iter().enumerate().map(move |(i, &k)| OpRecord {
+        id: if i == 0 {
+            op
+        } else {
+            op | (u64::from(k) + 1) << 40
+        },
+        session: p.session,
+        key: k,
+        write: p.req.write,
+        value,
+        invoke: p.invoke,
+        complete,
+        outcome,
+        node: Some(p.server),
+        version,
+    })
 }

@@ -767,7 +767,7 @@ impl Cluster {
             self.apply_committed(at);
         }
         for op in cut {
-            self.discard(op);
+            self.overwrite(op, None);
         }
     }
 

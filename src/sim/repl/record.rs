@@ -98,14 +98,18 @@ impl Recorder {
         bit(&self.acked, id)
     }
 
-    /// The checker's history; `final_values` is what each key settled on.
+    /// The checker's history; `final_values` is what each key settled on. `in_flight` are
+    /// writes still waiting for an answer when the history is taken: they may already be
+    /// visible to reads, so the checker must see them (as `Unknown`).
     pub fn to_history(
         &self,
         final_values: impl IntoIterator<Item = (u32, Option<u64>)>,
         overwritten: Vec<u64>,
+        in_flight: &[OpRecord],
     ) -> History {
         let ops = self
             .iter()
+            .chain(in_flight)
             .map(|r| Op {
                 id: r.id,
                 session: u64::from(r.session),
@@ -160,7 +164,7 @@ mod tests {
         assert!(Arc::ptr_eq(&r.chunks[0], &c.chunks[0]));
         assert_eq!(c.len(), CHUNK_OPS + 10);
         assert!(r.was_read(0) && r.was_acked(0) && !r.was_read(1));
-        let h = r.to_history([(0, Some(4))], vec![]);
+        let h = r.to_history([(0, Some(4))], vec![], &[]);
         assert_eq!(h.ops.len(), CHUNK_OPS + 10);
         assert!(h.validate().is_ok());
     }

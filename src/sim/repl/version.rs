@@ -175,9 +175,10 @@ pub struct Merged {
     /// The incoming version was concurrent with what the replica held: the values of all the
     /// competing versions (sorted).
     pub conflict: Option<Vec<u64>>,
-    /// Values last-writer-wins threw away although they were not causally older than the
-    /// winner.
-    pub discarded: Vec<u64>,
+    /// Last-writer-wins only: each value the replica replaced or refused, with the value it
+    /// kept, `(dropped, kept)`. Whether that lost an acknowledged update depends on when the
+    /// two writes ran, which the cluster knows.
+    pub overwritten: Vec<(u64, u64)>,
 }
 
 /// Merge `v` into the versions `held` of one key.
@@ -212,23 +213,23 @@ fn merge_lww(held: &mut [Version], v: &Version, out: &mut Merged) {
         return;
     }
     if cur.vv.covers(&v.vv) {
-        return; // already incorporated
+        // Already incorporated: the value held causally follows it.
+        out.overwritten.push((v.value, cur.value));
+        return;
     }
     let causal_newer = v.vv.covers(&cur.vv);
-    let causal_older = cur.vv.covers(&v.vv);
     if v.tag() > cur.tag() {
         if !causal_newer {
             out.conflict = Some(sorted(cur.value, v.value));
-            out.discarded.push(cur.value);
         }
+        out.overwritten.push((cur.value, v.value));
         let vv = v.vv.join(&cur.vv);
         *cur = v.clone();
         cur.vv = vv;
     } else {
-        if !causal_older {
-            out.conflict = Some(sorted(cur.value, v.value));
-            out.discarded.push(v.value);
-        }
+        // Not covered by what the replica holds, yet older by timestamp: dropped.
+        out.conflict = Some(sorted(cur.value, v.value));
+        out.overwritten.push((v.value, cur.value));
         cur.vv = cur.vv.join(&v.vv);
     }
     out.changed = true;
@@ -314,12 +315,16 @@ mod tests {
         let b = ver(2, 50, 1, &[(1, 1)]);
         let mut held = vec![a.clone()];
         let m = merge(&mut held, &b, Resolve::Policy(ConflictPolicy::Lww));
-        assert_eq!(m.discarded, vec![2]);
+        assert_eq!(m.overwritten, vec![(2, 1)]);
         assert_eq!(m.conflict, Some(vec![1, 2]));
         assert_eq!(held[0].value, 1);
-        // The same version again changes nothing: merges are idempotent.
+        // The same version again changes nothing (merges are idempotent); it is reported
+        // as refused again, which the cluster counts once.
+        let before = held.clone();
         let again = merge(&mut held, &b, Resolve::Policy(ConflictPolicy::Lww));
-        assert_eq!(again, Merged::default());
+        assert!(!again.changed && again.conflict.is_none());
+        assert_eq!(again.overwritten, vec![(2, 1)]);
+        assert_eq!(held, before);
         // Order of arrival does not matter.
         let mut other = vec![b];
         merge(&mut other, &a, Resolve::Policy(ConflictPolicy::Lww));
@@ -332,7 +337,7 @@ mod tests {
         let b = ver(2, 100, 1, &[(0, 1), (1, 1)]); // b saw a, but its clock is behind
         let mut held = vec![a];
         let m = merge(&mut held, &b, Resolve::Policy(ConflictPolicy::Lww));
-        assert_eq!(m.discarded, vec![2]);
+        assert_eq!(m.overwritten, vec![(2, 1)]);
         assert_eq!(held[0].value, 1);
     }
 
