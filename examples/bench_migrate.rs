@@ -15,7 +15,7 @@
 //! 4.7-4.9 s wall in total, 4.4-4.5 s without generating the data (run 3.4-3.6 s), peak
 //! 530 MiB; at 500 writes/s 3.9 s (3.6 s without generating). The 2 s target is not met:
 //! mapping the snapshot to documents with their read-back checksums (~0.8-1.5 s), re-reading
-//! every document a change touches (~0.3 ms per changed customer document), and two
+//! every document a change touches (~70 µs per customer document rewritten), and two
 //! verifications (~0.3 s each) dominate.
 
 use std::time::Instant;
