@@ -12,10 +12,10 @@ use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 
 use super::config::{check, invalid, ConfigError};
-use super::job::{PhaseSpan, Routing, WriteStats};
+use super::job::{PhaseSpan, WriteStats};
 use super::lazy::VersionSample;
 use super::phase::{next, Phase, Progress, TableProgress};
-use super::report::{MigrationReport, PhaseVerification};
+use super::report::{MigrationReport, PhaseVerification, SameStore};
 use super::to_docs::{Verification, MISMATCHES_KEPT_MAX};
 use crate::sim::doc::builtin::{users_store, USERS};
 use crate::sim::doc::store::{DocStore, Filter};
@@ -245,6 +245,39 @@ fn verify(run: &Run, field: &str) -> Verification {
     v
 }
 
+/// All traffic on v2 now: contract drops the old field, then everything is checked again.
+fn contract(
+    run: &mut Run,
+    s: &ExpandSettings,
+    writes_per_s: u32,
+    verifications: &mut Vec<PhaseVerification>,
+) -> Result<Option<String>, ConfigError> {
+    run.enter(Phase::Cutover);
+    run.enter(Phase::Cleanup);
+    run.contracting = true;
+    while run.interval(s, writes_per_s, Batch::Contract)? > 0 {}
+    let after = verify(run, NEW);
+    let ok = after.passed;
+    verifications.push(PhaseVerification {
+        phase: Phase::Cleanup,
+        result: after,
+    });
+    run.enter(if ok { Phase::Complete } else { Phase::Failed });
+    Ok((!ok).then(|| "documents differ after contract".to_string()))
+}
+
+/// Roll the expand back: v1 only, the new field removed in batches.
+fn undo(run: &mut Run, s: &ExpandSettings, writes_per_s: u32) -> Result<(), ConfigError> {
+    run.enter(Phase::Rollback);
+    let v1_only = ExpandSettings {
+        v2_share: 0.0,
+        dual_write: false,
+        ..s.clone()
+    };
+    while run.interval(&v1_only, writes_per_s, Batch::Undo)? > 0 {}
+    Ok(())
+}
+
 /// Run an expand / contract migration of `rows` users with `writes_per_s` writes.
 pub fn run(
     s: &ExpandSettings,
@@ -287,28 +320,10 @@ pub fn run(
         result: v.clone(),
     }];
     let reason = if v.passed {
-        // All traffic on v2 now; contract drops the old field.
-        run.enter(Phase::Cutover);
-        run.enter(Phase::Cleanup);
-        run.contracting = true;
-        while run.interval(s, writes_per_s, Batch::Contract)? > 0 {}
-        let after = verify(&run, NEW);
-        let ok = after.passed;
-        verifications.push(PhaseVerification {
-            phase: Phase::Cleanup,
-            result: after,
-        });
-        run.enter(if ok { Phase::Complete } else { Phase::Failed });
-        (!ok).then(|| "documents differ after contract".to_string())
+        contract(&mut run, s, writes_per_s, &mut verifications)?
     } else {
         if rollback_enabled {
-            run.enter(Phase::Rollback);
-            let v1_only = ExpandSettings {
-                v2_share: 0.0,
-                dual_write: false,
-                ..s.clone()
-            };
-            while run.interval(&v1_only, writes_per_s, Batch::Undo)? > 0 {}
+            undo(&mut run, s, writes_per_s)?;
         }
         run.enter(Phase::Failed);
         Some(format!(
@@ -326,8 +341,6 @@ fn report(
     verifications: Vec<PhaseVerification>,
     backfilled: u64,
 ) -> MigrationReport {
-    let last = run.spans.last().map_or(Phase::Failed, |p| p.phase);
-    let rolled_back = run.spans.iter().any(|p| p.phase == Phase::Rollback);
     let mut progress = Progress::default();
     progress.tables.insert(
         USERS.into(),
@@ -338,43 +351,16 @@ fn report(
             failed: 0,
         },
     );
-    let total_ms = run.now_us as f64 / 1e3;
-    MigrationReport {
-        strategy: "expand_contract".into(),
-        direction: "same_store".into(),
+    let mut r = MigrationReport::same_store(SameStore {
+        strategy: "expand_contract",
         seed,
-        outcome: match last {
-            Phase::Complete => "complete",
-            _ if rolled_back => "rolled_back",
-            _ => "failed",
-        }
-        .into(),
-        reason,
-        phase: last,
-        routing: Routing::Source,
-        phases: run.spans,
-        total_ms,
-        downtime_ms: 0.0,
-        cutover_ms: 0.0,
-        records: progress.total(),
-        records_per_s: backfilled as f64 / (total_ms / 1e3).max(1e-9),
-        progress: progress.tables.clone(),
-        errors: Vec::new(),
-        errors_total: 0,
-        retries: 0,
-        worker_crashes: 0,
-        verified: verifications.last().is_some_and(|v| v.result.passed),
+        spans: run.spans,
+        progress,
+        total_ms: run.now_us as f64 / 1e3,
         verifications,
-        continuous: Default::default(),
-        cdc: Default::default(),
         writes: run.writes,
-        source_checksum_before: String::new(),
-        source_checksum_after: String::new(),
-        source_restored: None,
-        locks: Vec::new(),
-        reversibility: Vec::new(),
-        versions_over_time: run.samples,
-        reads: 0,
-        reads_upgraded: 0,
-    }
+        reason,
+    });
+    r.versions_over_time = run.samples;
+    r
 }

@@ -9,9 +9,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::config::{invalid, ConfigError, MigrationConfig};
-use super::job::{PhaseSpan, Routing, WriteStats};
+use super::job::{PhaseSpan, WriteStats};
 use super::phase::{ErrorKind, Phase, Progress, RecordError, TableProgress};
-use super::report::{MigrationReport, PhaseVerification};
+use super::report::{MigrationReport, PhaseVerification, SameStore};
 use super::to_docs::Verification;
 use crate::sim::mapping::checksum::checksum_tables;
 use crate::sim::mapping::relational::Tables;
@@ -314,49 +314,23 @@ fn report(
 ) -> MigrationReport {
     let after = checksum_tables(&Tables::from_store(store), None).total();
     let rolled_back = run.spans.iter().any(|s| s.phase == Phase::Rollback);
-    let last = run.spans.last().map_or(Phase::Failed, |s| s.phase);
-    let downtime_ms = run
-        .locks
-        .iter()
-        .filter(|l| l.blocks_writes)
-        .map(|l| l.duration_ms)
-        .sum();
-    MigrationReport {
-        strategy: "in_place".into(),
-        direction: "same_store".into(),
+    let blocking = run.locks.iter().filter(|l| l.blocks_writes);
+    let downtime_ms = blocking.map(|l| l.duration_ms).sum();
+    let mut r = MigrationReport::same_store(SameStore {
+        strategy: "in_place",
         seed,
-        outcome: match last {
-            Phase::Complete => "complete",
-            _ if rolled_back => "rolled_back",
-            _ => "failed",
-        }
-        .into(),
-        reason: run.reason,
-        phase: last,
-        routing: Routing::Source,
+        spans: run.spans,
+        progress: run.progress,
         total_ms: run.now_us as f64 / 1e3,
-        downtime_ms,
-        cutover_ms: 0.0,
-        records: run.progress.total(),
-        records_per_s: 0.0,
-        progress: run.progress.tables.clone(),
-        errors: run.progress.errors.clone(),
-        errors_total: run.progress.errors_total,
-        retries: 0,
-        worker_crashes: 0,
-        verified: verifications.last().is_some_and(|v| v.result.passed),
         verifications,
-        continuous: Default::default(),
-        cdc: Default::default(),
         writes: run.writes,
-        source_checksum_before: before.text(),
-        source_checksum_after: after.text(),
-        source_restored: rolled_back.then_some(before == after),
-        phases: run.spans,
-        locks: run.locks,
-        reversibility: findings,
-        versions_over_time: Vec::new(),
-        reads: 0,
-        reads_upgraded: 0,
-    }
+        reason: run.reason,
+    });
+    r.downtime_ms = downtime_ms;
+    r.source_checksum_before = before.text();
+    r.source_checksum_after = after.text();
+    r.source_restored = rolled_back.then_some(before == after);
+    r.locks = run.locks;
+    r.reversibility = findings;
+    r
 }

@@ -11,9 +11,9 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 use super::config::{check, invalid, ConfigError};
-use super::job::{PhaseSpan, Routing, WriteStats};
+use super::job::{PhaseSpan, WriteStats};
 use super::phase::{Phase, Progress, TableProgress};
-use super::report::{MigrationReport, PhaseVerification};
+use super::report::{MigrationReport, PhaseVerification, SameStore};
 use super::to_docs::{Verification, MISMATCHES_KEPT_MAX};
 use crate::sim::doc::builtin::{users_migrations, users_store, USERS};
 use crate::sim::doc::migration::MigrationChain;
@@ -247,13 +247,8 @@ fn report(
     rows: u64,
 ) -> MigrationReport {
     let end_ms = lazy.duration_ms as f64;
-    let upgraded = samples.last().map_or(0, |s| {
-        s.versions
-            .iter()
-            .filter(|(k, _)| **k > 1)
-            .map(|(_, n)| *n)
-            .sum()
-    });
+    let last = samples.last();
+    let upgraded = last.map_or(0, |s| s.versions.range(2..).map(|(_, n)| *n).sum());
     let mut progress = Progress::default();
     progress.tables.insert(
         USERS.into(),
@@ -269,58 +264,33 @@ fn report(
         start_ms,
         end_ms,
     };
-    MigrationReport {
-        strategy: "lazy_on_read".into(),
-        direction: "same_store".into(),
+    let end = if v.passed {
+        Phase::Complete
+    } else {
+        Phase::Failed
+    };
+    let reason = (!v.passed).then(|| "lazily read documents differ from an eager migration".into());
+    let mut r = MigrationReport::same_store(SameStore {
+        strategy: "lazy_on_read",
         seed,
-        outcome: if v.passed { "complete" } else { "failed" }.into(),
-        reason: (!v.passed).then(|| "lazily read documents differ from an eager migration".into()),
-        phase: if v.passed {
-            Phase::Complete
-        } else {
-            Phase::Failed
-        },
-        routing: Routing::Source,
-        phases: vec![
+        spans: vec![
             span(Phase::Validation, 0.0, 0.0),
             span(Phase::SchemaPreparation, 0.0, 0.0),
             span(Phase::Verification, 0.0, end_ms),
             span(Phase::Cleanup, end_ms, end_ms),
-            span(
-                if v.passed {
-                    Phase::Complete
-                } else {
-                    Phase::Failed
-                },
-                end_ms,
-                end_ms,
-            ),
+            span(end, end_ms, end_ms),
         ],
+        progress,
         total_ms: end_ms,
-        downtime_ms: 0.0,
-        cutover_ms: 0.0,
-        records: progress.total(),
-        records_per_s: upgraded as f64 / (end_ms / 1e3).max(1e-9),
-        progress: progress.tables.clone(),
-        errors: Vec::new(),
-        errors_total: 0,
-        retries: 0,
-        worker_crashes: 0,
-        verified: v.passed,
         verifications: vec![PhaseVerification {
             phase: Phase::Verification,
             result: v,
         }],
-        continuous: Default::default(),
-        cdc: Default::default(),
         writes,
-        source_checksum_before: String::new(),
-        source_checksum_after: String::new(),
-        source_restored: None,
-        locks: Vec::new(),
-        reversibility: Vec::new(),
-        versions_over_time: samples,
-        reads: reads[0],
-        reads_upgraded: reads[1],
-    }
+        reason,
+    });
+    r.versions_over_time = samples;
+    r.reads = reads[0];
+    r.reads_upgraded = reads[1];
+    r
 }

@@ -89,6 +89,65 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
+/// What a same-store change (in place, lazy, expand / contract) reports; the copy job's
+/// fields (change stream, continuous verification, checksums) stay empty unless set after.
+pub(crate) struct SameStore {
+    pub strategy: &'static str,
+    pub seed: u64,
+    pub spans: Vec<PhaseSpan>,
+    pub progress: Progress,
+    pub total_ms: f64,
+    pub verifications: Vec<PhaseVerification>,
+    pub writes: WriteStats,
+    pub reason: Option<String>,
+}
+
+impl MigrationReport {
+    pub(crate) fn same_store(x: SameStore) -> MigrationReport {
+        let last = x.spans.last().map_or(Phase::Failed, |s| s.phase);
+        let rolled_back = x.spans.iter().any(|s| s.phase == Phase::Rollback);
+        let processed = x.progress.total().processed as f64;
+        MigrationReport {
+            strategy: x.strategy.into(),
+            direction: "same_store".into(),
+            seed: x.seed,
+            outcome: match last {
+                Phase::Complete => "complete",
+                _ if rolled_back => "rolled_back",
+                _ => "failed",
+            }
+            .into(),
+            reason: x.reason,
+            phase: last,
+            routing: Routing::Source,
+            phases: x.spans,
+            total_ms: x.total_ms,
+            downtime_ms: 0.0,
+            cutover_ms: 0.0,
+            records: x.progress.total(),
+            records_per_s: processed / (x.total_ms / 1e3).max(1e-9),
+            progress: x.progress.tables.clone(),
+            errors: x.progress.errors.clone(),
+            errors_total: x.progress.errors_total,
+            retries: 0,
+            worker_crashes: 0,
+            verified: x.verifications.last().is_some_and(|v| v.result.passed),
+            verifications: x.verifications,
+            continuous: Continuous::default(),
+            cdc: CdcStats::default(),
+            writes: x.writes,
+            source_checksum_before: String::new(),
+            source_checksum_after: String::new(),
+            source_restored: None,
+            locks: Vec::new(),
+            reversibility: Vec::new(),
+            versions_over_time: Vec::new(),
+            reads: 0,
+            reads_upgraded: 0,
+        }
+    }
+}
+
 /// One verification and the phase it ran in.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PhaseVerification {
