@@ -2,6 +2,7 @@
 //! ([`state::AppState`]); per-frame drawing goes straight to canvases from the view model.
 
 pub mod app;
+pub mod bench;
 pub mod canvas;
 pub mod panels;
 pub mod panic_overlay;

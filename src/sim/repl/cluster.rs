@@ -12,6 +12,7 @@ use crate::sim::checker::history::{History, Outcome};
 use crate::sim::command::NodeId;
 use crate::sim::metrics::LatencyWindow;
 use crate::sim::rng::SimRng;
+use crate::sim::scenario::NODES_MAX;
 use crate::sim::time::{SimDuration, SimTime};
 
 use super::kv::Kv;
@@ -899,17 +900,22 @@ impl Cluster {
 
     /// (keys on which replicas disagree, per node: keys where it is behind the newest copy).
     pub fn per_key_agreement(&self) -> (usize, Vec<usize>) {
-        let mut keys: BTreeSet<u32> = BTreeSet::new();
-        for n in &self.nodes {
-            keys.extend(n.kv.iter().map(|(k, _)| k));
-        }
+        let bound = self
+            .nodes
+            .iter()
+            .map(|n| n.kv.key_bound())
+            .max()
+            .unwrap_or(0);
         let mut behind = vec![0usize; self.nodes.len()];
         let mut divergent = 0;
-        for k in keys {
-            let holders: Vec<NodeId> = self
-                .replicas_of(k)
-                .filter(|&n| self.nodes[n as usize].up)
-                .collect();
+        let mut up = [0 as NodeId; NODES_MAX as usize];
+        for k in 0..bound {
+            let mut count = 0;
+            for n in self.replicas_of(k).filter(|&n| self.nodes[n as usize].up) {
+                up[count] = n;
+                count += 1;
+            }
+            let holders = &up[..count];
             let Some(&first) = holders.first() else {
                 continue;
             };
@@ -927,7 +933,7 @@ impl Cluster {
                     super::version::newest(self.nodes[n as usize].kv.get(k)).map(|v| v.tag())
                 })
                 .max();
-            for &n in &holders {
+            for &n in holders {
                 let mine =
                     super::version::newest(self.nodes[n as usize].kv.get(k)).map(|v| v.tag());
                 if mine < newest {

@@ -3,8 +3,6 @@
 //! (a SQL table or a document collection) and takes the data layer's checksum, so "replicas
 //! converged" means the stores a user would query are identical.
 
-use std::collections::BTreeMap;
-
 use crate::sim::doc::{Checksum, DocStore, Migratable};
 use crate::sim::hash::Fnv64;
 use crate::sim::sql::SqlStore;
@@ -15,52 +13,97 @@ use super::StoreKind;
 /// Rows per INSERT statement when a SQL store is built.
 const INSERT_BATCH_ROWS: usize = 500;
 
+/// Keys are dense (`0..keys` of the workload), so they index vectors; each key's hash is kept
+/// up to date as it changes, because divergence counts and anti-entropy digests read every
+/// key's hash far more often than a key changes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Kv {
-    map: BTreeMap<u32, Vec<Version>>,
+    /// Versions per key (empty: the key is absent).
+    versions: Vec<Vec<Version>>,
+    /// [`hash_versions`] of each key's versions.
+    hashes: Vec<u64>,
+    /// Keys present.
+    len: usize,
 }
 
 impl Kv {
     pub fn get(&self, key: u32) -> &[Version] {
-        self.map.get(&key).map_or(&[], |v| v.as_slice())
+        self.versions.get(key as usize).map_or(&[], Vec::as_slice)
     }
 
     pub fn merge(&mut self, key: u32, v: &Version, resolve: Resolve) -> Merged {
-        merge(self.map.entry(key).or_default(), v, resolve)
+        let k = self.slot(key);
+        let was_empty = self.versions[k].is_empty();
+        let m = merge(&mut self.versions[k], v, resolve);
+        if m.changed {
+            self.rehash(k, was_empty);
+        }
+        m
     }
 
     /// Replace a key's versions outright (a leader's log applies writes this way).
     pub fn set(&mut self, key: u32, v: Version) {
-        let e = self.map.entry(key).or_default();
+        let k = self.slot(key);
+        let was_empty = self.versions[k].is_empty();
+        let e = &mut self.versions[k];
         e.clear();
         e.push(v);
+        self.rehash(k, was_empty);
+    }
+
+    fn slot(&mut self, key: u32) -> usize {
+        let k = key as usize;
+        if k >= self.versions.len() {
+            self.versions.resize_with(k + 1, Vec::new);
+            self.hashes.resize(k + 1, hash_versions(&[]));
+        }
+        k
+    }
+
+    fn rehash(&mut self, k: usize, was_empty: bool) {
+        self.hashes[k] = hash_versions(&self.versions[k]);
+        if was_empty && !self.versions[k].is_empty() {
+            self.len += 1;
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.len
     }
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.len == 0
     }
+    /// Present keys in key order.
     pub fn iter(&self) -> impl Iterator<Item = (u32, &[Version])> + '_ {
-        self.map.iter().map(|(k, v)| (*k, v.as_slice()))
+        self.versions
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k as u32, v.as_slice()))
+    }
+
+    /// One past the highest key this replica has a slot for.
+    pub fn key_bound(&self) -> u32 {
+        self.versions.len() as u32
     }
 
     /// Keys with more than one version held.
     pub fn sibling_keys(&self) -> usize {
-        self.map.values().filter(|v| v.len() > 1).count()
+        self.versions.iter().filter(|v| v.len() > 1).count()
     }
 
     /// A hash of one key's versions (for anti-entropy digests and divergence counts).
     pub fn key_hash(&self, key: u32) -> u64 {
-        hash_versions(self.get(key))
+        self.hashes
+            .get(key as usize)
+            .copied()
+            .unwrap_or_else(|| hash_versions(&[]))
     }
 
-    /// Every key with its hash, in key order.
+    /// Every present key with its hash, in key order.
     pub fn digest(&self) -> Vec<(u32, u64)> {
-        self.map
-            .iter()
-            .map(|(k, v)| (*k, hash_versions(v)))
+        self.iter()
+            .map(|(k, _)| (k, self.hashes[k as usize]))
             .collect()
     }
 
@@ -88,11 +131,10 @@ impl Kv {
             )
             .expect("fixed DDL is valid");
         let rows: Vec<String> = self
-            .map
             .iter()
             .map(|(k, v)| {
                 let (value, siblings) = Kv::shown(v);
-                format!("('{}', {}, {})", key_name(*k), value as i64, siblings)
+                format!("('{}', {}, {})", key_name(k), value as i64, siblings)
             })
             .collect();
         for chunk in rows.chunks(INSERT_BATCH_ROWS) {
@@ -107,10 +149,10 @@ impl Kv {
     pub fn to_docs(&self) -> DocStore {
         let mut store = DocStore::new();
         store.create_collection("kv").expect("new store");
-        for (k, v) in &self.map {
+        for (k, v) in self.iter() {
             let (value, siblings) = Kv::shown(v);
             let doc = serde_json::json!({
-                "_id": key_name(*k),
+                "_id": key_name(k),
                 "v": value,
                 "siblings": siblings,
                 "versions": v.iter().map(|x| x.value).collect::<Vec<u64>>(),
