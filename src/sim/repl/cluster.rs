@@ -618,11 +618,8 @@ impl Cluster {
         }
         let kept = kept.unwrap_or(0);
         match self.acked_next.get(dropped as usize) {
-            Some(&next) if next > 0 => {
-                if kept < next {
-                    self.lose(dropped);
-                }
-            }
+            Some(&next) if next > 0 && kept < next => self.lose(dropped),
+            Some(&next) if next > 0 => {}
             _ if self.ops.contains_key(&dropped) => {
                 let first = self.overwritten_unacked.entry(dropped).or_insert(kept);
                 *first = (*first).min(kept);
