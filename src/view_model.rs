@@ -3,6 +3,8 @@
 //! from the Okabe–Ito palette, which stays distinguishable for colour-blind viewers, and every
 //! state also has a shape or a label so colour is never the only cue.
 
+pub mod migration;
+
 use crate::sim::metrics::Series;
 use crate::sim::net::{Blocked, Latency, Network};
 use crate::sim::repl::leader::Role as RaftRole;
@@ -441,7 +443,7 @@ pub fn nice_ceiling(v: f64) -> f64 {
 }
 
 /// How many charts the page shows.
-pub const CHART_COUNT: usize = 6;
+pub const CHART_COUNT: usize = 7;
 
 /// The charts under the topology.
 pub fn charts(sim: &Simulation) -> Vec<ChartView> {
@@ -486,7 +488,33 @@ pub fn charts(sim: &Simulation) -> Vec<ChartView> {
             now,
             gap_s,
         ),
+        migration_chart(sim, gap_s),
     ]
+}
+
+/// Records copied and failed, as shares of the migration's records. The window runs from
+/// the migration's start (at least 30 s wide) so the whole copy stays in view.
+fn migration_chart(sim: &Simulation, gap_s: f64) -> ChartView {
+    let m = sim.metrics();
+    let series = [&m.migration_copied_pct, &m.migration_failed_pct];
+    let mut c = chart(
+        "Migration progress",
+        "% of records",
+        &series,
+        sim.now(),
+        gap_s,
+    );
+    if let Some(run) = sim.migration() {
+        let start = run.started_at().as_secs_f64();
+        let hi = sim.now().as_secs_f64().max(start + CHART_WINDOW_S);
+        for (view, s) in c.series.iter_mut().zip(series) {
+            let points = s.points().map(|(t, v)| (t.as_secs_f64(), *v));
+            view.segments = split_at_gaps(points.filter(|p| p.0 >= start), gap_s);
+        }
+        c.x_range = (start, hi);
+    }
+    c.y_range = (0.0, 100.0);
+    c
 }
 
 /// `1 entry`, `3 entries`.
@@ -565,6 +593,8 @@ pub struct Status {
     /// Whether a partition is in force.
     pub partitioned: bool,
     pub seed: u64,
+    /// The migration job, once one was started.
+    pub migration: Option<migration::MigrationView>,
 }
 
 /// Event-log lines shown in the page.
@@ -610,6 +640,7 @@ pub fn status(run: &Timeline) -> Status {
                 crate::sim::LogKind::Info => "info",
                 crate::sim::LogKind::Conflict => "conflict",
                 crate::sim::LogKind::Leader => "leader",
+                crate::sim::LogKind::Migration => "migration",
             },
             text: e.text.clone(),
         })
@@ -627,6 +658,7 @@ pub fn status(run: &Timeline) -> Status {
         latency: sim.network().params.latency.clone(),
         partitioned: sim.network().partition_groups().is_some(),
         seed: sim.scenario().seed,
+        migration: migration::migration_view(sim),
     }
 }
 
@@ -654,9 +686,15 @@ pub fn compare(a: &Status, b: &Status) -> Vec<CompareRow> {
         .collect();
     let nodes_down = |s: &Status| s.nodes.iter().filter(|n| !n.up).count().to_string();
     let cut = |s: &Status| s.nodes.iter().filter(|n| n.isolated).count().to_string();
+    let mig = |s: &Status| {
+        s.migration.as_ref().map_or("–".to_string(), |m| {
+            format!("{} · {:.0}%", m.phase_label, m.total.share * 100.0)
+        })
+    };
     for (label, fa, fb) in [
         ("nodes down", nodes_down(a), nodes_down(b)),
         ("nodes cut off", cut(a), cut(b)),
+        ("migration", mig(a), mig(b)),
     ] {
         rows.push(CompareRow {
             label,

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::hash::Fnv64;
+use super::migrate::{Fault, MigrationSpec, Strategy};
 use super::net::Latency;
 use super::repl::workload::WorkloadParams;
 use super::repl::ReplicationParams;
@@ -52,7 +53,17 @@ pub enum Command {
     Crash { node: NodeId },
     /// Start a crashed node again.
     Restart { node: NodeId },
+    /// Start a migration job next to the cluster (a finished one is replaced). Copy
+    /// strategies only (big-bang, copy-and-switch, blue-green), at most
+    /// [`MIGRATION_ROWS_MAX`] records: the timeline's checkpoints copy the job.
+    StartMigration { spec: Box<MigrationSpec> },
+    /// Inject a failure into the running migration. Times (`at_ms`) are simulated ms and may
+    /// not lie in the past; a fault may not change what the job has already done.
+    MigrationFault { fault: Fault },
 }
+
+/// Most records a migration inside the simulation may hold (larger ones: `migrascope run`).
+pub const MIGRATION_ROWS_MAX: u64 = 10_000;
 
 /// A command and the simulated time at which it takes effect.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -139,6 +150,40 @@ impl Command {
                 h.write_u64(*extra_ms);
                 h.write_u64(*duration_ms);
             }
+            Command::StartMigration { spec } => {
+                h.write_u8(16);
+                h.write_str(&serde_json::to_string(spec).expect("plain data"));
+            }
+            Command::MigrationFault { fault } => {
+                h.write_u8(17);
+                h.write_str(&serde_json::to_string(fault).expect("plain data"));
+            }
+        }
+    }
+
+    /// The checks a migration command passes whatever the simulation's state (the engine
+    /// checks the rest: a job running, a fault that cannot rewrite the past).
+    pub fn validate_migration(&self) -> Result<(), String> {
+        match self {
+            Command::StartMigration { spec } => {
+                if !Strategy::ALL.contains(&spec.config.strategy) {
+                    return Err(format!(
+                        "{} changes the live store and has no copy job; the page runs \
+                         big_bang, copy_and_switch and blue_green",
+                        spec.config.strategy.name()
+                    ));
+                }
+                if spec.rows > MIGRATION_ROWS_MAX {
+                    return Err(format!(
+                        "a migration inside the simulation holds at most {MIGRATION_ROWS_MAX} \
+                         records, not {} (use `migrascope run` for larger ones)",
+                        spec.rows
+                    ));
+                }
+                spec.validate().map_err(|e| e.to_string())
+            }
+            Command::MigrationFault { fault } => fault.validate().map_err(|e| e.to_string()),
+            _ => Ok(()),
         }
     }
 
@@ -187,7 +232,50 @@ impl Command {
             }
             Command::Crash { node } => format!("node n{node} crashed"),
             Command::Restart { node } => format!("node n{node} restarted"),
+            Command::StartMigration { spec } => format!(
+                "migration started: {}, {}, {} records",
+                spec.config.strategy.name().replace('_', "-"),
+                direction_words(spec),
+                spec.rows
+            ),
+            Command::MigrationFault { fault } => format!("migration fault: {}", fault_words(fault)),
         }
+    }
+}
+
+fn direction_words(spec: &MigrationSpec) -> &'static str {
+    match spec.config.direction {
+        super::migrate::Direction::SqlToDocs => "SQL to documents",
+        super::migrate::Direction::DocsToSql => "documents to SQL",
+    }
+}
+
+/// A migration fault in words, for the event log.
+pub fn fault_words(f: &Fault) -> String {
+    match f {
+        Fault::UnconvertibleRows { table, one_in } => {
+            format!("every {one_in}th {table} record cannot be converted")
+        }
+        Fault::BatchTimeout { batch, times } => {
+            format!("copy batch {batch} times out {}", times_words(*times))
+        }
+        Fault::WorkerCrash { at_ms, worker } => {
+            format!("worker {worker} crashes at {:.3} s", *at_ms as f64 / 1e3)
+        }
+        Fault::LagSpike { at_ms, duration_ms } => format!(
+            "the change applier stalls for {:.1} s from {:.3} s",
+            *duration_ms as f64 / 1e3,
+            *at_ms as f64 / 1e3
+        ),
+        Fault::CutoverFailure => "the routing switch at cut-over fails".into(),
+    }
+}
+
+fn times_words(n: u32) -> String {
+    match n {
+        1 => "once".into(),
+        2 => "twice".into(),
+        n => format!("{n} times"),
     }
 }
 
@@ -260,6 +348,15 @@ mod tests {
             Command::SetWorkload {
                 workload: WorkloadParams::default(),
             },
+            Command::StartMigration {
+                spec: Box::default(),
+            },
+            Command::MigrationFault {
+                fault: Fault::CutoverFailure,
+            },
+            Command::MigrationFault {
+                fault: Fault::BatchTimeout { batch: 0, times: 1 },
+            },
         ];
         let hashes: std::collections::BTreeSet<u64> = all
             .iter()
@@ -270,5 +367,48 @@ mod tests {
             })
             .collect();
         assert_eq!(hashes.len(), all.len());
+    }
+
+    #[test]
+    fn migration_commands_are_checked_and_described() {
+        let mut spec = MigrationSpec::default();
+        let start = |spec: &MigrationSpec| Command::StartMigration {
+            spec: Box::new(spec.clone()),
+        };
+        assert_eq!(start(&spec).validate_migration(), Ok(()));
+        assert_eq!(
+            start(&spec).describe(),
+            "migration started: blue-green, SQL to documents, 300 records"
+        );
+        spec.rows = MIGRATION_ROWS_MAX + 1;
+        assert!(start(&spec)
+            .validate_migration()
+            .unwrap_err()
+            .contains("at most 10000"));
+        spec.rows = 300;
+        spec.config.strategy = Strategy::InPlace;
+        assert!(start(&spec)
+            .validate_migration()
+            .unwrap_err()
+            .contains("no copy job"));
+        spec.config.strategy = Strategy::BigBang;
+        spec.config.workers = 0;
+        assert_eq!(
+            start(&spec).validate_migration().unwrap_err(),
+            "workers = 0 is out of range (1 ..= 64)"
+        );
+        let bad = Command::MigrationFault {
+            fault: Fault::LagSpike {
+                at_ms: 5,
+                duration_ms: 0,
+            },
+        };
+        assert!(bad.validate_migration().is_err());
+        let j = r#"{"kind":"migration_fault","fault":{"kind":"cutover_failure"}}"#;
+        let c: Command = serde_json::from_str(j).unwrap();
+        assert_eq!(
+            c.describe(),
+            "migration fault: the routing switch at cut-over fails"
+        );
     }
 }

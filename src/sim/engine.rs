@@ -6,9 +6,13 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+pub mod migration;
+
+use self::migration::{hash_job, job_seed, MigrationRun};
 use super::command::{Command, NodeId, TimedCommand};
 use super::hash::Fnv64;
 use super::metrics::{percentile, Series};
+use super::migrate::{OutKind, Phase};
 use super::net::{Blocked, Fate, Network};
 use super::queue::EventQueue;
 use super::repl::cluster::{Cluster, Msg, Out, OutLog};
@@ -55,6 +59,11 @@ pub enum Event {
     Scheduled {
         index: usize,
     },
+    /// The migration job has events due; `gen` tells a current wake-up from one a command
+    /// has since replaced.
+    Migration {
+        gen: u64,
+    },
 }
 
 impl Event {
@@ -82,7 +91,34 @@ impl Event {
                 h.write_u64(op);
             }
             Event::Arrival => h.write_u8(7),
+            Event::Migration { gen } => {
+                h.write_u8(8);
+                h.write_u64(gen);
+            }
         }
+    }
+}
+
+/// The event-log line for what the job reported, if it deserves one (batches and applied
+/// changes are too many; the Migration panel shows their totals).
+fn migration_line(what: &OutKind) -> Option<String> {
+    match what {
+        OutKind::Phase { to, .. } => Some(match to {
+            Phase::Complete => "migration complete".to_string(),
+            Phase::Failed => "migration stopped (failed)".to_string(),
+            p => format!("migration phase: {}", p.name().replace('_', " ")),
+        }),
+        OutKind::Verified { passed } => Some(
+            if *passed {
+                "migration verification passed"
+            } else {
+                "migration verification FAILED"
+            }
+            .into(),
+        ),
+        OutKind::Retry { why, attempt, .. } => Some(format!("migration: {why}; retry {attempt}")),
+        OutKind::Note { text } => Some(format!("migration: {text}")),
+        OutKind::Batch { .. } | OutKind::Applied { .. } => None,
     }
 }
 
@@ -105,6 +141,8 @@ pub enum LogKind {
     /// Elections, leaders stepping down.
     Leader,
     Info,
+    /// The migration job: phases, verifications, retries, crashes.
+    Migration,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -143,6 +181,10 @@ pub struct Metrics {
     /// for leaderless replicas).
     pub lag: Vec<Series>,
     pub in_flight: Series,
+    /// Share of the migration's records copied, % (sampled while a migration exists).
+    pub migration_copied_pct: Series,
+    /// Share of the migration's records that failed, %.
+    pub migration_failed_pct: Series,
     last: SampleBase,
 }
 
@@ -183,6 +225,9 @@ pub struct Simulation {
     /// One arrival event is pending.
     arrivals_on: bool,
     out: Vec<Out>,
+    migration: Option<MigrationRun>,
+    /// Bumped whenever the migration's next wake-up is rescheduled.
+    migration_gen: u64,
 }
 
 impl Simulation {
@@ -206,6 +251,8 @@ impl Simulation {
                 .map(|i| Series::new(format!("n{i}"), ""))
                 .collect(),
             in_flight: Series::new("messages in flight", ""),
+            migration_copied_pct: Series::new("copied", "%"),
+            migration_failed_pct: Series::new("failed", "%"),
             last: SampleBase::default(),
         };
         let cluster = Cluster::new(
@@ -231,6 +278,8 @@ impl Simulation {
             convergence: Convergence::default(),
             arrivals_on: false,
             out: Vec::new(),
+            migration: None,
+            migration_gen: 0,
             scenario,
         };
         sim.hash.write_u64(seed);
@@ -314,6 +363,10 @@ impl Simulation {
     pub fn in_flight_len(&self) -> usize {
         self.in_flight.len()
     }
+    /// The migration job, once one was started.
+    pub fn migration(&self) -> Option<&MigrationRun> {
+        self.migration.as_ref()
+    }
 
     // ---- running ----
 
@@ -365,6 +418,9 @@ impl Simulation {
             drained.reached,
             "same-instant events did not drain: a model bug"
         );
+        let prepared = self
+            .prepare_migration(&command)
+            .map_err(ScenarioError::InvalidCommand)?;
         self.hash.write_u8(0xC0);
         self.hash.write_u64(self.now.as_us());
         command.hash_into(&mut self.hash);
@@ -372,7 +428,7 @@ impl Simulation {
             at: self.now,
             command: command.clone(),
         });
-        self.execute(&command, LogKind::Command);
+        self.execute(&command, LogKind::Command, prepared);
         Ok(())
     }
 
@@ -408,8 +464,14 @@ impl Simulation {
             }
             Event::Scheduled { index } => {
                 let c = self.scenario.faults[index].command.clone();
-                self.execute(&c, LogKind::Fault);
+                match self.prepare_migration(&c) {
+                    Ok(prepared) => self.execute(&c, LogKind::Fault, prepared),
+                    Err(why) => {
+                        self.push_log(LogKind::Fault, format!("{} refused: {why}", c.describe()))
+                    }
+                }
             }
+            Event::Migration { gen } => self.on_migration(gen),
         }
         self.apply(&mut out);
         self.out = out;
@@ -486,8 +548,9 @@ impl Simulation {
         }
     }
 
-    /// Carry out a command (user or scheduled); the caller has validated it.
-    fn execute(&mut self, command: &Command, kind: LogKind) {
+    /// Carry out a command (user or scheduled); the caller has validated it, and built the
+    /// migration job a migration command installs.
+    fn execute(&mut self, command: &Command, kind: LogKind, prepared: Option<MigrationRun>) {
         let nodes = self.scenario.cluster.nodes;
         let now = self.now;
         let mut heal = false;
@@ -540,11 +603,65 @@ impl Simulation {
                 self.cluster.set_workload(workload.clone());
                 self.set_rate(workload.ops_per_s);
             }
+            Command::StartMigration { .. } | Command::MigrationFault { .. } => {
+                self.migration = prepared;
+                self.schedule_migration();
+            }
         }
         if heal {
             self.convergence.healed_at = Some(now);
         }
         self.push_log(kind, command.describe());
+    }
+
+    /// The job a migration command installs, built (or refused) before the command is logged.
+    fn prepare_migration(&self, command: &Command) -> Result<Option<MigrationRun>, String> {
+        match command {
+            Command::StartMigration { spec } => {
+                if let Some(m) = self.migration.as_ref().filter(|m| !m.job().is_done()) {
+                    return Err(format!(
+                        "a migration is running (in {}); wait until it ends",
+                        m.job().phase().name()
+                    ));
+                }
+                let seed = job_seed(self.scenario.seed);
+                let (run, _) = MigrationRun::start((**spec).clone(), seed, self.now)?;
+                Ok(Some(run))
+            }
+            Command::MigrationFault { fault } => match &self.migration {
+                None => Err("no migration is running; start one first".into()),
+                Some(m) => m.with_fault(fault.clone(), self.now).map(Some),
+            },
+            _ => Ok(None),
+        }
+    }
+
+    /// Wake the engine when the job's next event is due (a new generation replaces any
+    /// wake-up already queued).
+    fn schedule_migration(&mut self) {
+        self.migration_gen += 1;
+        let next = self.migration.as_ref().and_then(|m| m.job().next_at());
+        if let Some(at) = next {
+            let gen = self.migration_gen;
+            self.schedule_at(at.max(self.now), Event::Migration { gen });
+        }
+    }
+
+    fn on_migration(&mut self, gen: u64) {
+        if gen != self.migration_gen {
+            return;
+        }
+        let Some(run) = self.migration.as_mut() else {
+            return;
+        };
+        let outs = run.step(self.now);
+        hash_job(run.job(), &mut self.hash);
+        for o in outs {
+            if let Some(text) = migration_line(&o.what) {
+                self.push_log(LogKind::Migration, text);
+            }
+        }
+        self.schedule_migration();
     }
 
     /// Change the offered rate.
@@ -619,6 +736,12 @@ impl Simulation {
             s.push(now, v);
         }
         m.in_flight.push(now, self.in_flight.len() as f64);
+        if let Some(run) = &self.migration {
+            let t = run.job().progress().total();
+            let pct = |n: u64| 100.0 * n as f64 / t.total.max(1) as f64;
+            m.migration_copied_pct.push(now, pct(t.succeeded));
+            m.migration_failed_pct.push(now, pct(t.failed));
+        }
         m.last = SampleBase {
             at: now,
             conflicts: c.conflicts,

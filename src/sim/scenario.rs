@@ -259,6 +259,12 @@ impl Scenario {
                 check_u64("duration_ms", *duration_ms, 1, SPIKE_MS_MAX)
             }
             Command::Crash { node } | Command::Restart { node } => node_ok(*node),
+            Command::StartMigration { .. } | Command::MigrationFault { .. } => c
+                .validate_migration()
+                .map_err(|reason| ScenarioError::Invalid {
+                    field: "migration",
+                    reason,
+                }),
         }
     }
 

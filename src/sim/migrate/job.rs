@@ -1120,3 +1120,86 @@ impl<S: Side> Migration<S> {
 fn ms(t: SimTime) -> f64 {
     t.as_us() as f64 / 1e3
 }
+
+// ---- Read-only accessors for the page's Migration view (added by the page side; they read
+// the job's state and change nothing). ----
+impl<S: Side> Migration<S> {
+    /// The job's configuration.
+    pub fn config(&self) -> &MigrationConfig {
+        &self.cfg
+    }
+    /// Change events captured and not applied yet.
+    pub fn backlog(&self) -> u64 {
+        self.log.backlog() as u64
+    }
+    /// Age of the oldest waiting change event at `now`, in µs (0 with no backlog).
+    pub fn lag_us_at(&self, now: SimTime) -> u64 {
+        self.log.oldest().map_or(0, |e| now.since(e.at).as_us())
+    }
+    /// Change stream counters.
+    pub fn cdc(&self) -> &CdcStats {
+        &self.cdc
+    }
+    /// Continuous verification, summed over passes.
+    pub fn continuous(&self) -> &Continuous {
+        &self.continuous
+    }
+    /// The application's writes.
+    pub fn writes(&self) -> &WriteStats {
+        &self.writes
+    }
+    /// Each phase's span so far.
+    pub fn spans(&self) -> &[PhaseSpan] {
+        &self.spans
+    }
+    /// Verifications so far, with the phase each ran in.
+    pub fn verifications(&self) -> &[(Phase, Verification)] {
+        &self.verifications
+    }
+    /// Why the job stopped, when it did.
+    pub fn reason(&self) -> Option<&str> {
+        self.reason.as_deref()
+    }
+    /// When the application lost writes (writes stopped or source read-only), and when it got
+    /// them back.
+    pub fn read_only_window(&self) -> (Option<SimTime>, Option<SimTime>) {
+        (self.ro_start, self.ro_end)
+    }
+    /// Batch retries and worker crashes so far.
+    pub fn retries_and_crashes(&self) -> (u64, u64) {
+        (self.retries, self.crashes)
+    }
+    /// Workers copying a batch now, and workers down.
+    pub fn workers_busy_down(&self) -> (usize, usize) {
+        let busy = self.workers.iter().filter(|w| w.busy.is_some()).count();
+        let down = self.workers.iter().filter(|w| w.down).count();
+        (busy, down)
+    }
+    /// Whether copy batch `batch` has not run its first attempt yet (so a timeout injected
+    /// for it now changes nothing that already happened).
+    pub fn batch_unstarted(&self, batch: u64) -> bool {
+        match self.phase {
+            _ if !self.started => true,
+            p if p < Phase::Loading => true,
+            Phase::Loading => self
+                .pending_batches
+                .iter()
+                .any(|b| b.id == batch && b.attempt == 0),
+            _ => false,
+        }
+    }
+    /// The lowest copy batch that has not run yet, if any is left.
+    pub fn first_unstarted_batch(&self) -> Option<u64> {
+        match self.phase {
+            _ if !self.started => Some(0),
+            p if p < Phase::Loading => Some(0),
+            Phase::Loading => self
+                .pending_batches
+                .iter()
+                .filter(|b| b.attempt == 0)
+                .map(|b| b.id)
+                .min(),
+            _ => None,
+        }
+    }
+}
