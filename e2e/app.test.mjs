@@ -257,3 +257,84 @@ test('reduced motion follows the system setting and can be switched', async () =
   assert.deepEqual(errors, []);
   await ctx.close();
 });
+
+test('migration: a bad setting is named, a blue-green migration completes verified, seeking back shows the same state', async () => {
+  const { page, errors } = await openApp(srv.base + '/');
+  const seekTo = (ms) => page.evaluate((v) => {
+    const r = document.querySelector('#timeline');
+    r.value = String(v);
+    r.dispatchEvent(new Event('input', { bubbles: true }));
+  }, ms);
+  const status = () => page.locator('#mig-status').textContent();
+  const outcome = () => page.locator('#mig-outcome').textContent();
+
+  // A bad choice is refused with a message that names it; nothing starts.
+  await page.fill('#mig-batch', '0');
+  await page.click('#mig-start');
+  await page.locator('#error').waitFor();
+  assert.match(await page.locator('#error').textContent(), /Batch size must be a whole number from 1/);
+  assert.equal(await page.locator('#mig-status').count(), 0);
+  assert.equal(await simTime(page), '0.000000 s');
+
+  await page.fill('#mig-batch', '200');
+  await page.selectOption('#mig-strategy', 'blue_green');
+  await page.click('#mig-start');
+  await page.locator('#mig-status').waitFor();
+  await page.locator('#play[aria-pressed="true"]').waitFor(); // Start plays
+  assert.equal(await page.locator('#error').count(), 0);
+  for (let i = 0; i < 3; i++) await page.keyboard.press('+'); // 8x
+  await page.waitForFunction(() => /Phase: Copy/.test(document.querySelector('#mig-outcome').textContent),
+    null, { timeout: 30_000 });
+  await page.click('#play'); // pause mid-copy
+  const midMs = Math.floor(seconds(await simTime(page)) * 1000);
+  await seekTo(midMs);
+  const midLabel = await simTime(page);
+  const mid = await status();
+  assert.match(mid, /Copy \(now\)/, 'the pipeline marks the current phase in words');
+  await page.locator('section.migration').screenshot({ path: `${SHOTS}/migration-copy.png` });
+
+  await page.click('#play');
+  await page.waitForFunction(() => /Outcome: complete/.test(document.querySelector('#mig-outcome').textContent),
+    null, { timeout: 60_000 });
+  await page.click('#play'); // pause
+  assert.match(await page.locator('#mig-verification').textContent(), /Verification: passed/);
+  assert.match(await page.locator('#mig-table-all').textContent(), /(\d+) \/ \1/, 'every record processed');
+  assert.match(await page.locator('#mig-downtime').textContent(), /writes were stopped for/);
+  assert.match(await page.locator('#event-log').textContent(), /migration complete/);
+  assert.ok(await inkShare(page, '#chart-6') > 0.01, 'migration chart drawn');
+  await page.locator('section.migration').screenshot({ path: `${SHOTS}/migration-complete.png` });
+  await page.screenshot({ path: `${SHOTS}/migration-full-page.png`, fullPage: true });
+  assert.ok(/Phase: Copy/.test(mid) && !/Outcome/.test(mid));
+
+  // Back to the moment mid-copy: the same migration state as before, to the record.
+  await seekTo(midMs);
+  await page.waitForFunction((t) => document.querySelector('#sim-time').textContent === t, midLabel);
+  assert.equal(await status(), mid);
+  assert.match(await outcome(), /Phase: Copy/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('migration failures: a failed cut-over rolls back, and the buttons are labelled', async () => {
+  const { page, errors } = await openApp(srv.base + '/');
+  await page.selectOption('#mig-strategy', 'big_bang');
+  await page.selectOption('#mig-bad', '50');
+  await page.click('#mig-start');
+  await page.locator('#mig-status').waitFor();
+  await page.getByRole('button', { name: 'Make the cut-over fail' }).click();
+  await page.getByRole('button', { name: 'Time out the next batch' }).click();
+  for (let i = 0; i < 3; i++) await page.keyboard.press('+');
+  await page.waitForFunction(() => /Outcome: rolled back/.test(document.querySelector('#mig-outcome').textContent),
+    null, { timeout: 60_000 });
+  await page.click('#play');
+  assert.match(await page.locator('#mig-reason').textContent(), /cut-over failed/);
+  assert.match(await page.locator('#mig-errors').textContent(), /conversion/);
+  assert.match(await page.locator('#mig-errors').textContent(), /timeout/);
+  assert.match(await page.locator('#mig-pipeline').textContent(), /Rollback/);
+  // A finished migration takes no more faults; a new one can start.
+  assert.ok(await page.locator('#mig-crash-worker').isDisabled());
+  assert.ok(!(await page.locator('#mig-start').isDisabled()));
+  await page.locator('section.migration').screenshot({ path: `${SHOTS}/migration-rolled-back.png` });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -175,3 +175,158 @@ mod panels {
         );
     }
 }
+
+mod migration_panel {
+    use super::*;
+    use migrascope::sim::migrate::Fault;
+    use migrascope::sim::timeline::Timeline;
+    use migrascope::sim::{Command, Scenario, SimTime};
+    use migrascope::ui::migration::{MigrationPanel, MigrationPanelProps};
+    use migrascope::view_model::migration::MigrationForm;
+    use migrascope::view_model::status;
+    use std::rc::Rc;
+    use yew::prelude::*;
+
+    /// A run with the page's default migration, at `ms` simulated ms, optionally with bad rows
+    /// and a cut-over that fails.
+    fn known_status(ms: u64, trouble: bool) -> Rc<migrascope::view_model::Status> {
+        let mut t = Timeline::new(Scenario::default()).unwrap();
+        let form = MigrationForm {
+            bad_one_in: if trouble { 10 } else { 0 },
+            ..MigrationForm::default()
+        };
+        let spec = Box::new(form.to_spec().unwrap());
+        t.command(Command::StartMigration { spec }).unwrap();
+        if trouble {
+            let fault = Fault::CutoverFailure;
+            t.command(Command::MigrationFault { fault }).unwrap();
+        }
+        t.advance_to(SimTime::from_ms(ms), u64::MAX);
+        Rc::new(status(&t))
+    }
+
+    #[derive(Properties, PartialEq)]
+    struct HostProps {
+        ms: u64,
+        trouble: bool,
+        #[prop_or_default]
+        form: Option<MigrationForm>,
+    }
+
+    #[component]
+    fn Host(p: &HostProps) -> Html {
+        let props = MigrationPanelProps {
+            status: known_status(p.ms, p.trouble),
+            form: p.form.clone().unwrap_or_default(),
+            on: Callback::noop(),
+        };
+        html! { <MigrationPanel ..props /> }
+    }
+
+    async fn render(ms: u64, trouble: bool) -> Element {
+        let root = mount_root();
+        yew::Renderer::<Host>::with_root_and_props(
+            root.clone(),
+            HostProps {
+                ms,
+                trouble,
+                form: None,
+            },
+        )
+        .render();
+        yew::platform::time::sleep(Duration::from_millis(50)).await;
+        root
+    }
+
+    #[wasm_bindgen_test]
+    async fn the_form_has_a_label_for_every_control_and_no_status_before_start() {
+        let root = mount_root();
+        yew::Renderer::<MigrationPanel>::with_root_and_props(
+            root.clone(),
+            MigrationPanelProps {
+                status: Rc::new(status(&Timeline::new(Scenario::default()).unwrap())),
+                form: MigrationForm::default(),
+                on: Callback::noop(),
+            },
+        )
+        .render();
+        yew::platform::time::sleep(Duration::from_millis(50)).await;
+        let controls = root
+            .query_selector_all(".mig-form select, .mig-form input")
+            .unwrap();
+        assert_eq!(controls.length(), 9);
+        for i in 0..controls.length() {
+            let el: Element = controls.item(i).unwrap().unchecked_into();
+            let id = el.id();
+            let label = root.query_selector(&format!("label[for='{id}']")).unwrap();
+            assert!(label.is_some(), "{id} has no label");
+        }
+        assert!(root.query_selector("#mig-status").unwrap().is_none());
+        assert!(find(&root, ".migration")
+            .text_content()
+            .unwrap()
+            .contains("then Start"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn mid_copy_shows_the_current_phase_in_words_and_progress() {
+        let root = render(5_000, false).await;
+        let text = |sel: &str| find(&root, sel).text_content().unwrap();
+        assert_eq!(text("#mig-outcome"), "Phase: Copy");
+        assert!(
+            text("#mig-pipeline").contains("Copy (now)"),
+            "{}",
+            text("#mig-pipeline")
+        );
+        assert!(text("#mig-pipeline").contains("Schema (done)"));
+        assert!(text("#mig-pipeline").contains("Verify (to do)"));
+        assert!(find(&root, "#mig-table-customers progress").has_attribute("value"));
+        assert_eq!(
+            text("#mig-verification").trim(),
+            "… Verification: not run yet"
+        );
+        assert!(text("#mig-downtime").contains("none yet"));
+        assert!(find(&root, "#mig-start").has_attribute("disabled"));
+        assert!(!find(&root, "#mig-cutover-failure").has_attribute("disabled"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_rolled_back_run_shows_why_the_errors_and_the_rollback() {
+        let root = render(40_000, true).await;
+        let text = |sel: &str| find(&root, sel).text_content().unwrap();
+        assert!(
+            text("#mig-outcome").contains("rolled back"),
+            "{}",
+            text("#mig-outcome")
+        );
+        assert!(
+            text("#mig-reason").contains("cut-over failed"),
+            "{}",
+            text("#mig-reason")
+        );
+        assert!(text("#mig-pipeline").contains("Rollback (done)"));
+        assert!(text("#mig-errors").contains("conversion"));
+        assert!(text("#mig-errors").contains("customers"));
+        assert!(find(&root, "#mig-crash-worker").has_attribute("disabled"));
+        assert!(!find(&root, "#mig-start").has_attribute("disabled"));
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_link_with_a_migration_fault_but_no_migration_says_why() {
+    use migrascope::share::{encode, SharedRun};
+    use migrascope::sim::migrate::Fault;
+    use migrascope::sim::{Command, Scenario, SimTime, TimedCommand};
+    let run = SharedRun {
+        scenario: Scenario::default(),
+        commands: vec![TimedCommand {
+            at: SimTime::from_ms(10),
+            command: Command::MigrationFault {
+                fault: Fault::CutoverFailure,
+            },
+        }],
+    };
+    let st = migrascope::ui::state::AppState::from_fragment(&encode(&run));
+    let err = st.error.expect("a message");
+    assert!(err.contains("no migration is running"), "{err}");
+}

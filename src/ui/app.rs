@@ -10,6 +10,7 @@ use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 use super::canvas::draw_on;
+use super::migration::MigrationPanel;
 use super::panels::{Compare, EventLog, FaultPanel, Figures, Help, TimelineBar, Toolbar};
 use super::state::{Action, AppState, RunId, SharedSim};
 use crate::draw::{chart::draw_chart, topology::draw_topology};
@@ -231,6 +232,7 @@ pub fn App() -> Html {
         use_node_ref(),
         use_node_ref(),
         use_node_ref(),
+        use_node_ref(),
     ];
     // The loop reads the newest state through this cell, so it never needs re-registering.
     let latest = use_mut_ref(|| (*state).clone());
@@ -308,14 +310,15 @@ pub fn App() -> Html {
         "Replication lag per node",
         "Stale reads: share of reads that missed an acknowledged write",
         "Conflicts per second, lost updates and keys in disagreement",
+        "Migration progress: share of the migration's records copied and failed",
     ];
     html! {
         <div class="app">
             <header class="top">
                 <div class="brand">
                     <h1>{"migrascope"}</h1>
-                    <p class="subtitle">{"Replicated data on a simulated network. Press play, then cut a link, \
-                        isolate or crash a node, and watch availability, stale reads and conflicts."}</p>
+                    <p class="subtitle">{"Replicated data on a simulated network, and a database migration next to it. \
+                        Press play, then cut a link or crash a node, or start a migration below, and watch what happens."}</p>
                 </div>
                 <div class="header-actions">
                 if state.fork.is_none() {
@@ -353,9 +356,10 @@ pub fn App() -> Html {
                     <p class="hint canvas-hint">{"Click a link to cut or heal it; right-click a node to crash or restart it."}</p>
                     <Figures status={state.status.clone()} />
                 </section>
-                <FaultPanel status={steered_status} on={on.clone()}
+                <FaultPanel status={steered_status.clone()} on={on.clone()}
                     steering={state.fork.as_ref().map(|f| if f.steer_fork { "B · fork" } else { "A · original" })} />
             </main>
+            <MigrationPanel status={steered_status.clone()} form={state.migration_form.clone()} on={on.clone()} />
             if let Some(f) = &state.fork {
                 <Compare a={state.status.clone()} b={f.status.clone()} at={f.at.to_string()}
                     steer_fork={f.steer_fork} on={on.clone()} canvas={fork_canvas.clone()}

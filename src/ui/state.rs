@@ -10,7 +10,8 @@ use yew::prelude::*;
 use crate::playback::clamp_speed;
 use crate::share;
 use crate::sim::timeline::Timeline;
-use crate::sim::{Command, Scenario, SimTime};
+use crate::sim::{Command, Scenario, SimTime, Simulation};
+use crate::view_model::migration::{fault_for, FaultButton, MigrationForm};
 use crate::view_model::{status, Status};
 
 pub type SharedSim = Rc<RefCell<Timeline>>;
@@ -37,6 +38,8 @@ pub struct AppState {
     /// Messages are counted on their links instead of moving (follows the system setting at
     /// start; the page has a switch).
     pub reduced_motion: bool,
+    /// The Migration panel's form.
+    pub migration_form: MigrationForm,
 }
 
 /// The forked run and which of the two the panel's controls steer.
@@ -71,6 +74,7 @@ impl PartialEq for AppState {
             && self.share_url == other.share_url
             && self.fork == other.fork
             && self.reduced_motion == other.reduced_motion
+            && self.migration_form == other.migration_form
     }
 }
 
@@ -107,6 +111,12 @@ pub enum Action {
     Seek(SimTime),
     /// Re-read the simulation for the panels (sent by the loop a few times a second).
     Refresh,
+    /// The Migration form changed.
+    SetMigrationForm(MigrationForm),
+    /// Start a migration from the form (and play, so it can be watched).
+    StartMigration,
+    /// Inject a failure into the running migration, now.
+    MigrationFault(FaultButton),
 }
 
 impl AppState {
@@ -129,6 +139,7 @@ impl AppState {
             share_url: None,
             fork: None,
             reduced_motion: false,
+            migration_form: MigrationForm::default(),
         }
     }
 
@@ -140,7 +151,11 @@ impl AppState {
             Ok(Some(run)) => {
                 let until = run.commands.last().map_or(SimTime::ZERO, |c| c.at);
                 let mut st = AppState::new(run.scenario.clone());
-                match Timeline::with_script(run.scenario, run.commands) {
+                // Commands that depend on the run's state (a migration fault needs a running
+                // migration) are checked by replaying once; a refusal is a message, not a panic.
+                let checked = Simulation::replay(run.scenario.clone(), &run.commands, until)
+                    .and_then(|_| Timeline::with_script(run.scenario, run.commands));
+                match checked {
                     Ok(mut t) => {
                         t.seek(until);
                         st.status = Rc::new(status(&t));
@@ -217,6 +232,32 @@ impl AppState {
                 self.error = None;
             }
             Err(e) => self.error = Some(e.to_string()),
+        }
+        self.with_fresh_status()
+    }
+}
+
+impl AppState {
+    /// Start the form's migration on the steered run and play; a bad form or a refused
+    /// command leaves a message and changes nothing.
+    fn start_migration(mut self) -> Self {
+        let spec = match self.migration_form.to_spec() {
+            Ok(spec) => spec,
+            Err(e) => {
+                self.error = Some(format!("The migration was not started: {e}"));
+                return self;
+            }
+        };
+        let cmd = Command::StartMigration {
+            spec: Box::new(spec),
+        };
+        let result = self.steered().borrow_mut().command(cmd);
+        match result {
+            Ok(()) => {
+                self.error = None;
+                self.playing = true;
+            }
+            Err(e) => self.error = Some(format!("The migration was not started: {e}")),
         }
         self.with_fresh_status()
     }
@@ -314,6 +355,18 @@ impl Reducible for AppState {
                 if !next.refresh() {
                     return self;
                 }
+            }
+            Action::SetMigrationForm(f) => next.migration_form = f,
+            Action::StartMigration => next = next.start_migration(),
+            Action::MigrationFault(b) => {
+                let fault = fault_for(b, next.steered().borrow().sim());
+                let result = fault.and_then(|fault| {
+                    let cmd = Command::MigrationFault { fault };
+                    let r = next.steered().borrow_mut().command(cmd);
+                    r.map_err(|e| e.to_string())
+                });
+                next.error = result.err();
+                next = next.with_fresh_status();
             }
         }
         if next == *self {

@@ -468,7 +468,7 @@ pub fn project<S: Side>(j: &Migration<S>, now: SimTime) -> MigrationView {
         pipeline: pipeline(cfg.strategy, &visited, phase),
         tables: p.tables.iter().map(|(n, t)| table_row(n, t)).collect(),
         total: table_row("all", &p.total()),
-        records_per_s: p.records_per_s(now),
+        records_per_s: copy_rate(j, now),
         eta,
         backlog: j.backlog(),
         lag_ms: j.lag_us_at(now) as f64 / 1e3,
@@ -491,6 +491,19 @@ pub fn project<S: Side>(j: &Migration<S>, now: SimTime) -> MigrationView {
             w.committed, w.rejected, w.lost
         ),
         done: j.is_done(),
+    }
+}
+
+/// Records copied per simulated second: while the copy runs, so far; after it, over the
+/// copy's own span (not diluted by the phases after it).
+fn copy_rate<S: Side>(j: &Migration<S>, now: SimTime) -> f64 {
+    let p = j.progress();
+    let loading = j.spans().iter().find(|s| s.phase == Phase::Loading);
+    match loading {
+        Some(s) if j.phase() != Phase::Loading && s.end_ms > s.start_ms => {
+            p.total().processed as f64 / ((s.end_ms - s.start_ms) / 1e3)
+        }
+        _ => p.records_per_s(now),
     }
 }
 
@@ -543,6 +556,21 @@ fn span(ms: f64) -> String {
     }
 }
 
+/// What a verification checked, in words.
+fn checked(v: &crate::sim::migrate::Verification) -> String {
+    let mut what = vec!["record counts match".to_string()];
+    if !v.source_checksum.is_empty() {
+        what.push("checksums match".into());
+    }
+    if v.sample_checked > 0 {
+        what.push(format!("{} sampled records equal", v.sample_checked));
+    }
+    if v.compared > 0 {
+        what.push(format!("{} records compared", v.compared));
+    }
+    what.join(", ")
+}
+
 fn verification<S: Side>(j: &Migration<S>) -> VerificationView {
     let c = j.continuous();
     let last = j.verifications().last().map(|(_, v)| v);
@@ -550,7 +578,7 @@ fn verification<S: Side>(j: &Migration<S>) -> VerificationView {
     let status = match last {
         None if skipped => "skipped (validation: none)".to_string(),
         None => "not run yet".to_string(),
-        Some(v) if v.passed => format!("passed ({} records compared)", v.compared),
+        Some(v) if v.passed => format!("passed ({})", checked(v)),
         Some(v) => {
             let mut why = Vec::new();
             if v.mismatched > 0 {
@@ -722,6 +750,34 @@ mod tests {
             Ok(Fault::BatchTimeout { batch: 0, times: 1 })
         );
         assert_eq!(FaultButton::ALL.len(), 4);
+    }
+
+    #[test]
+    fn bad_rows_then_a_failed_cutover_rolls_back_with_the_reason() {
+        for strategy in Strategy::ALL {
+            let form = MigrationForm {
+                strategy,
+                bad_one_in: 10,
+                ..MigrationForm::default()
+            };
+            let mut sim = started(&form);
+            let fault = Fault::CutoverFailure;
+            sim.command(Command::MigrationFault { fault }).unwrap();
+            sim.advance_to(SimTime::from_ms(40_000), u64::MAX);
+            let v = migration_view(&sim).unwrap();
+            assert_eq!(
+                v.outcome,
+                Outcome::RolledBack,
+                "{strategy:?} {:?}",
+                v.reason
+            );
+            let reason = v.reason.as_deref().unwrap_or_default();
+            assert!(reason.contains("cut-over failed"), "{strategy:?} {reason}");
+            assert!(v.errors.iter().any(|e| e.kind == "conversion"));
+            let steps: Vec<_> = v.pipeline.iter().map(|s| (s.label, s.state)).collect();
+            assert!(steps.contains(&("Rollback", StepState::Done)), "{steps:?}");
+            assert_eq!(v.routing, "source");
+        }
     }
 
     #[test]
