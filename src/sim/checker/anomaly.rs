@@ -327,7 +327,10 @@ pub(crate) fn lost_updates(
         };
         // What replaced it: a write that began after it completed overwrote it normally.
         let shown = window_read.map_or(final_value.flatten(), |r| r.read_value().flatten());
-        if shown.and_then(|x| writers.get(&x)).is_some_and(|&t| after(t)) {
+        if shown
+            .and_then(|x| writers.get(&x))
+            .is_some_and(|&t| after(t))
+        {
             continue;
         }
         let note = || match window_read {
