@@ -4,8 +4,8 @@
 //! follows the strategy, and a run is deterministic. Failures print the seed.
 
 use migrascope::sim::migrate::{
-    run, CdcApply, ErrorKind, Fault, MappingSpec, MigrationReport, MigrationSpec, Phase, Strategy,
-    ValidationLevel,
+    run, AppSettings, CacheFailure, CacheSettings, CdcApply, ErrorKind, Fault, Invalidation,
+    MappingSpec, MigrationReport, MigrationSpec, Phase, Strategy, V1Writes, ValidationLevel,
 };
 
 const SEEDS: u64 = 200;
@@ -404,6 +404,14 @@ fn the_command_line_runs_each_example_migration_scenario() {
     let lost = run_file("migration-copy-and-switch.json");
     assert!(lost["writes"]["lost"].as_u64().unwrap() > 0);
     assert_eq!(lost["verified"], false);
+    let adapter = run_file("migration-expand-contract-adapter.json");
+    assert_eq!(adapter["outcome"], "complete");
+    assert!(adapter["app"]["adapted_writes"].as_u64().unwrap() > 0);
+    assert_eq!(adapter["app"]["unknown_field_drops"], 0);
+    let cache = run_file("migration-blue-green-cache.json");
+    assert_eq!(cache["outcome"], "complete");
+    assert!(cache["cache"]["stale_shape_reads"].as_u64().unwrap() > 0);
+    assert!(cache["cache"]["down_reads"].as_u64().unwrap() > 0);
     let bg = run_file("migration-blue-green.json");
     assert_eq!(bg["verified"], true);
     assert!(bg["worker_crashes"].as_u64().unwrap() == 1);
@@ -676,4 +684,125 @@ fn expand_contract_with_dual_writes_completes_and_without_them_is_caught() {
             Some(&400)
         );
     }
+}
+
+fn cached(inv: Invalidation, failures: Vec<CacheFailure>) -> MigrationReport {
+    let mut s = spec(Strategy::BlueGreen, 3);
+    s.rows = 1_000;
+    s.workload.writes_per_s = 500;
+    s.cache = CacheSettings {
+        enabled: true,
+        ttl_ms: 60_000,
+        invalidation: inv,
+        failures,
+        ..CacheSettings::default()
+    };
+    go(&s, 3)
+}
+
+#[test]
+fn the_cache_serves_old_shape_data_until_its_policy_invalidates_it() {
+    let ttl = cached(Invalidation::TtlOnly, vec![]);
+    let on_write = cached(Invalidation::OnWrite, vec![]);
+    let on_schema = cached(Invalidation::OnSchemaChange, vec![]);
+    for r in [&ttl, &on_write, &on_schema] {
+        assert_eq!(r.outcome, "complete", "{:?}", r.reason);
+        assert!(r.verified);
+        let c = r.cache.as_ref().expect("cache report");
+        assert_eq!(c.schema_changes, 1, "the routing switched once");
+        assert!(c.hit_ratio > 0.5 && c.reads == c.hits + c.misses, "{c:?}");
+        assert!(c.over_time.len() > 4);
+        // A cold cache warms up.
+        assert!(c.over_time[0].hit_ratio < c.over_time[c.over_time.len() / 2].hit_ratio);
+    }
+    let (t, w, s) = (
+        ttl.cache.unwrap(),
+        on_write.cache.unwrap(),
+        on_schema.cache.unwrap(),
+    );
+    assert!(t.stale_shape_reads > 0 && t.stale_value_reads > 0, "{t:?}");
+    assert!(w.stale_shape_reads > 0 && w.stale_value_reads == 0, "{w:?}");
+    assert!(w.invalidated > 0);
+    assert!(s.stale_shape_reads == 0 && s.stale_value_reads > 0, "{s:?}");
+    assert!(s.invalidated > 0);
+    assert_eq!(t.reads, w.reads, "same seed, same reads");
+}
+
+#[test]
+fn a_cache_failure_sends_reads_to_the_store_and_read_latency_rises() {
+    let ok = cached(Invalidation::OnWrite, vec![]).cache.unwrap();
+    let down = CacheFailure {
+        at_ms: 500,
+        duration_ms: 400,
+    };
+    let r = cached(Invalidation::OnWrite, vec![down]);
+    assert!(r.verified, "the cache does not change the migration");
+    let failed = r.cache.unwrap();
+    assert_eq!(failed.down_reads, 800, "400 ms of 2,000 reads/s");
+    assert!(
+        failed.latency_ms_mean_down > 2.0 * ok.latency_ms_mean,
+        "{failed:?}"
+    );
+    assert!(failed.latency_ms_mean > ok.latency_ms_mean);
+    assert!(failed.hit_ratio < ok.hit_ratio);
+    let during: Vec<_> = failed.over_time.iter().filter(|w| w.down).collect();
+    assert!(!during.is_empty() && during.iter().all(|w| w.hit_ratio < 0.5));
+    // Bad cache settings are typed errors.
+    let mut s = spec(Strategy::BlueGreen, 1);
+    s.cache.ttl_ms = 0;
+    let e = run(&s, 1).unwrap_err().to_string();
+    assert_eq!(e, "cache.ttl_ms = 0 is out of range (1 ..= 3600000)");
+}
+
+fn versions(v1_writes: V1Writes, adapter: bool, dual_write: bool) -> MigrationReport {
+    let mut s = MigrationSpec {
+        dataset: "users".into(),
+        rows: 300,
+        ..MigrationSpec::default()
+    };
+    s.config.strategy = Strategy::ExpandContract;
+    s.workload.writes_per_s = 400;
+    s.expand.dual_write = dual_write;
+    s.app = AppSettings { v1_writes, adapter };
+    go(&s, 5)
+}
+
+#[test]
+fn old_code_drops_the_unknown_field_without_the_adapter_and_not_with_it() {
+    let trap = versions(V1Writes::ReadModifyWrite, false, false);
+    let adapted = versions(V1Writes::ReadModifyWrite, true, false);
+    let (a, b) = (trap.app.clone().unwrap(), adapted.app.clone().unwrap());
+    assert!(a.v1_writes > 0 && b.v1_writes > 0);
+    assert!(
+        a.unknown_field_drops > 0 && a.unknown_field_drops <= a.v1_writes,
+        "{a:?}"
+    );
+    assert!(a.drop_examples[0].ends_with(": contact"), "{a:?}");
+    assert_eq!(trap.outcome, "rolled_back", "verification names the damage");
+    let why = trap.reason.clone().unwrap();
+    assert!(why.contains("without the fields it does not know"), "{why}");
+    assert!(trap.verifications[0].result.mismatched > 0);
+    assert_eq!(b.unknown_field_drops, 0);
+    assert!(b.adapted_writes > 0);
+    assert_eq!(adapted.outcome, "complete", "{:?}", adapted.reason);
+    assert!(adapted.verified);
+    // v1 kept serving after v2 was released: warned about, in both runs.
+    assert!(a.deprecation_warnings > 0 && b.deprecation_warnings > 0);
+    assert!(b.warnings[0].starts_with("deprecated v1 still in use"));
+    // Patches never drop fields; the dual-write trigger puts the new email back but not
+    // v2's own data, so the trap is still caught.
+    let patch = versions(V1Writes::Patch, false, true);
+    assert_eq!(patch.app.unwrap().unknown_field_drops, 0);
+    assert_eq!(patch.outcome, "complete");
+    let trig = versions(V1Writes::ReadModifyWrite, false, true);
+    assert!(trig.app.unwrap().unknown_field_drops > 0);
+    assert_eq!(trig.outcome, "rolled_back");
+    // Application versions belong to expand / contract.
+    let mut s = spec(Strategy::BlueGreen, 1);
+    s.app.adapter = true;
+    let e = run(&s, 1).unwrap_err().to_string();
+    assert!(
+        e.contains("application versions run with expand_contract"),
+        "{e}"
+    );
 }

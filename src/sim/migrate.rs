@@ -12,10 +12,16 @@
 //!   (documents -> SQL).
 //! - [`workload`]: the application's seeded writes and the change log (positions, images).
 //! - [`fault`]: injected failures as data, each with its reaction.
+//! - [`app`]: application versions v1 / v2 in expand / contract, the compatibility adapter,
+//!   the dropped-unknown-field trap and deprecation warnings.
+//! - [`cache`]: the read-through cache the application reads through while a copy job runs
+//!   (TTL, invalidation policies, old-shape reads after the schema changes, failures).
 //! - [`in_place`]: `ALTER` on the live SQL store under the store's locks; [`lazy`]: documents
 //!   upgraded on read and write; [`expand`]: expand / contract with two application versions.
 //! - [`spec`]: the scenario's `migration` section and [`run`].
 
+pub mod app;
+pub mod cache;
 pub mod config;
 pub mod expand;
 pub mod fault;
@@ -31,6 +37,8 @@ pub mod to_docs;
 pub mod to_rows;
 pub mod workload;
 
+pub use app::{AppReport, AppSettings, V1Writes};
+pub use cache::{CacheFailure, CacheReport, CacheSettings, Invalidation};
 pub use config::{
     CdcApply, ConfigError, CostModel, Direction, MigrationConfig, PostponeCutover, RollbackMode,
     Strategy, ValidationLevel,

@@ -285,6 +285,23 @@ impl Default for MigrationConfig {
     }
 }
 
+impl MigrationConfig {
+    /// The benchmark's job (`examples/bench_migrate.rs`, `bench_migrate` in the page):
+    /// blue-green in batches of 10,000 rows on 4 workers, verified with checksums and a
+    /// sample; no checkpoint (rollback drops the target).
+    pub fn bench() -> MigrationConfig {
+        MigrationConfig {
+            strategy: Strategy::BlueGreen,
+            batch_rows: 10_000,
+            workers: 4,
+            validation: ValidationLevel::Checksums,
+            checkpoint_before: false,
+            rollback: RollbackMode::DropTarget,
+            ..MigrationConfig::default()
+        }
+    }
+}
+
 /// Why a configuration (or a migration request) was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ConfigError {

@@ -5,12 +5,15 @@
 //! Verification checks that both fields agree on every document; then all traffic moves to
 //! v2 (cut-over) and contract removes the old field in batches. Without the trigger, a v1
 //! write after its document was backfilled leaves the new field stale: verification names
-//! those documents and the expand is rolled back (the new field removed).
+//! those documents and the expand is rolled back (the new field removed). v2 also marks
+//! `contact.verified`, data of the new shape only: an old version that writes documents back
+//! without the fields it does not know loses it for good (see [`super::app`]).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json};
 use std::collections::BTreeMap;
 
+use super::app::{v1_write_back, AppReport, AppSettings, V1Writes};
 use super::config::{check, invalid, ConfigError};
 use super::job::{PhaseSpan, WriteStats};
 use super::lazy::VersionSample;
@@ -23,8 +26,14 @@ use crate::sim::doc::update::UpdateOp;
 use crate::sim::doc::ID_FIELD;
 use crate::sim::rng::SimRng;
 
+/// Backfill intervals allowed per batch the collection needs (plus a fixed margin): a
+/// backfill that old code keeps undoing never finishes, and is stopped.
+const BACKFILL_ROUNDS_PER_BATCH: u64 = 10;
+
 const OLD: &str = "email";
 const NEW: &str = "contact.email";
+/// Data only v2 writes (it exists in the new shape only, so no backfill can re-derive it).
+const V2_ONLY: &str = "contact.verified";
 
 /// Settings of an expand / contract migration.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -73,9 +82,16 @@ struct Run {
     writes: WriteStats,
     /// The email each document must end with (the latest write).
     truth: BTreeMap<u64, String>,
+    /// Documents v2 marked `contact.verified`.
+    verified: std::collections::BTreeSet<u64>,
     rows: u64,
     /// After the cut-over only v2 runs, and it writes the new field only.
     contracting: bool,
+    app: AppSettings,
+    app_r: AppReport,
+    /// v2 is released (expand running): v1 requests are deprecated.
+    released: bool,
+    v1_in_interval: u64,
 }
 
 impl Run {
@@ -109,6 +125,11 @@ impl Run {
         for _ in 0..arrivals(&mut self.rng, writes_per_s, us) {
             self.write(s)?;
         }
+        if self.released {
+            let at_ms = (self.now_us + us) as f64 / 1e3;
+            self.app_r.deprecated(at_ms, self.v1_in_interval);
+        }
+        self.v1_in_interval = 0;
         let ids: Vec<Json> = self
             .store
             .collection(USERS)
@@ -138,19 +159,67 @@ impl Run {
         Ok(ids.len() as u64)
     }
 
-    /// A write by v1 (old field; the trigger copies it) or v2 (both fields).
+    /// A write by v1 (old field; the trigger or the adapter carries it into the new one)
+    /// or v2 (both fields; the new one only once contracting).
     fn write(&mut self, s: &ExpandSettings) -> Result<(), ConfigError> {
         let id = self.rng.range_u64(1, self.rows);
         let email = format!("u{id}.{}@example.org", self.writes.committed);
-        let v2 = self.rng.chance(s.v2_share);
+        let v2 = self.rng.chance(s.v2_share) || self.contracting;
+        if v2 {
+            self.app_r.v2_writes += 1;
+        } else {
+            self.app_r.v1_writes += 1;
+            self.v1_in_interval += 1;
+            if self.app.v1_writes == V1Writes::ReadModifyWrite {
+                return self.write_back(s, id, email);
+            }
+        }
+        let adapted = !v2 && self.app.adapter && self.expanded(id);
+        self.app_r.adapted_writes += u64::from(adapted);
         let mut ops = Vec::new();
         if !self.contracting {
             ops.push(UpdateOp::set(OLD, json!(email)));
         }
-        if v2 || s.dual_write || self.contracting {
+        if v2 || s.dual_write || adapted {
             ops.push(UpdateOp::set(NEW, json!(email)));
         }
+        if v2 {
+            ops.push(UpdateOp::set(V2_ONLY, json!(true)));
+            self.verified.insert(id);
+        }
         self.writes.committed += self.ops(&Filter::eq(ID_FIELD, json!(id)), &ops)?;
+        self.truth.insert(id, email);
+        Ok(())
+    }
+
+    fn expanded(&self, id: u64) -> bool {
+        let doc = self.store.get(USERS, &json!(id)).ok().flatten();
+        doc.is_some_and(|d| d.pointer("/contact/email").is_some())
+    }
+
+    /// v1 reads the whole document into its model and writes the model back (through the
+    /// adapter when there is one); the trigger then copies the old field into the new one.
+    fn write_back(
+        &mut self,
+        s: &ExpandSettings,
+        id: u64,
+        email: String,
+    ) -> Result<(), ConfigError> {
+        let key = json!(id);
+        let Some(stored) = self.store.get(USERS, &key).ok().flatten().cloned() else {
+            return Ok(());
+        };
+        let (doc, _) = v1_write_back(&stored, &email, self.app.adapter, &mut self.app_r);
+        self.store
+            .replace(USERS, &key, doc)
+            .map_err(|e| invalid("expand", e.to_string()))?;
+        if s.dual_write {
+            self.ops(
+                &Filter::eq(ID_FIELD, key),
+                &[UpdateOp::set(NEW, json!(email))],
+            )?;
+        }
+        self.writes.committed += 1;
         self.truth.insert(id, email);
         Ok(())
     }
@@ -234,7 +303,8 @@ fn verify(run: &Run, field: &str) -> Verification {
         let ptr = format!("/{}", field.replace('.', "/"));
         let new_ok = d.pointer(&ptr).and_then(Json::as_str) == Some(want.as_str());
         let old_ok = d.get(OLD).is_none_or(|o| o.as_str() == Some(want.as_str()));
-        if !(new_ok && old_ok) {
+        let v2_ok = !run.verified.contains(&id) || d.pointer("/contact/verified").is_some();
+        if !(new_ok && old_ok && v2_ok) {
             v.mismatched += 1;
             if v.mismatched_keys.len() < MISMATCHES_KEPT_MAX {
                 v.mismatched_keys.push(format!("{USERS}/{id}"));
@@ -269,6 +339,7 @@ fn contract(
 /// Roll the expand back: v1 only, the new field removed in batches.
 fn undo(run: &mut Run, s: &ExpandSettings, writes_per_s: u32) -> Result<(), ConfigError> {
     run.enter(Phase::Rollback);
+    run.released = false; // v2 is withdrawn: v1 is the current version again.
     let v1_only = ExpandSettings {
         v2_share: 0.0,
         dual_write: false,
@@ -285,6 +356,7 @@ pub fn run(
     writes_per_s: u32,
     rollback_enabled: bool,
     seed: u64,
+    app: &AppSettings,
 ) -> Result<MigrationReport, ConfigError> {
     s.validate()?;
     let store = users_store(rows).map_err(|e| invalid("dataset", e.to_string()))?;
@@ -296,19 +368,28 @@ pub fn run(
         spans: Vec::new(),
         writes: WriteStats::default(),
         truth: BTreeMap::new(),
+        verified: std::collections::BTreeSet::new(),
         rows,
         contracting: false,
+        app: app.clone(),
+        app_r: AppReport::new(app),
+        released: false,
+        v1_in_interval: 0,
     };
     run.enter(Phase::Validation);
     run.enter(Phase::SchemaPreparation);
     run.enter(Phase::Extraction);
     run.enter(Phase::Transformation);
     run.enter(Phase::Loading);
+    run.released = true;
     let mut backfilled = 0;
-    loop {
+    let rounds_max = rows.div_ceil(s.batch_docs) * BACKFILL_ROUNDS_PER_BATCH + 100;
+    let mut converged = false;
+    for _ in 0..rounds_max {
         let n = run.interval(s, writes_per_s, Batch::Backfill)?;
         backfilled += n;
         if n == 0 {
+            converged = true;
             break;
         }
     }
@@ -326,8 +407,15 @@ pub fn run(
             undo(&mut run, s, writes_per_s)?;
         }
         run.enter(Phase::Failed);
+        let why = if !run.app_r.drop_examples.is_empty() {
+            "v1 wrote documents back without the fields it does not know"
+        } else if converged {
+            "v1 wrote the old field after their backfill, no dual write"
+        } else {
+            "the backfill did not converge: v1 kept writing documents back without it"
+        };
         Some(format!(
-            "{} documents have a stale {NEW} (v1 wrote {OLD} after their backfill, no dual write)",
+            "{} documents have a stale or missing {NEW} or lost {V2_ONLY} ({why})",
             v.mismatched
         ))
     };
@@ -362,5 +450,6 @@ fn report(
         reason,
     });
     r.versions_over_time = run.samples;
+    r.app = Some(run.app_r);
     r
 }

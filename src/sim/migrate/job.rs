@@ -7,6 +7,7 @@
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 
+use super::cache::{Cache, CacheSettings};
 use super::config::{MigrationConfig, PostponeCutover, RollbackMode, Strategy};
 use super::fault::{Fault, FaultPlan};
 use super::phase::{next, ErrorKind, Phase, Progress, RecordError};
@@ -108,6 +109,7 @@ enum Ev {
     Drained,
     Switched,
     CutoverVerified,
+    CacheTick,
 }
 
 #[derive(Clone, Debug)]
@@ -226,6 +228,7 @@ pub struct Migration<S: Side = ToDocs> {
     outs: VecDeque<Out>,
     retries: u64,
     crashes: u64,
+    cache: Option<Cache>,
 }
 
 impl<S: Side> Migration<S> {
@@ -294,7 +297,18 @@ impl<S: Side> Migration<S> {
             outs: VecDeque::new(),
             retries: 0,
             crashes: 0,
+            cache: None,
         })
+    }
+
+    /// The same queued job with the application reading through a cache (when
+    /// `s.enabled`).
+    pub fn with_cache(mut self, s: CacheSettings) -> Result<Migration<S>, super::ConfigError> {
+        s.validate()?;
+        if s.enabled {
+            self.cache = Some(Cache::new(s, self.seed));
+        }
+        Ok(self)
     }
 
     /// The current phase.
@@ -382,6 +396,9 @@ impl<S: Side> Migration<S> {
         if self.writer.is_some() {
             self.after(0, Ev::Write);
         }
+        if self.cache.is_some() {
+            self.after(0, Ev::CacheTick);
+        }
         for f in self.faults.all().to_vec() {
             match f {
                 Fault::WorkerCrash { at_ms, worker } => {
@@ -452,7 +469,19 @@ impl<S: Side> Migration<S> {
             Ev::Drained => self.on_drained(out),
             Ev::Switched => self.on_switched(out),
             Ev::CutoverVerified => self.on_cutover_verified(out),
+            Ev::CacheTick => self.on_cache_tick(),
         }
+    }
+
+    /// The application's reads of one tick, through the cache.
+    fn on_cache_tick(&mut self) {
+        let side = &self.side;
+        let groups = side.names().len();
+        let Some(cache) = self.cache.as_mut() else {
+            return;
+        };
+        let next = cache.tick(self.now, groups, &|c| side.unit_key_max(c));
+        self.at(next, Ev::CacheTick);
     }
 
     fn on_write(&mut self, out: &mut Vec<Out>) {
@@ -467,6 +496,12 @@ impl<S: Side> Migration<S> {
             self.writes.rejected += 1;
         } else if let Some(e) = self.side.write(w, self.now) {
             self.writes.committed += 1;
+            if let Some(cache) = self.cache.as_mut() {
+                // Positioned after everything read so far: every record it touches counts.
+                let mut at_end = e.clone();
+                at_end.position = self.log.position() + 1;
+                cache.written(&self.side.pending_units(&mut std::iter::once(&at_end)));
+            }
             match self.log.commit(e, self.capture) {
                 Ok(_) => self.cdc.captured = self.log.captured(),
                 // Capture cannot keep up: the change stream must be resynchronised.
@@ -989,6 +1024,9 @@ impl<S: Side> Migration<S> {
     /// The application now reads and writes the target.
     fn open_target(&mut self, out: &mut Vec<Out>) {
         self.routing = Routing::Target;
+        if let Some(c) = self.cache.as_mut() {
+            c.schema_changed();
+        }
         self.capture = false;
         self.writes_open = true;
         self.ro_end = Some(self.now);
@@ -1033,7 +1071,8 @@ impl<S: Side> Migration<S> {
     }
 
     fn on_rollback_start(&mut self) {
-        self.queue.retain(|_, e| matches!(e, Ev::Write));
+        self.queue
+            .retain(|_, e| matches!(e, Ev::Write | Ev::CacheTick));
         self.writes_open = false;
         let rows = self.side.source_records();
         let us = match self.cfg.rollback {
@@ -1051,6 +1090,11 @@ impl<S: Side> Migration<S> {
             if let Some((cp, _, pos)) = self.checkpoint.as_ref() {
                 self.side.restore(cp);
                 self.writes.undone_by_restore = self.log.position() - pos;
+            }
+        }
+        if self.routing == Routing::Target {
+            if let Some(c) = self.cache.as_mut() {
+                c.schema_changed();
             }
         }
         self.routing = Routing::Source;
@@ -1113,6 +1157,7 @@ impl<S: Side> Migration<S> {
             retries: self.retries,
             crashes: self.crashes,
             routing: self.routing,
+            cache: self.cache.as_ref().map(Cache::report),
         }
     }
 }

@@ -83,6 +83,13 @@ pub struct MigrationReport {
     /// Lazy migrations: reads that upgraded a stored older document on the fly.
     #[serde(skip_serializing_if = "is_zero")]
     pub reads_upgraded: u64,
+    /// Application versions (expand / contract): writes per version, the adapter, fields
+    /// v1 dropped, deprecation warnings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app: Option<super::app::AppReport>,
+    /// The read-through cache, when the application read through one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<super::cache::CacheReport>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -144,6 +151,8 @@ impl MigrationReport {
             versions_over_time: Vec::new(),
             reads: 0,
             reads_upgraded: 0,
+            app: None,
+            cache: None,
         }
     }
 }
@@ -177,6 +186,7 @@ pub(crate) struct Parts<'a, S: super::side::Side> {
     pub retries: u64,
     pub crashes: u64,
     pub routing: Routing,
+    pub cache: Option<super::cache::CacheReport>,
 }
 
 /// The report of `job` as it stands.
@@ -243,6 +253,8 @@ pub fn build<S: super::side::Side>(job: &mut Migration<S>) -> MigrationReport {
         versions_over_time: Vec::new(),
         reads: 0,
         reads_upgraded: 0,
+        app: None,
+        cache: p.cache,
     }
 }
 

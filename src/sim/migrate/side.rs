@@ -84,4 +84,6 @@ pub trait Side: Clone + std::fmt::Debug {
     fn drop_target(&mut self);
     /// Units in the target.
     fn target_len(&self) -> usize;
+    /// The largest key of unit group `c` in the source (0 when it is empty), for reads.
+    fn unit_key_max(&self, c: usize) -> i64;
 }

@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::sim::mapping::checksum::{checksum_tables, Checksums, ContentChecksum, RecordHasher};
 use crate::sim::mapping::relational::{TableData, Tables};
 use crate::sim::mapping::{Embed, EmbedKind, SqlToDocs};
 use crate::sim::sql::{Row, Value};
@@ -78,6 +79,83 @@ struct Occurrence {
     steps: Vec<(Up, String)>,
 }
 
+/// Checksums of the tables a mapping reads, kept as rows are written (a row's digest is
+/// subtracted when it is replaced or deleted and added when it is written), so a
+/// verification or a report never re-hashes a million rows to learn the source's checksum.
+/// Equal to [`checksum_tables`] over the live rows (checked in debug builds at every
+/// verification).
+#[derive(Clone, Debug)]
+struct KeptSums {
+    hasher: RecordHasher,
+    /// Table name -> position in `sums` (and in the hasher's schemas).
+    index: BTreeMap<String, usize>,
+    sums: Vec<ContentChecksum>,
+}
+
+impl KeptSums {
+    fn new(tables: &Tables, used: &BTreeSet<String>) -> KeptSums {
+        let chosen: Vec<&TableData> = tables
+            .iter()
+            .filter(|t| used.contains(&t.schema.name))
+            .collect();
+        let hasher = RecordHasher::new(chosen.iter().map(|t| &t.schema));
+        let full = checksum_tables(tables, Some(used));
+        KeptSums {
+            hasher,
+            index: (chosen.iter().enumerate())
+                .map(|(i, t)| (t.schema.name.clone(), i))
+                .collect(),
+            sums: chosen.iter().map(|t| full.tables[&t.schema.name]).collect(),
+        }
+    }
+
+    /// Replace `before` by `after` in `table`'s sum (either may be absent).
+    fn change(&mut self, table: &str, before: Option<&Row>, after: Option<&Row>) {
+        let Some(&i) = self.index.get(table) else {
+            return;
+        };
+        if let Some(r) = before {
+            let d = self.hasher.digest(i, r);
+            let s = &mut self.sums[i];
+            s.records -= 1;
+            s.sum = s.sum.wrapping_sub(d);
+        }
+        if let Some(r) = after {
+            let d = self.hasher.digest(i, r);
+            self.sums[i].add(d);
+        }
+    }
+
+    fn checksums(&self) -> Checksums {
+        Checksums {
+            tables: (self.index.iter())
+                .map(|(n, &i)| (n.clone(), self.sums[i]))
+                .collect(),
+        }
+    }
+}
+
+/// Row lookups by key in one table, resolved once for many keys.
+struct Lookup<'s> {
+    rows: &'s [Row],
+    key_col: usize,
+    dead: Option<&'s BTreeSet<usize>>,
+}
+
+impl<'s> Lookup<'s> {
+    fn position(&self, key: i64) -> Option<usize> {
+        let k = self.key_col;
+        let i = (self.rows)
+            .binary_search_by(|r| int(&r[k]).unwrap_or(i64::MIN).cmp(&key))
+            .ok()?;
+        (!self.dead.is_some_and(|d| d.contains(&i))).then_some(i)
+    }
+
+    fn row(&self, key: i64) -> Option<&'s Row> {
+        self.position(key).map(|i| &self.rows[i])
+    }
+}
+
 /// The live source.
 #[derive(Clone, Debug)]
 pub struct SqlSource {
@@ -88,6 +166,7 @@ pub struct SqlSource {
     next_keys: BTreeMap<String, i64>,
     indexes: BTreeMap<(String, usize), FkIndex>,
     occurrences: BTreeMap<String, Vec<Occurrence>>,
+    kept: KeptSums,
 }
 
 impl SqlSource {
@@ -116,7 +195,9 @@ impl SqlSource {
                 return Err(invalid("mapping", why));
             }
         }
+        let kept = KeptSums::new(&tables, &mapping.tables_used());
         let mut s = SqlSource {
+            kept,
             tables,
             key_cols,
             deleted: BTreeMap::new(),
@@ -181,16 +262,23 @@ impl SqlSource {
             .expect("a validated mapping names existing columns")
     }
 
+    /// Lookups by key in `table` (a keyed table).
+    fn lookup(&self, table: &str) -> Option<Lookup<'_>> {
+        Some(Lookup {
+            rows: &self.tables.get(table)?.rows,
+            key_col: *self.key_cols.get(table)?,
+            dead: self.deleted.get(table),
+        })
+    }
+
     /// Position of the live row with `key`.
     pub fn position(&self, table: &str, key: i64) -> Option<usize> {
-        let t = self.tables.get(table)?;
-        let k = *self.key_cols.get(table)?;
-        let i = t
-            .rows
-            .binary_search_by(|r| int(&r[k]).unwrap_or(i64::MIN).cmp(&key))
-            .ok()?;
-        let dead = self.deleted.get(table).is_some_and(|d| d.contains(&i));
-        (!dead).then_some(i)
+        self.lookup(table)?.position(key)
+    }
+
+    /// Checksums of the tables the mapping reads, as kept while rows were written.
+    pub fn checksums(&self) -> Checksums {
+        self.kept.checksums()
     }
 
     /// The live row with `key`.
@@ -228,6 +316,7 @@ impl SqlSource {
                 }
             }
         }
+        self.kept.change(table, None, Some(&row));
         if let Some(t) = self.tables.get_mut(table) {
             t.rows.push(row);
         }
@@ -238,6 +327,7 @@ impl SqlSource {
     pub fn update(&mut self, table: &str, key: i64, row: Row) -> Option<Row> {
         let i = self.position(table, key)?;
         let t = self.tables.get_mut(table)?;
+        self.kept.change(table, Some(&t.rows[i]), Some(&row));
         Some(std::mem::replace(&mut t.rows[i], row))
     }
 
@@ -245,7 +335,9 @@ impl SqlSource {
     pub fn delete(&mut self, table: &str, key: i64) -> Option<Row> {
         let i = self.position(table, key)?;
         self.deleted.entry(table.to_string()).or_default().insert(i);
-        Some(self.tables.get(table)?.rows[i].clone())
+        let row = self.tables.get(table)?.rows[i].clone();
+        self.kept.change(table, Some(&row), None);
+        Some(row)
     }
 
     /// Drop deleted rows for good (before a full read); indexes are rebuilt.
@@ -332,26 +424,31 @@ impl SqlSource {
     }
 
     /// The rows documents `roots` of collection `c` are built from (root rows, embedded
-    /// children and copies), as a small [`Tables`] with every schema, for a
-    /// [`crate::sim::mapping::DocMapper`].
+    /// children and copies), as a small [`Tables`] holding only the tables of `c`'s tree,
+    /// for a [`crate::sim::mapping::DocMapper`] over [`solo_mapping`]`(mapping, c)`.
     pub fn gather(&self, mapping: &SqlToDocs, c: usize, roots: &[i64]) -> Tables {
-        let mut picked: BTreeMap<&str, BTreeSet<i64>> = BTreeMap::new();
+        let mut picked: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
         let coll = &mapping.collections[c];
-        let live: Vec<i64> = roots
-            .iter()
-            .copied()
-            .filter(|k| self.position(&coll.table, *k).is_some())
-            .collect();
-        picked.entry(coll.table.as_str()).or_default().extend(&live);
+        let mut live: Vec<i64> = match self.lookup(&coll.table) {
+            Some(l) => roots
+                .iter()
+                .copied()
+                .filter(|k| l.position(*k).is_some())
+                .collect(),
+            None => Vec::new(),
+        };
+        live.sort_unstable();
+        live.dedup();
         self.gather_embeds(&coll.table, &live, &coll.embed, &mut picked);
+        picked.entry(coll.table.as_str()).or_default().extend(live);
         let mut out = Tables::new();
-        for t in self.tables.iter() {
-            let keys = picked.get(t.schema.name.as_str());
-            let rows = keys
-                .into_iter()
-                .flatten()
-                .filter_map(|k| self.row(&t.schema.name, *k).cloned())
-                .collect();
+        for (name, mut keys) in picked {
+            let (Some(t), Some(l)) = (self.tables.get(name), self.lookup(name)) else {
+                continue;
+            };
+            keys.sort_unstable();
+            keys.dedup();
+            let rows = keys.iter().filter_map(|k| l.row(*k).cloned()).collect();
             out.insert(TableData {
                 schema: t.schema.clone(),
                 rows,
@@ -365,7 +462,7 @@ impl SqlSource {
         parent: &str,
         keys: &[i64],
         embeds: &'m [Embed],
-        picked: &mut BTreeMap<&'m str, BTreeSet<i64>>,
+        picked: &mut BTreeMap<&'m str, Vec<i64>>,
     ) {
         for e in embeds {
             let mut found = Vec::new();
@@ -376,23 +473,44 @@ impl SqlSource {
                     for &k in keys {
                         idx.lookup(k, &mut found);
                     }
-                    found.retain(|c| self.position(&e.table, *c).is_some());
+                    if let Some(l) = self.lookup(&e.table) {
+                        found.retain(|c| l.position(*c).is_some());
+                    }
                 }
                 EmbedKind::Object | EmbedKind::Merge => {
                     let col = self.col(parent, &e.foreign_key);
-                    found.extend(
-                        keys.iter()
-                            .filter_map(|k| self.row(parent, *k))
-                            .filter_map(|r| int(&r[col])),
-                    );
+                    if let Some(l) = self.lookup(parent) {
+                        found.extend(
+                            keys.iter()
+                                .filter_map(|k| l.row(*k))
+                                .filter_map(|r| int(&r[col])),
+                        );
+                    }
                 }
             }
             found.sort_unstable();
             found.dedup();
-            picked.entry(e.table.as_str()).or_default().extend(&found);
             self.gather_embeds(&e.table, &found, &e.embed, picked);
+            picked.entry(e.table.as_str()).or_default().extend(found);
         }
     }
+}
+
+/// The mapping of collection `c` alone (references to other collections dropped: they
+/// name fields, they do not shape the document), to map rows from [`SqlSource::gather`].
+pub fn solo_mapping(mapping: &SqlToDocs, c: usize) -> SqlToDocs {
+    fn strip(embeds: &mut [Embed]) {
+        for e in embeds {
+            e.references.clear();
+            strip(&mut e.embed);
+        }
+    }
+    let mut m = mapping.clone();
+    let mut coll = m.collections.swap_remove(c);
+    coll.references.clear();
+    strip(&mut coll.embed);
+    m.collections = vec![coll];
+    m
 }
 
 #[cfg(test)]
@@ -414,10 +532,11 @@ mod tests {
             .map(|i| int(full.root_key(c, i).unwrap()).unwrap())
             .collect();
         let mini = src.gather(&m, c, &roots);
-        let part = DocMapper::new(&m, &mini).unwrap();
+        let solo = solo_mapping(&m, c);
+        let part = DocMapper::new(&solo, &mini).unwrap();
         let (docs, _) = part.collect();
-        assert_eq!(docs[c].docs.len(), roots.len());
-        for d in &docs[c].docs {
+        assert_eq!(docs[0].docs.len(), roots.len());
+        for d in &docs[0].docs {
             assert!(all[c].docs.contains(d));
         }
     }
@@ -449,5 +568,28 @@ mod tests {
             before - 1
         );
         assert!(src.is_referenced("orders") && !src.is_referenced("order_items"));
+    }
+
+    #[test]
+    fn kept_checksums_follow_inserts_updates_and_deletes() {
+        use crate::sim::migrate::workload::{WriteWorkload, Writer};
+        use crate::sim::time::SimTime;
+        let d = generate(DatasetKind::Ecommerce, 8, 500).unwrap();
+        let m = suggest_sql_to_docs(&d.tables, ConvertOptions::default()).mapping;
+        let mut src = SqlSource::new(d.tables.clone(), &m).unwrap();
+        let used = m.tables_used();
+        assert_eq!(src.checksums(), checksum_tables(&d.tables, Some(&used)));
+        let mut w = Writer::new(8, WriteWorkload::default(), used.iter().cloned().collect());
+        let mut ops = BTreeSet::new();
+        for i in 0..400 {
+            if let Some(e) = w.write(&mut src, SimTime::from_ms(i)) {
+                ops.insert(format!("{:?}", e.op));
+            }
+        }
+        assert_eq!(ops.len(), 3, "inserts, updates and deletes: {ops:?}");
+        let kept = src.checksums();
+        assert_ne!(kept, checksum_tables(&d.tables, Some(&used)));
+        src.compact();
+        assert_eq!(kept, checksum_tables(&src.tables, Some(&used)));
     }
 }

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::app::AppSettings;
+use super::cache::CacheSettings;
 use super::config::{check, invalid, ConfigError, Direction, MigrationConfig, Strategy};
 use super::expand::ExpandSettings;
 use super::fault::{Fault, FaultPlan};
@@ -65,6 +67,10 @@ pub struct MigrationSpec {
     pub lazy: LazySettings,
     /// The settings of an `expand_contract` strategy.
     pub expand: ExpandSettings,
+    /// The read-through cache the application reads through (copy strategies).
+    pub cache: CacheSettings,
+    /// How the application versions write (`expand_contract`).
+    pub app: AppSettings,
 }
 
 impl Default for MigrationSpec {
@@ -79,6 +85,8 @@ impl Default for MigrationSpec {
             in_place: InPlaceChange::default(),
             lazy: LazySettings::default(),
             expand: ExpandSettings::default(),
+            cache: CacheSettings::default(),
+            app: AppSettings::default(),
         }
     }
 }
@@ -87,7 +95,22 @@ impl MigrationSpec {
     /// Check everything that can be checked without generating data.
     pub fn validate(&self) -> Result<(), ConfigError> {
         check("rows", self.rows, ROWS_MIN, ROWS_MAX)?;
+        self.cache.validate()?;
         let st = self.config.strategy;
+        if self.cache.enabled && !Strategy::ALL.contains(&st) {
+            let why = format!(
+                "the cache runs with big_bang, copy_and_switch and blue_green, not {}",
+                st.name()
+            );
+            return Err(invalid("cache.enabled", why));
+        }
+        if self.app != AppSettings::default() && st != Strategy::ExpandContract {
+            let why = format!(
+                "application versions run with expand_contract, not {}",
+                st.name()
+            );
+            return Err(invalid("app", why));
+        }
         if matches!(st, Strategy::LazyOnRead | Strategy::ExpandContract) {
             if self.dataset != "users" {
                 let why = format!(
@@ -163,7 +186,8 @@ impl MigrationSpec {
             Writer::new(seed, self.workload.clone(), tables)
         });
         let faults = FaultPlan::new(self.faults.clone())?;
-        Migration::new(self.config.clone(), seed, side, writer, faults)
+        Migration::new(self.config.clone(), seed, side, writer, faults)?
+            .with_cache(self.cache.clone())
     }
 
     /// Generate the data and build the queued documents -> SQL job.
@@ -190,7 +214,8 @@ impl MigrationSpec {
         let writer = (self.workload.writes_per_s > 0)
             .then(|| Writer::new(seed, self.workload.clone(), side.names().to_vec()));
         let faults = FaultPlan::new(self.faults.clone())?;
-        Migration::new(self.config.clone(), seed, side, writer, faults)
+        Migration::new(self.config.clone(), seed, side, writer, faults)?
+            .with_cache(self.cache.clone())
     }
 
     fn mapping(&self, tables: &Tables) -> Result<SqlToDocs, ConfigError> {
@@ -243,7 +268,7 @@ pub fn run(spec: &MigrationSpec, seed: u64) -> Result<MigrationReport, ConfigErr
         spec.validate()?;
         let w = spec.workload.writes_per_s;
         let rollback = spec.config.rollback_enabled;
-        return super::expand::run(&spec.expand, spec.rows, w, rollback, seed);
+        return super::expand::run(&spec.expand, spec.rows, w, rollback, seed, &spec.app);
     }
     match spec.config.direction {
         Direction::SqlToDocs => finish(spec.build(seed)?),

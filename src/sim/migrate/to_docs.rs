@@ -20,9 +20,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::config::{invalid, CdcApply, ConfigError};
 use super::phase::{ErrorKind, RecordError};
 use super::side::UnitKey;
-use super::source::{int, SqlSource};
+use super::source::{int, solo_mapping, SqlSource};
 use super::workload::{ChangeEvent, Op, Writer};
-use crate::sim::mapping::checksum::{checksum_tables, ChecksumSink, Checksums, RecordHasher};
+use crate::sim::mapping::checksum::{ChecksumSink, Checksums, RecordHasher};
 use crate::sim::mapping::verify::{
     doc_schema, sample_compare_docs, sample_positions, validate_docs,
 };
@@ -118,6 +118,9 @@ pub struct ToDocs {
     /// The mapping.
     pub mapping: SqlToDocs,
     inverse: RowMapper,
+    /// Per collection: the mapping of that collection alone, for documents mapped from
+    /// gathered rows.
+    solos: Vec<SqlToDocs>,
     /// The live source.
     pub src: SqlSource,
     names: Vec<String>,
@@ -151,6 +154,7 @@ impl ToDocs {
         let additive = mapping.copy_only_tables().is_empty();
         let tables_out = inverse.schemas().len();
         Ok(ToDocs {
+            solos: (0..n).map(|c| solo_mapping(&mapping, c)).collect(),
             contrib: vec![BTreeMap::new(); n],
             sums: vec![ContentChecksum::default(); tables_out],
             additive,
@@ -302,7 +306,7 @@ impl ToDocs {
             if keys.is_empty() {
                 continue;
             }
-            let mut fresh = self.derive(c, &keys);
+            let mut fresh = self.derive(c, &keys, true);
             for k in keys {
                 match fresh.remove(&k) {
                     Some(Ok((doc, n))) => {
@@ -322,23 +326,32 @@ impl ToDocs {
     }
 
     /// The documents the mapping gives for roots `keys` of collection `c` from the live
-    /// source (absent: the root row is gone), with their logical rows. Many keys are split
+    /// source (absent: the root row is gone), with their logical rows; with `sums`, read back
+    /// through the inverse mapping for their checksums (a comparison needs only the text).
+    /// Many keys are split
     /// over a few threads natively; the parts cover disjoint keys, so the result is the same.
     #[allow(clippy::type_complexity)]
-    fn derive(&self, c: usize, keys: &[i64]) -> BTreeMap<i64, Result<(Fresh, u64), String>> {
+    fn derive(
+        &self,
+        c: usize,
+        keys: &[i64],
+        sums: bool,
+    ) -> BTreeMap<i64, Result<(Fresh, u64), String>> {
         let parts = if keys.len() >= DERIVE_PARALLEL_MIN {
             snapshot_threads(usize::MAX)
         } else {
             1
         };
         if parts == 1 {
-            return self.derive_part(c, keys);
+            return self.derive_part(c, keys, sums);
         }
         let n = keys.len();
         std::thread::scope(|s| {
             let hs: Vec<_> = (0..parts)
                 .map(|p| {
-                    s.spawn(move || self.derive_part(c, &keys[n * p / parts..n * (p + 1) / parts]))
+                    s.spawn(move || {
+                        self.derive_part(c, &keys[n * p / parts..n * (p + 1) / parts], sums)
+                    })
                 })
                 .collect();
             let mut out = BTreeMap::new();
@@ -350,18 +363,31 @@ impl ToDocs {
     }
 
     #[allow(clippy::type_complexity)]
-    fn derive_part(&self, c: usize, keys: &[i64]) -> BTreeMap<i64, Result<(Fresh, u64), String>> {
+    fn derive_part(
+        &self,
+        c: usize,
+        keys: &[i64],
+        sums: bool,
+    ) -> BTreeMap<i64, Result<(Fresh, u64), String>> {
         let mini = self.src.gather(&self.mapping, c, keys);
-        let mapper = DocMapper::new(&self.mapping, &mini).expect("validated mapping");
+        let mapper = DocMapper::new(&self.solos[c], &mini).expect("validated mapping");
         let mut hasher = RecordHasher::new(self.inverse.schemas());
         let mut out = BTreeMap::new();
         let mut tally = Tally::default();
-        for row in 0..mapper.root_rows(c) {
-            let key = mapper.root_key(c, row).and_then(int).unwrap_or(0);
+        for row in 0..mapper.root_rows(0) {
+            let key = mapper.root_key(0, row).and_then(int).unwrap_or(0);
             let before = tally.errors_total;
-            let v = match mapper.document(c, row, &mut tally) {
+            let v = match mapper.document(0, row, &mut tally) {
                 Some(d) if tally.errors_total == before => {
-                    Ok((fresh(&self.inverse, &mut hasher, c, &d), count_objects(&d)))
+                    let doc = if sums {
+                        fresh(&self.inverse, &mut hasher, c, &d)
+                    } else {
+                        Fresh {
+                            text: serde_json::to_string(&d).expect("JSON values serialise"),
+                            sums: Vec::new(),
+                        }
+                    };
+                    Ok((doc, count_objects(&d)))
                 }
                 _ => Err("does not convert".to_string()),
             };
@@ -419,7 +445,7 @@ impl ToDocs {
             return None;
         }
         let keys = self.ancestor_keys(&chain, e)?;
-        let derived = self.derive(c, &[root]);
+        let derived = self.derive(c, &[root], false);
         let fresh_doc: Json =
             serde_json::from_str(&derived.get(&root)?.as_ref().ok()?.0.text).ok()?;
         let element = locate(&fresh_doc, &chain, &keys, &self.src)?.clone();
@@ -460,6 +486,88 @@ impl ToDocs {
     /// checksummed from its rows; counts and the sample always run.
     pub fn verify(&mut self, sample: usize, seed: u64, compare_all: bool) -> Verification {
         self.src.compact();
+        #[cfg(debug_assertions)]
+        {
+            let used = self.mapping.tables_used();
+            let full = crate::sim::mapping::checksum_tables(&self.src.tables, Some(&used));
+            assert_eq!(self.src.checksums(), full, "kept source checksums drifted");
+        }
+        if compare_all || !self.additive {
+            return self.verify_full(sample, seed, compare_all);
+        }
+        // Counts from the root tables, both checksums as kept while rows and documents
+        // were written, and the sample mapped from the sampled documents' rows alone.
+        let mut v = Verification::default();
+        self.count(&mut v);
+        let target = self.running_checksums();
+        self.checksums(&mut v, target);
+        self.sample_gathered(&mut v, sample, seed);
+        v.passed = v.expected_counts == v.actual_counts
+            && v.checksum_differs.is_empty()
+            && v.sample_diffs == 0
+            && v.violations == 0;
+        v
+    }
+
+    /// Expected (live root rows that did not fail) and actual document counts.
+    fn count(&self, v: &mut Verification) {
+        for c in 0..self.names.len() {
+            let table = self.root_table(c);
+            let (Some(t), Some(k)) = (self.src.tables.get(table), self.src.key_col(table)) else {
+                continue;
+            };
+            let mut seen = 0u64;
+            for r in &t.rows {
+                let key = int(&r[k]).unwrap_or(0);
+                if self.failed.contains(&(c, key)) {
+                    v.failed_excluded += 1;
+                } else {
+                    seen += 1;
+                }
+            }
+            v.expected_counts.insert(self.names[c].clone(), seen);
+            v.actual_counts
+                .insert(self.names[c].clone(), self.docs[c].len() as u64);
+        }
+    }
+
+    /// The sample (same positions as [`sample_compare_docs`] over the whole source would
+    /// draw), each collection's sampled documents mapped from their gathered rows.
+    fn sample_gathered(&self, v: &mut Verification, k: usize, seed: u64) {
+        for c in 0..self.names.len() {
+            let name = &self.names[c];
+            let table = self.root_table(c);
+            let (Some(t), Some(kc)) = (self.src.tables.get(table), self.src.key_col(table)) else {
+                continue;
+            };
+            let stream = format!("verify/sample/{name}");
+            let keys: Vec<i64> = sample_positions(t.rows.len(), k, seed, &stream)
+                .into_iter()
+                .filter_map(|p| int(&t.rows[p][kc]))
+                .collect();
+            if keys.is_empty() {
+                continue;
+            }
+            let mini = self.src.gather(&self.mapping, c, &keys);
+            let mapper = DocMapper::new(&self.solos[c], &mini).expect("validated mapping");
+            let parsed: BTreeMap<i64, Json> = keys
+                .iter()
+                .filter(|key| !self.failed.contains(&(c, **key)))
+                .filter_map(|key| Some((*key, serde_json::from_str(self.docs[c].get(key)?).ok()?)))
+                .collect();
+            let lookup = |_: &str, id: &Json| parsed.get(&id.as_i64()?);
+            let r = sample_compare_docs(&mapper, keys.len(), seed, lookup);
+            v.sample_checked += r.checked;
+            v.sample_diffs += r.diffs_total.saturating_sub(self.failed_in_sample(&r));
+            if let Ok(schema) = doc_schema(&self.mapping, &self.src.tables, name) {
+                v.violations += validate_docs(name, parsed.values(), &schema).violations_total;
+            }
+        }
+    }
+
+    /// [`ToDocs::verify`] comparing every document, or re-reading every document for the
+    /// target's checksums when a mapping has copy-only tables.
+    fn verify_full(&mut self, sample: usize, seed: u64, compare_all: bool) -> Verification {
         let mapper = DocMapper::new(&self.mapping, &self.src.tables).expect("validated mapping");
         let mut v = Verification::default();
         let mut sink = ChecksumSink::new(&self.inverse);
@@ -542,8 +650,7 @@ impl ToDocs {
             // Failed records are in the source and not in the target: no checksum can agree.
             return;
         }
-        let used = self.mapping.tables_used();
-        let source = checksum_tables(&self.src.tables, Some(&used));
+        let source = self.src.checksums();
         v.checksum_differs = source.differing(&target);
         v.source_checksum = source.total().text();
         v.target_checksum = target.total().text();
@@ -620,7 +727,7 @@ impl ToDocs {
             if keys.is_empty() {
                 continue;
             }
-            let fresh = self.derive(c, &keys);
+            let fresh = self.derive(c, &keys, false);
             for k in keys {
                 let expected = fresh
                     .get(&k)
@@ -675,12 +782,25 @@ impl ToDocs {
     }
 }
 
+/// Most threads a native job splits large re-reads over (0: as many as the machine has, up
+/// to 4). Results never depend on it; the browser always uses one.
+static THREADS_MAX: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Limit the threads native jobs use (1: single-threaded, as in the browser; 0: default).
+pub fn set_threads_max(n: usize) {
+    THREADS_MAX.store(n, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Threads for mapping `rows` root rows: one in the browser or for small inputs.
 fn snapshot_threads(rows: usize) -> usize {
     if cfg!(target_arch = "wasm32") || rows < 20_000 {
         return 1;
     }
-    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4))
+    let max = match THREADS_MAX.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => 4,
+        n => n,
+    };
+    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, max))
 }
 
 /// What one snapshot worker reads.
@@ -810,9 +930,7 @@ impl super::side::Side for ToDocs {
             .sum()
     }
     fn source_checksum(&mut self) -> ContentChecksum {
-        self.src.compact();
-        let used = self.mapping.tables_used();
-        checksum_tables(&self.src.tables, Some(&used)).total()
+        self.src.checksums().total()
     }
     fn checkpoint(&mut self) -> SqlSource {
         self.src.compact();
@@ -856,6 +974,9 @@ impl super::side::Side for ToDocs {
     }
     fn target_len(&self) -> usize {
         ToDocs::target_len(self)
+    }
+    fn unit_key_max(&self, c: usize) -> i64 {
+        self.src.next_key(self.root_table(c)) - 1
     }
 }
 

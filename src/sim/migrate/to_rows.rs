@@ -419,6 +419,10 @@ impl Side for ToRows {
     fn target_len(&self) -> usize {
         self.target.iter().map(BTreeMap::len).sum()
     }
+    fn unit_key_max(&self, c: usize) -> i64 {
+        let keys = self.src.colls.get(c).map(|x| x.1.keys().next_back());
+        keys.flatten().copied().unwrap_or(0)
+    }
 }
 
 impl ToRows {
