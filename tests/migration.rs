@@ -5,7 +5,8 @@
 
 use migrascope::sim::migrate::{
     run, AppSettings, CacheFailure, CacheSettings, CdcApply, ErrorKind, Fault, Invalidation,
-    MappingSpec, MigrationReport, MigrationSpec, Phase, Strategy, V1Writes, ValidationLevel,
+    MappingSpec, MigrationReport, MigrationSpec, Phase, Strategy, SyncMode, V1Writes,
+    ValidationLevel,
 };
 
 const SEEDS: u64 = 200;
@@ -408,6 +409,9 @@ fn the_command_line_runs_each_example_migration_scenario() {
     assert_eq!(adapter["outcome"], "complete");
     assert!(adapter["app"]["adapted_writes"].as_u64().unwrap() > 0);
     assert_eq!(adapter["app"]["unknown_field_drops"], 0);
+    let polling = run_file("migration-blue-green-polling.json");
+    assert_eq!(polling["outcome"], "complete");
+    assert!(polling["cdc"]["missed_intermediate"].as_u64().unwrap() > 0);
     let cache = run_file("migration-blue-green-cache.json");
     assert_eq!(cache["outcome"], "complete");
     assert!(cache["cache"]["stale_shape_reads"].as_u64().unwrap() > 0);
@@ -805,4 +809,48 @@ fn old_code_drops_the_unknown_field_without_the_adapter_and_not_with_it() {
         e.contains("application versions run with expand_contract"),
         "{e}"
     );
+}
+
+fn synced(sync: SyncMode) -> MigrationReport {
+    let mut s = spec(Strategy::BlueGreen, 4);
+    s.rows = 1_000;
+    s.workload.writes_per_s = 800;
+    s.config.sync = sync;
+    s.config.rollback_enabled = false;
+    go(&s, 4)
+}
+
+#[test]
+fn blue_green_syncs_by_triggers_change_log_or_polling_and_polling_misses_hard_deletes() {
+    let log = synced(SyncMode::ChangeLog);
+    let trig = synced(SyncMode::Triggers);
+    let soft = synced(SyncMode::Polling {
+        interval_ms: 400,
+        soft_delete: true,
+    });
+    let hard = synced(SyncMode::Polling {
+        interval_ms: 400,
+        soft_delete: false,
+    });
+    for r in [&log, &trig, &soft] {
+        assert_eq!(r.outcome, "complete", "{:?}", r.reason);
+        assert!(r.verified);
+    }
+    assert!(log.cdc.lag_ms_max > 0.0 && log.cdc.trigger_applied == 0);
+    assert!(trig.cdc.trigger_applied > 0, "{:?}", trig.cdc);
+    assert_eq!(
+        trig.cdc.backlog_max, 0,
+        "applied in the writing transaction"
+    );
+    assert!(soft.cdc.missed_intermediate > 0 && soft.cdc.missed_deletes == 0);
+    // Hard deletes leave nothing for the poller: the target keeps the rows, verification
+    // names the documents, and the job fails.
+    assert!(hard.cdc.missed_deletes > 0, "{:?}", hard.cdc);
+    assert_eq!(hard.outcome, "failed");
+    assert!(hard.verifications.iter().any(|v| v.result.mismatched > 0));
+    // Sync modes belong to blue-green.
+    let mut s = spec(Strategy::BigBang, 1);
+    s.config.sync = SyncMode::Triggers;
+    let e = run(&s, 1).unwrap_err().to_string();
+    assert!(e.contains("blue_green's setting"), "{e}");
 }

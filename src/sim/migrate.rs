@@ -41,7 +41,7 @@ pub use app::{AppReport, AppSettings, V1Writes};
 pub use cache::{CacheFailure, CacheReport, CacheSettings, Invalidation};
 pub use config::{
     CdcApply, ConfigError, CostModel, Direction, MigrationConfig, PostponeCutover, RollbackMode,
-    Strategy, ValidationLevel,
+    Strategy, SyncMode, ValidationLevel,
 };
 pub use expand::ExpandSettings;
 pub use fault::{Fault, FaultPlan};

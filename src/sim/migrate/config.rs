@@ -86,6 +86,27 @@ pub enum ValidationLevel {
     FullCompare,
 }
 
+/// How blue-green keeps the target in sync with the source.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "by")]
+pub enum SyncMode {
+    /// A change log (CDC events with positions), applied by polls of the applier.
+    #[default]
+    ChangeLog,
+    /// Triggers on the source apply each change to the target in the writing transaction:
+    /// no lag and no backlog, every source write pays for the target write too.
+    Triggers,
+    /// A poller reads the rows changed since its last poll every `interval_ms`: it sees each
+    /// changed row's latest state only (intermediate states are missed), and a deleted row
+    /// leaves nothing to read unless deletes are soft (`soft_delete`: a marker row).
+    Polling {
+        /// Interval between polls, in ms (1 ..= 3 600 000).
+        interval_ms: u64,
+        /// Deletes are soft (visible to the poller as a changed row).
+        soft_delete: bool,
+    },
+}
+
 /// When a cut-over may start; it is postponed while the condition does not hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "until")]
@@ -242,6 +263,9 @@ pub struct MigrationConfig {
     pub cutover_wait_ms_max: u64,
     /// How the change applier behaves (blue-green). Default `correct`.
     pub cdc_apply: CdcApply,
+    /// How blue-green syncs: `{"by": "change_log"}` (default), `{"by": "triggers"}`,
+    /// `{"by": "polling", "interval_ms": N, "soft_delete": B}`.
+    pub sync: SyncMode,
     /// Copy-and-switch only: replay the writes made during the copy (with writes stopped)
     /// before switching. Default false (they are lost, and verification names them).
     pub catch_up: bool,
@@ -276,6 +300,7 @@ impl Default for MigrationConfig {
             sync_ms_min: 1_000,
             cutover_wait_ms_max: 600_000,
             cdc_apply: CdcApply::Correct,
+            sync: SyncMode::ChangeLog,
             catch_up: false,
             verify_interval_ms: 500,
             verify_records_per_pass: 2_000,
@@ -365,6 +390,16 @@ impl MigrationConfig {
     /// Check every range and every combination of settings.
     pub fn validate(&self) -> Result<(), ConfigError> {
         check("batch_rows", self.batch_rows, 1, BATCH_ROWS_MAX)?;
+        if let SyncMode::Polling { interval_ms, .. } = self.sync {
+            check("sync.interval_ms", interval_ms, 1, 3_600_000)?;
+        }
+        if self.sync != SyncMode::ChangeLog && self.strategy != Strategy::BlueGreen {
+            let why = format!(
+                "is blue_green's setting, the strategy is {}",
+                self.strategy.name()
+            );
+            return Err(invalid("sync", why));
+        }
         check("workers", self.workers.into(), 1, WORKERS_MAX.into())?;
         check(
             "max_retries",

@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 
 use super::cache::{Cache, CacheSettings};
-use super::config::{MigrationConfig, PostponeCutover, RollbackMode, Strategy};
+use super::config::{MigrationConfig, PostponeCutover, RollbackMode, Strategy, SyncMode};
 use super::fault::{Fault, FaultPlan};
 use super::phase::{next, ErrorKind, Phase, Progress, RecordError};
 use super::side::{Side, SnapUnit};
@@ -146,6 +146,12 @@ pub struct CdcStats {
     pub throttled: u64,
     /// Cut-over checks that postponed it.
     pub postponed: u64,
+    /// Triggers: changes applied in the writing transaction.
+    pub trigger_applied: u64,
+    /// Polling: changes whose state a later change of the same row replaced before a poll.
+    pub missed_intermediate: u64,
+    /// Polling with hard deletes: deletes the poller never saw.
+    pub missed_deletes: u64,
 }
 
 /// The continuous verification view (like a DMS validation tab), summed over passes.
@@ -503,6 +509,10 @@ impl<S: Side> Migration<S> {
                 cache.written(&self.side.pending_units(&mut std::iter::once(&at_end)));
             }
             match self.log.commit(e, self.capture) {
+                Ok(_) if self.capture && self.cfg.sync == SyncMode::Triggers => {
+                    self.cdc.captured = self.log.captured();
+                    self.cdc.trigger_applied += self.apply_backlog(usize::MAX, 0, out).1;
+                }
                 Ok(_) => self.cdc.captured = self.log.captured(),
                 // Capture cannot keep up: the change stream must be resynchronised.
                 Err(why) => return self.stop(why, out),
@@ -822,20 +832,28 @@ impl<S: Side> Migration<S> {
         if self.stalled().is_some() && self.phase != Phase::Cutover {
             self.cdc.stalled_polls += 1;
         } else {
-            cost = self.apply_backlog(CDC_EVENTS_PER_POLL, lag, out);
+            cost = self.apply_backlog(CDC_EVENTS_PER_POLL, lag, out).0;
         }
-        self.after(self.cfg.cost.cdc_poll_us + cost, Ev::Poll);
+        let every_us = match self.cfg.sync {
+            SyncMode::Polling { interval_ms, .. } => interval_ms * 1_000,
+            _ => self.cfg.cost.cdc_poll_us,
+        };
+        self.after(every_us + cost, Ev::Poll);
         self.dispatch();
         if self.phase == Phase::Verification {
             self.try_cutover(out);
         }
     }
 
-    /// Apply up to `n` events; returns the time it took, in µs.
-    fn apply_backlog(&mut self, n: usize, lag: u64, out: &mut Vec<Out>) -> u64 {
-        let batch = self.log.take(n);
+    /// Apply up to `n` events (as a poller sees them, when polling); returns the time it
+    /// took, in µs, and the events applied.
+    fn apply_backlog(&mut self, n: usize, lag: u64, out: &mut Vec<Out>) -> (u64, u64) {
+        let mut batch = self.log.take(n);
+        if let SyncMode::Polling { soft_delete, .. } = self.cfg.sync {
+            batch = self.polled(batch, soft_delete);
+        }
         if batch.is_empty() {
-            return 0;
+            return (0, 0);
         }
         let pos = self.log.position();
         let rows = self.side.apply(&batch, self.cfg.cdc_apply, pos);
@@ -848,7 +866,26 @@ impl<S: Side> Migration<S> {
             lag_us: lag,
         };
         self.emit(what, out);
-        events * self.cfg.cost.cdc_event_us + rows * self.cfg.cost.write_row_us
+        let us = events * self.cfg.cost.cdc_event_us + rows * self.cfg.cost.write_row_us;
+        (us, events)
+    }
+
+    /// What a poller reads of `batch`: each row's latest state once, and no hard deletes.
+    fn polled(&mut self, batch: Vec<ChangeEvent>, soft_delete: bool) -> Vec<ChangeEvent> {
+        let total = batch.len() as u64;
+        let mut last: BTreeMap<(String, i64), ChangeEvent> = BTreeMap::new();
+        for e in batch {
+            last.insert((e.table.clone(), e.key), e);
+        }
+        self.cdc.missed_intermediate += total - last.len() as u64;
+        let mut seen: Vec<ChangeEvent> = last.into_values().collect();
+        if !soft_delete {
+            let before = seen.len() as u64;
+            seen.retain(|e| e.op != super::workload::Op::Delete);
+            self.cdc.missed_deletes += before - seen.len() as u64;
+        }
+        seen.sort_by_key(|e| e.position);
+        seen
     }
 
     fn on_verify_pass(&mut self) {
@@ -957,7 +994,7 @@ impl<S: Side> Migration<S> {
         if self.cfg.strategy == Strategy::BlueGreen || catch_up {
             let n = self.log.backlog();
             let lag = self.lag_us();
-            let us = self.apply_backlog(n, lag, out);
+            let us = self.apply_backlog(n, lag, out).0;
             self.after(us, Ev::Drained);
         } else {
             self.after(0, Ev::Drained);
