@@ -109,6 +109,13 @@ fn rolled_back(r: &MigrationReport, ctx: &str) {
     assert!(phases(r).contains(&Phase::Rollback), "{ctx}");
     assert_eq!(r.source_restored, Some(true), "{ctx}");
     assert_eq!(r.source_checksum_after, r.source_checksum_before, "{ctx}");
+    // What the rollback loses was stated before it ran, and it lost exactly that.
+    let undone = format!("undoes the {} writes", r.writes.undone_by_restore);
+    let losses = &r.writes.rollback_losses;
+    assert!(
+        losses.iter().any(|l| l.contains(&undone)),
+        "{ctx}: {losses:?}"
+    );
     assert_eq!(
         r.routing,
         migrascope::sim::migrate::Routing::Source,

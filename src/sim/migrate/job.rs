@@ -180,6 +180,8 @@ pub struct WriteStats {
     pub lost_examples: Vec<String>,
     /// Writes undone by restoring the checkpoint.
     pub undone_by_restore: u64,
+    /// What the rollback said it would lose, stated before it ran.
+    pub rollback_losses: Vec<String>,
 }
 
 /// A phase's span.
@@ -1107,7 +1109,29 @@ impl<S: Side> Migration<S> {
         }
     }
 
+    /// Before rolling back: what it will lose, in words (kept in the report).
+    fn rollback_losses(&self) -> Vec<String> {
+        let target = self.side.target_len();
+        let mut out = vec![format!(
+            "the target is dropped ({target} records copied so far)"
+        )];
+        let restore = self.cfg.rollback == RollbackMode::RestoreCheckpoint;
+        match (&self.checkpoint, restore) {
+            (Some((_, _, pos)), true) => out.push(format!(
+                "restoring the checkpoint undoes the {} writes committed since it",
+                self.log.position() - pos
+            )),
+            (None, true) => out.push("no checkpoint was taken: the source stays as it is".into()),
+            (_, false) => out.push("the source keeps every write".into()),
+        }
+        if self.routing == Routing::Target {
+            out.push("writes made on the target after the cut-over are lost".into());
+        }
+        out
+    }
+
     fn on_rollback_start(&mut self) {
+        self.writes.rollback_losses = self.rollback_losses();
         self.queue
             .retain(|_, e| matches!(e, Ev::Write | Ev::CacheTick));
         self.writes_open = false;
