@@ -141,7 +141,7 @@ impl SqlStore {
                 let cascade = *drop_behavior == Some(DropBehavior::Cascade);
                 self.drop_constraint(table, &ident_name(name), *if_exists, cascade)?;
             }
-            other => return Err(Failure::unsupported(format!("ALTER TABLE {other}"))),
+            _ => return Err(Failure::unsupported("this ALTER TABLE action")),
         }
         out.lock = out.lock.max(lock);
         Ok(())
@@ -373,7 +373,7 @@ impl SqlStore {
             AlterColumnOperation::SetDataType {
                 data_type, using, ..
             } => self.alter_type(table, pos, data_type, using.as_ref(), out)?,
-            other => return Err(Failure::unsupported(format!("ALTER COLUMN {other}"))),
+            _ => return Err(Failure::unsupported("this ALTER COLUMN action")),
         }
         Ok(LockKind::AccessExclusive)
     }

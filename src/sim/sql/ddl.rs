@@ -6,7 +6,7 @@
 
 use sqlparser::ast::{
     ColumnDef, ColumnOption, ConstraintReferenceMatchKind, CreateIndex, CreateTable, Expr,
-    IndexColumn, NullsDistinctOption, ObjectName, ReferentialAction, TableConstraint,
+    IndexColumn, IndexType, NullsDistinctOption, ObjectName, ReferentialAction, TableConstraint,
 };
 
 use super::expr::{self, coerce_assign, compile, eval, ident_name, require_bool, Scope};
@@ -51,7 +51,9 @@ fn index_columns(cols: &[IndexColumn]) -> Result<Vec<String>, Failure> {
     cols.iter()
         .map(|c| match &c.column.expr {
             Expr::Identifier(id) if c.operator_class.is_none() => Ok(ident_name(id)),
-            other => Err(Failure::unsupported(format!("index on expression {other}"))),
+            _ => Err(Failure::unsupported(
+                "indexes on expressions or with operator classes",
+            )),
         })
         .collect()
 }
@@ -124,7 +126,7 @@ pub(crate) fn table_constraint(tc: &TableConstraint) -> Result<NamedSpec, Failur
                 spec: Spec::Check(c.expr.clone()),
             }
         }
-        other => return Err(Failure::unsupported(format!("constraint {other}"))),
+        _ => return Err(Failure::unsupported("this kind of table constraint")),
     })
 }
 
@@ -454,7 +456,7 @@ impl SqlStore {
         unsupported_if(!simple, "partial, INCLUDE or NULLS NOT DISTINCT indexes")?;
         if let Some(using) = &ci.using {
             unsupported_if(
-                !using.to_string().eq_ignore_ascii_case("btree"),
+                !matches!(using, IndexType::BTree),
                 "index methods other than btree",
             )?;
         }
@@ -673,7 +675,7 @@ pub(crate) fn column_def(def: &ColumnDef, specs: &mut Vec<NamedSpec>) -> Result<
                 name: cname,
                 spec: Spec::Check(c.expr.clone()),
             }),
-            other => return Err(Failure::unsupported(format!("column option {other}"))),
+            _ => return Err(Failure::unsupported("this column option")),
         }
     }
     Ok(col)

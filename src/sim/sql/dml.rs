@@ -35,7 +35,11 @@ fn compile_sets(
         };
         let col_name = match name.0.as_slice() {
             [part] => part.as_ident().map(ident_name).unwrap_or_default(),
-            _ => return Err(Failure::unsupported(format!("assignment target {name}"))),
+            _ => {
+                return Err(Failure::unsupported(
+                    "qualified assignment targets (table.column)",
+                ))
+            }
         };
         // PostgreSQL analyses the value before it looks up the target column.
         let value = match is_default_keyword(&a.value) {
@@ -137,7 +141,9 @@ fn single_table(t: &TableWithJoins) -> Result<(String, String), Failure> {
         ..
     } = &t.relation
     else {
-        return Err(Failure::unsupported(format!("target {}", t.relation)));
+        return Err(Failure::unsupported(
+            "UPDATE / DELETE of anything but a table",
+        ));
     };
     unsupported_if(!t.joins.is_empty(), "joins in UPDATE / DELETE")?;
     let table = object_name(name)?;
@@ -269,7 +275,11 @@ impl SqlStore {
         for c in cols {
             let name = match c.0.as_slice() {
                 [part] => part.as_ident().map(ident_name).unwrap_or_default(),
-                _ => return Err(Failure::unsupported(format!("column target {c}"))),
+                _ => {
+                    return Err(Failure::unsupported(
+                        "qualified names in an INSERT column list",
+                    ))
+                }
             };
             let pos = t.column_index(&name).ok_or_else(|| {
                 Failure::new(format!(
@@ -560,7 +570,16 @@ fn select_items(
             SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
                 items.push(compile(e, scope)?)
             }
-            other => return Err(Failure::unsupported(format!("select item {other}"))),
+            SelectItem::Wildcard(_) => {
+                return Err(Failure::new(
+                    "SELECT * with no tables specified is not valid",
+                ))
+            }
+            _ => {
+                return Err(Failure::unsupported(
+                    "qualified wildcards (table.*) and multiple aliases",
+                ))
+            }
         }
     }
     Ok(items)

@@ -354,7 +354,35 @@ pub fn compile(expr: &Expr, scope: Scope) -> Result<Typed, Failure> {
             else_result.as_deref(),
             scope,
         ),
-        other => Err(Failure::unsupported(format!("expression {other}"))),
+        other => Err(Failure::unsupported(expr_kind(other))),
+    }
+}
+
+/// What an expression the store does not evaluate is called in a "not supported" message.
+/// Names, not the expression's SQL text: printing sqlparser's syntax tree back as SQL would
+/// bring all of its printing code into the page.
+fn expr_kind(e: &Expr) -> &'static str {
+    match e {
+        Expr::InSubquery { .. } | Expr::Exists { .. } | Expr::Subquery(_) => "subqueries",
+        Expr::AnyOp { .. } | Expr::AllOp { .. } => "ANY / ALL",
+        Expr::Like { .. } | Expr::ILike { .. } | Expr::SimilarTo { .. } | Expr::RLike { .. } => {
+            "pattern matching (LIKE, ILIKE, SIMILAR TO)"
+        }
+        Expr::Extract { .. } => "EXTRACT",
+        Expr::Position { .. } => "POSITION",
+        Expr::Substring { .. } => "SUBSTRING ... FROM",
+        Expr::Trim { .. } => "TRIM",
+        Expr::Overlay { .. } => "OVERLAY",
+        Expr::Ceil { .. } | Expr::Floor { .. } => "CEIL / FLOOR",
+        Expr::AtTimeZone { .. } => "AT TIME ZONE",
+        Expr::Collate { .. } => "COLLATE",
+        Expr::Interval(_) => "INTERVAL",
+        Expr::Array(_) => "arrays",
+        Expr::Tuple(_) | Expr::Struct { .. } | Expr::Named { .. } => "row constructors",
+        Expr::JsonAccess { .. } | Expr::CompoundFieldAccess { .. } => "field access",
+        Expr::Wildcard(_) | Expr::QualifiedWildcard(..) => "* in an expression",
+        Expr::Cast { .. } | Expr::Convert { .. } => "this form of cast",
+        _ => "this kind of expression",
     }
 }
 
@@ -797,10 +825,14 @@ fn function(f: &sqlparser::ast::Function, scope: Scope) -> Result<Typed, Failure
         _ => String::new(),
     };
     let FunctionArguments::List(list) = &f.args else {
-        return Err(Failure::unsupported(format!("function {}", f.name)));
+        return Err(Failure::unsupported(format!(
+            "function {name} without an argument list"
+        )));
     };
     if f.over.is_some() || f.filter.is_some() || list.duplicate_treatment.is_some() {
-        return Err(Failure::unsupported(format!("function call {f}")));
+        return Err(Failure::unsupported(format!(
+            "{name}(...) with DISTINCT, FILTER or OVER"
+        )));
     }
     if !matches!(name.as_str(), "coalesce" | "lower" | "upper" | "length") {
         return Err(Failure::unsupported(format!("function {}", f.name)));
@@ -810,7 +842,9 @@ fn function(f: &sqlparser::ast::Function, scope: Scope) -> Result<Typed, Failure
         .iter()
         .map(|a| match a {
             FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => compile(e, scope),
-            other => Err(Failure::unsupported(format!("function argument {other}"))),
+            _ => Err(Failure::unsupported(
+                "named, wildcard or DISTINCT function arguments",
+            )),
         })
         .collect::<Result<Vec<_>, _>>()?;
     match (name.as_str(), args.len()) {
