@@ -4,6 +4,7 @@
 //! state also has a shape or a label so colour is never the only cue.
 
 pub mod migration;
+pub mod schema;
 
 use crate::sim::metrics::Series;
 use crate::sim::net::{Blocked, Latency, Network};

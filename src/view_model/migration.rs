@@ -4,8 +4,8 @@
 
 use crate::sim::engine::migration::{ms_ceil, Job};
 use crate::sim::migrate::{
-    CdcApply, CostModel, Direction, ErrorKind, Fault, Migration, MigrationSpec, Phase, Side,
-    Strategy, ValidationLevel,
+    CdcApply, CostModel, Direction, ErrorKind, Fault, MappingSpec, Migration, MigrationSpec, Phase,
+    Side, Strategy, ValidationLevel,
 };
 use crate::sim::{SimDuration, SimTime, Simulation};
 
@@ -53,6 +53,13 @@ pub struct MigrationForm {
     /// Every n-th root record cannot be converted; 0: none.
     pub bad_one_in: u64,
     pub error_budget: String,
+    /// SQL -> documents rules as JSON (the Schema view's mapping box); empty: the suggested
+    /// mapping.
+    pub mapping_json: String,
+    /// The Schema view's in-place change: the up and down boxes (checked there, never run
+    /// by Start).
+    pub sql_up: String,
+    pub sql_down: String,
 }
 
 impl Default for MigrationForm {
@@ -67,6 +74,9 @@ impl Default for MigrationForm {
             cdc_apply: CdcApply::Correct,
             bad_one_in: 0,
             error_budget: "100".into(),
+            mapping_json: String::new(),
+            sql_up: String::new(),
+            sql_down: String::new(),
         }
     }
 }
@@ -103,6 +113,20 @@ impl MigrationForm {
         c.batch_rows = whole("Batch size", &self.batch_rows, 1, 100_000)?;
         c.workers = whole("Workers", &self.workers, 1, 64)? as u32;
         c.error_budget_records = whole("Error budget", &self.error_budget, 0, 1_000_000)?;
+        if !self.mapping_json.trim().is_empty() {
+            if self.direction != Direction::SqlToDocs {
+                return Err("Mapping rules (Schema view): they map SQL to documents; \
+                            clear them for documents → SQL"
+                    .into());
+            }
+            let rules = super::schema::parse_mapping(&self.mapping_json).map_err(|e| {
+                format!(
+                    "Mapping rules (Schema view), line {}: {}",
+                    e.line, e.message
+                )
+            })?;
+            s.mapping = MappingSpec::Rules(rules);
+        }
         c.validation = self.validation;
         c.cdc_apply = self.cdc_apply;
         c.batch_timeout_ms = 5_000;
