@@ -7,6 +7,7 @@ pub mod canvas;
 pub mod migration;
 pub mod panels;
 pub mod panic_overlay;
+pub mod schema;
 pub mod state;
 
 pub use app::App;

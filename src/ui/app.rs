@@ -11,6 +11,7 @@ use yew::prelude::*;
 
 use super::canvas::draw_on;
 use super::migration::MigrationPanel;
+use super::schema::SchemaPanel;
 use super::panels::{Compare, EventLog, FaultPanel, Figures, Help, TimelineBar, Toolbar};
 use super::state::{Action, AppState, RunId, SharedSim};
 use crate::draw::{chart::draw_chart, topology::draw_topology};
@@ -360,6 +361,7 @@ pub fn App() -> Html {
                     steering={state.fork.as_ref().map(|f| if f.steer_fork { "B · fork" } else { "A · original" })} />
             </main>
             <MigrationPanel status={steered_status.clone()} form={state.migration_form.clone()} on={on.clone()} />
+            <SchemaPanel form={state.migration_form.clone()} on={on.clone()} />
             if let Some(f) = &state.fork {
                 <Compare a={state.status.clone()} b={f.status.clone()} at={f.at.to_string()}
                     steer_fork={f.steer_fork} on={on.clone()} canvas={fork_canvas.clone()}

@@ -189,9 +189,11 @@ pub fn check_sql_change(up: &str, down: &str) -> SqlCheck {
             return check;
         }
     }
-    let mut spec = MigrationSpec::default();
-    spec.dataset = DatasetKind::Ecommerce.name().into();
-    spec.rows = PREVIEW_ROWS;
+    let mut spec = MigrationSpec {
+        dataset: DatasetKind::Ecommerce.name().into(),
+        rows: PREVIEW_ROWS,
+        ..MigrationSpec::default()
+    };
     spec.config.strategy = Strategy::InPlace;
     spec.config.direction = Direction::SqlToDocs;
     spec.config.cost = page_cost();
