@@ -2,16 +2,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startServer, SUB_PATH } from './server.mjs';
+import { startServer, SUB_PATH, DIST } from './server.mjs';
 import { launch, watchErrors, inkShare } from './browser.mjs';
 
 const SHOTS = 'e2e/screenshots';
 let srv, browser;
 
 before(async () => {
-  assert.ok(fs.existsSync('dist/index.html'), 'dist/ is missing: run trunk build --release first');
+  assert.ok(fs.existsSync(`${DIST}/index.html`), `${DIST}/ is missing: run trunk build --release first`);
   fs.mkdirSync(SHOTS, { recursive: true });
-  srv = await startServer('dist');
+  srv = await startServer(DIST);
   browser = await launch();
 });
 after(async () => { await browser?.close(); srv?.server.close(); });

@@ -11,7 +11,7 @@ import { launch } from './browser.mjs';
 const runs = Number(process.argv[2] ?? 3);
 const migRows = Number(process.argv[3] ?? 1000000);
 const migWrites = Number(process.argv[4] ?? 2000);
-const srv = await startServer('dist');
+const srv = await startServer();
 const browser = await launch();
 const page = await browser.newPage();
 await page.goto(srv.base + '/');

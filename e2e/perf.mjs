@@ -15,7 +15,7 @@ if (which === 'r1') {
   const scenario = JSON.parse(readFileSync(new URL('../tests/scenarios/r1.json', import.meta.url)));
   fragment = '#run=' + encodeURIComponent(JSON.stringify({ scenario, commands: [] }));
 }
-const srv = await startServer('dist');
+const srv = await startServer();
 const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 // Time every requestAnimationFrame callback, and collect long tasks, from before the app loads.

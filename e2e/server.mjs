@@ -10,11 +10,14 @@ const TYPES = {
   '.css': 'text/css', '.json': 'application/json', '.png': 'image/png', '.svg': 'image/svg+xml',
 };
 export const SUB_PATH = '/course/sim/';
+// The built page to serve: dist/ unless MIGRASCOPE_DIST names another folder (a second build
+// next to the default one, e.g. /tmp/dist-ui).
+export const DIST = process.env.MIGRASCOPE_DIST ?? 'dist';
 const IFRAME_PAGE = `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,">
 <title>course page</title></head><body><h1>Lesson: replication lag</h1>
 <iframe id="sim" src="${SUB_PATH}" width="1200" height="900" title="migrascope"></iframe></body></html>`;
 
-export function startServer(distDir) {
+export function startServer(distDir = DIST) {
   const root = path.resolve(distDir);
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');

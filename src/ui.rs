@@ -8,6 +8,7 @@ pub mod migration;
 pub mod panels;
 pub mod panic_overlay;
 pub mod schema;
+pub mod settings;
 pub mod state;
 
 pub use app::App;

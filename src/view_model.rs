@@ -5,6 +5,7 @@
 
 pub mod migration;
 pub mod schema;
+pub mod settings;
 
 use crate::sim::metrics::Series;
 use crate::sim::net::{Blocked, Latency, Network};
@@ -596,6 +597,8 @@ pub struct Status {
     pub seed: u64,
     /// The migration job, once one was started.
     pub migration: Option<migration::MigrationView>,
+    /// Every setting the Settings panel shows, as in force now.
+    pub settings: settings::Settings,
 }
 
 /// Event-log lines shown in the page.
@@ -660,6 +663,7 @@ pub fn status(run: &Timeline) -> Status {
         partitioned: sim.network().partition_groups().is_some(),
         seed: sim.scenario().seed,
         migration: migration::migration_view(sim),
+        settings: settings::Settings::of(sim),
     }
 }
 

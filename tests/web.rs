@@ -330,3 +330,191 @@ fn a_link_with_a_migration_fault_but_no_migration_says_why() {
     let err = st.error.expect("a message");
     assert!(err.contains("no migration is running"), "{err}");
 }
+
+mod settings_panel {
+    use super::*;
+    use migrascope::sim::repl::PartitionMode;
+    use migrascope::sim::timeline::Timeline;
+    use migrascope::sim::{Command, Scenario, SimTime};
+    use migrascope::ui::settings::{SettingsPanel, SettingsPanelProps};
+    use migrascope::ui::state::Action;
+    use migrascope::view_model::settings::{Settings, SettingsForm};
+    use migrascope::view_model::status;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use web_sys::{HtmlInputElement, HtmlSelectElement};
+    use yew::prelude::*;
+
+    /// The default run after a clock offset and a new rate, at 1 s.
+    fn known_settings() -> Settings {
+        let mut t = Timeline::new(Scenario::default()).unwrap();
+        t.command(Command::SetClockSkew { node: 3, ms: -25 })
+            .unwrap();
+        t.command(Command::SetOpRate { per_s: 120 }).unwrap();
+        t.advance_to(SimTime::from_ms(1_000), u64::MAX);
+        status(&t).settings
+    }
+
+    type Seen = Rc<RefCell<Vec<SettingsForm>>>;
+
+    async fn render(draft: Option<SettingsForm>, error: Option<String>) -> (Element, Seen) {
+        let root = mount_root();
+        let seen: Seen = Rc::default();
+        let on = {
+            let seen = seen.clone();
+            Callback::from(move |a: Action| {
+                if let Action::ApplySettings(f) | Action::EditSettings(f) = a {
+                    seen.borrow_mut().push(f);
+                }
+            })
+        };
+        yew::Renderer::<SettingsPanel>::with_root_and_props(
+            root.clone(),
+            SettingsPanelProps {
+                settings: known_settings(),
+                draft,
+                error,
+                on,
+                steering: None,
+            },
+        )
+        .render();
+        yew::platform::time::sleep(Duration::from_millis(50)).await;
+        (root, seen)
+    }
+
+    fn value(root: &Element, sel: &str) -> String {
+        let el = find(root, sel);
+        match el.dyn_ref::<HtmlSelectElement>() {
+            Some(s) => s.value(),
+            None => el.unchecked_into::<HtmlInputElement>().value(),
+        }
+    }
+
+    #[wasm_bindgen_test]
+    async fn every_control_is_labelled_reachable_and_shows_the_settings_in_force() {
+        let (root, _) = render(None, None).await;
+        let controls = root
+            .query_selector_all(".set-form select, .set-form input")
+            .unwrap();
+        // Cluster size, protocol, CP/AP, N, R, W, conflicts, read repair, anti-entropy and
+        // its interval, five clocks, rate, reads, keys, key distribution, latency kind and
+        // its two parameters, loss.
+        assert_eq!(controls.length(), 23);
+        for i in 0..controls.length() {
+            let el: HtmlElement = controls.item(i).unwrap().unchecked_into();
+            let id = el.id();
+            let label = root
+                .query_selector(&format!("label[for='{id}']"))
+                .unwrap()
+                .unwrap_or_else(|| panic!("{id} has no label"));
+            assert!(!label.text_content().unwrap().trim().is_empty(), "{id}");
+            assert!(el.tab_index() >= 0, "{id} is not keyboard reachable");
+            assert!(!el.has_attribute("disabled"), "{id}");
+        }
+        assert_eq!(value(&root, "#set-nodes"), "5");
+        assert_eq!(value(&root, "#set-protocol"), "leaderless");
+        assert_eq!(value(&root, "#set-partition-mode"), "cp");
+        assert_eq!(
+            [
+                value(&root, "#set-n"),
+                value(&root, "#set-r"),
+                value(&root, "#set-w")
+            ],
+            ["3", "2", "2"]
+        );
+        assert_eq!(value(&root, "#set-skew-3"), "-25");
+        assert_eq!(value(&root, "#set-rate"), "120");
+        assert_eq!(value(&root, "#set-reads"), "80");
+        assert_eq!(value(&root, "#set-loss"), "1");
+        assert_eq!(value(&root, "#set-latency-kind"), "uniform");
+        assert_eq!(
+            find(&root, "label[for='set-skew-3']")
+                .text_content()
+                .unwrap(),
+            "Clock offset of n3 (ms)n3"
+        );
+        assert!(find(&root, "#settings-error").has_attribute("hidden"));
+        assert!(find(&root, "#settings-in-force")
+            .text_content()
+            .unwrap()
+            .contains("leaderless N=3 R=2 W=2"));
+    }
+
+    #[wasm_bindgen_test]
+    async fn typing_edits_and_a_change_applies_the_form_with_that_field() {
+        let (root, seen) = render(None, None).await;
+        let w = find(&root, "#set-w").unchecked_into::<HtmlInputElement>();
+        w.set_value("3");
+        w.dispatch_event(&web_sys::InputEvent::new("input").unwrap())
+            .unwrap();
+        w.dispatch_event(&web_sys::Event::new("change").unwrap())
+            .unwrap();
+        let pm = find(&root, "#set-partition-mode").unchecked_into::<HtmlSelectElement>();
+        pm.set_value("ap");
+        pm.dispatch_event(&web_sys::Event::new("change").unwrap())
+            .unwrap();
+        let seen = seen.borrow();
+        assert_eq!(seen.len(), 3, "input, change, change");
+        assert_eq!(seen[0].w, "3");
+        assert_eq!(seen[1].w, "3");
+        assert_eq!(seen[2].partition_mode, PartitionMode::Ap);
+        assert_eq!(seen[2].w, "2", "each change starts from what is shown");
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_refused_entry_is_kept_marked_and_named() {
+        let mut draft = SettingsForm::from_settings(&known_settings());
+        draft.w = "9".into();
+        let why = "W (write quorum) must be a whole number from 1 to 3 (N), not \"9\"";
+        let (root, _) = render(Some(draft), Some(why.into())).await;
+        assert_eq!(value(&root, "#set-w"), "9");
+        assert_eq!(
+            find(&root, "#set-w")
+                .get_attribute("aria-invalid")
+                .as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            find(&root, "#set-r")
+                .get_attribute("aria-invalid")
+                .as_deref(),
+            Some("false")
+        );
+        let err = find(&root, "#settings-error");
+        assert!(!err.has_attribute("hidden"));
+        assert_eq!(err.text_content().unwrap(), why);
+        find(&root, "#settings-discard");
+    }
+
+    #[wasm_bindgen_test]
+    async fn in_the_app_a_bad_quorum_is_refused_and_a_good_one_is_logged() {
+        let root = mount_root();
+        yew::Renderer::<migrascope::ui::App>::with_root(root.clone()).render();
+        yew::platform::time::sleep(Duration::from_millis(100)).await;
+        let set = |sel: &str, v: &str| {
+            let el = find(&root, sel).unchecked_into::<HtmlInputElement>();
+            el.set_value(v);
+            el.dispatch_event(&web_sys::InputEvent::new("input").unwrap())
+                .unwrap();
+            el.dispatch_event(&web_sys::Event::new("change").unwrap())
+                .unwrap();
+        };
+        let text = |sel: &str| find(&root, sel).text_content().unwrap();
+        set("#set-w", "9");
+        yew::platform::time::sleep(Duration::from_millis(50)).await;
+        assert!(text("#settings-error").starts_with("W (write quorum)"));
+        assert_eq!(value(&root, "#set-w"), "9", "the entry is kept");
+        assert_eq!(text("#sim-time"), "0.000000 s");
+        assert!(text("#settings-in-force").contains("W=2"));
+        set("#set-w", "3");
+        yew::platform::time::sleep(Duration::from_millis(50)).await;
+        assert!(find(&root, "#settings-error").has_attribute("hidden"));
+        assert!(
+            text("#settings-in-force").contains("R=2 W=3"),
+            "{}",
+            text("#settings-in-force")
+        );
+        assert!(text("#event-log").contains("replication: leaderless N=3 R=2 W=3"));
+    }
+}

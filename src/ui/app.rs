@@ -11,8 +11,9 @@ use yew::prelude::*;
 
 use super::canvas::draw_on;
 use super::migration::MigrationPanel;
-use super::schema::SchemaPanel;
 use super::panels::{Compare, EventLog, FaultPanel, Figures, Help, TimelineBar, Toolbar};
+use super::schema::SchemaPanel;
+use super::settings::SettingsPanel;
 use super::state::{Action, AppState, RunId, SharedSim};
 use crate::draw::{chart::draw_chart, topology::draw_topology};
 use crate::playback::advance_wall;
@@ -304,6 +305,13 @@ pub fn App() -> Html {
         Some(f) if f.steer_fork => f.status.clone(),
         _ => state.status.clone(),
     };
+    let steering = state.fork.as_ref().map(|f| {
+        if f.steer_fork {
+            "B · fork"
+        } else {
+            "A · original"
+        }
+    });
     let chart_titles: [&str; CHART_COUNT] = [
         "Successful operations per second",
         "Latency p50, p95 and p99",
@@ -357,9 +365,10 @@ pub fn App() -> Html {
                     <p class="hint canvas-hint">{"Click a link to cut or heal it; right-click a node to crash or restart it."}</p>
                     <Figures status={state.status.clone()} />
                 </section>
-                <FaultPanel status={steered_status.clone()} on={on.clone()}
-                    steering={state.fork.as_ref().map(|f| if f.steer_fork { "B · fork" } else { "A · original" })} />
+                <FaultPanel status={steered_status.clone()} on={on.clone()} steering={steering} />
             </main>
+            <SettingsPanel settings={steered_status.settings.clone()} draft={state.settings_draft.clone()}
+                error={state.settings_error.clone()} on={on.clone()} {steering} />
             <MigrationPanel status={steered_status.clone()} form={state.migration_form.clone()} on={on.clone()} />
             <SchemaPanel form={state.migration_form.clone()} on={on.clone()} />
             if let Some(f) = &state.fork {

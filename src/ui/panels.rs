@@ -5,7 +5,6 @@ use yew::prelude::*;
 
 use super::state::Action;
 use crate::playback::{slider_from_speed, speed_from_slider, speed_label};
-use crate::sim::net::Latency;
 use crate::sim::Command;
 use crate::view_model::{NodeStatus, Status};
 
@@ -123,35 +122,6 @@ fn node_row(n: &NodeStatus, on: &Callback<Action>) -> Html {
 #[component]
 pub fn FaultPanel(p: &FaultPanelProps) -> Html {
     let st = &p.status;
-    let on_rate = {
-        let on = p.on.clone();
-        Callback::from(move |e: Event| {
-            if let Ok(per_s) = input_value(&e).parse::<u32>() {
-                on.emit(Action::Issue(Command::SetOpRate { per_s }))
-            }
-        })
-    };
-    let on_loss = {
-        let on = p.on.clone();
-        Callback::from(move |e: Event| {
-            if let Ok(pct) = input_value(&e).parse::<f64>() {
-                on.emit(Action::Issue(Command::SetLoss { loss: pct / 100.0 }))
-            }
-        })
-    };
-    let (lat_max, lat_min) = latency_knob(&st.latency);
-    let on_latency = {
-        let on = p.on.clone();
-        Callback::from(move |e: Event| {
-            if let Ok(max_ms) = input_value(&e).parse::<f64>() {
-                let latency = Latency::Uniform {
-                    min_ms: lat_min.min(max_ms),
-                    max_ms,
-                };
-                on.emit(Action::Issue(Command::SetLatency { latency }))
-            }
-        })
-    };
     let partition = {
         let on = p.on.clone();
         let cmd = if st.partitioned {
@@ -181,37 +151,7 @@ pub fn FaultPanel(p: &FaultPanelProps) -> Html {
                 </button>
             </div>
             <p class="replication" id="replication">{st.replication.clone()}</p>
-            <h2>{"Workload and network"}</h2>
-            <label class="param">
-                <span>{"Operation rate"}</span>
-                <input id="op-rate" type="range" min="0" max="1000" step="10"
-                    value={st.ops_per_s.to_string()} onchange={on_rate} />
-                <output>{format!("{}/s", st.ops_per_s)}</output>
-            </label>
-            <label class="param">
-                <span>{"Message loss"}</span>
-                <input id="loss" type="range" min="0" max="50" step="1"
-                    value={format!("{:.0}", st.loss * 100.0)} onchange={on_loss} />
-                <output>{format!("{:.0}%", st.loss * 100.0)}</output>
-            </label>
-            <label class="param">
-                <span>{"Latency"}</span>
-                <input id="latency" type="range" min="5" max="1000" step="5"
-                    value={format!("{lat_max:.0}")} onchange={on_latency} />
-                <output>{st.latency.label()}</output>
-            </label>
         </section>
-    }
-}
-
-/// Where the latency slider stands for a distribution, and the minimum it keeps when moved:
-/// the slider sets a uniform range up to its value.
-fn latency_knob(l: &Latency) -> (f64, f64) {
-    match *l {
-        Latency::Constant { ms } => (ms, ms),
-        Latency::Uniform { min_ms, max_ms } => (max_ms, min_ms),
-        Latency::Exponential { min_ms, mean_ms } => (min_ms + mean_ms, min_ms),
-        Latency::LogNormal { median_ms, .. } => (median_ms, 0.0),
     }
 }
 

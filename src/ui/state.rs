@@ -12,6 +12,7 @@ use crate::share;
 use crate::sim::timeline::Timeline;
 use crate::sim::{Command, Scenario, SimTime, Simulation};
 use crate::view_model::migration::{fault_for, FaultButton, MigrationForm};
+use crate::view_model::settings::{self, Settings, SettingsForm};
 use crate::view_model::{status, Status};
 
 pub type SharedSim = Rc<RefCell<Timeline>>;
@@ -40,6 +41,11 @@ pub struct AppState {
     pub reduced_motion: bool,
     /// The Migration panel's form.
     pub migration_form: MigrationForm,
+    /// The Settings panel's form while being edited, or after a refused change (kept so the
+    /// user's entry is not lost); None shows the settings in force.
+    pub settings_draft: Option<SettingsForm>,
+    /// Why the last settings change was refused, naming the field.
+    pub settings_error: Option<String>,
 }
 
 /// The forked run and which of the two the panel's controls steer.
@@ -75,6 +81,8 @@ impl PartialEq for AppState {
             && self.fork == other.fork
             && self.reduced_motion == other.reduced_motion
             && self.migration_form == other.migration_form
+            && self.settings_draft == other.settings_draft
+            && self.settings_error == other.settings_error
     }
 }
 
@@ -117,6 +125,13 @@ pub enum Action {
     StartMigration,
     /// Inject a failure into the running migration, now.
     MigrationFault(FaultButton),
+    /// The Settings form is being edited (typing in a box).
+    EditSettings(SettingsForm),
+    /// Apply the Settings form to the steered run: commands for what changed, a restart for
+    /// a new cluster size, or a message naming the bad field (the form is kept).
+    ApplySettings(SettingsForm),
+    /// Throw away the Settings form's edits.
+    DiscardSettings,
 }
 
 impl AppState {
@@ -140,6 +155,8 @@ impl AppState {
             fork: None,
             reduced_motion: false,
             migration_form: MigrationForm::default(),
+            settings_draft: None,
+            settings_error: None,
         }
     }
 
@@ -226,6 +243,8 @@ impl AppState {
         match Timeline::new(scenario) {
             Ok(sim) => {
                 self.fork = None;
+                self.settings_draft = None;
+                self.settings_error = None;
                 super::panic_overlay::set_seed(sim.sim().scenario().seed);
                 self.seed_text = sim.sim().scenario().seed.to_string();
                 *self.sim.borrow_mut() = sim;
@@ -260,6 +279,43 @@ impl AppState {
             Err(e) => self.error = Some(format!("The migration was not started: {e}")),
         }
         self.with_fresh_status()
+    }
+}
+
+impl AppState {
+    /// Apply the Settings form to the steered run. A refusal keeps the form as typed and
+    /// names the field; commands apply in order (each is checked by the form first).
+    fn apply_settings(mut self, form: SettingsForm) -> Self {
+        let (current, base) = {
+            let run = self.steered().borrow();
+            (Settings::of(run.sim()), run.sim().scenario().clone())
+        };
+        match settings::apply(&form, &current, &base) {
+            Err(e) => {
+                self.settings_draft = Some(form);
+                self.settings_error = Some(e);
+                self
+            }
+            Ok(settings::Apply::Nothing) => {
+                self.settings_draft = None;
+                self.settings_error = None;
+                self
+            }
+            Ok(settings::Apply::Restart(scenario)) => self.restart(*scenario),
+            Ok(settings::Apply::Commands(cmds)) => {
+                self.settings_draft = None;
+                self.settings_error = None;
+                for c in cmds {
+                    let result = self.steered().borrow_mut().command(c);
+                    if let Err(e) = result {
+                        self.settings_draft = Some(form);
+                        self.settings_error = Some(e.to_string());
+                        break;
+                    }
+                }
+                self.with_fresh_status()
+            }
+        }
     }
 }
 
@@ -358,6 +414,12 @@ impl Reducible for AppState {
             }
             Action::SetMigrationForm(f) => next.migration_form = f,
             Action::StartMigration => next = next.start_migration(),
+            Action::EditSettings(f) => next.settings_draft = Some(f),
+            Action::ApplySettings(f) => next = next.apply_settings(f),
+            Action::DiscardSettings => {
+                next.settings_draft = None;
+                next.settings_error = None;
+            }
             Action::MigrationFault(b) => {
                 let fault = fault_for(b, next.steered().borrow().sim());
                 let result = fault.and_then(|fault| {
