@@ -861,3 +861,272 @@ fn blue_green_syncs_by_triggers_change_log_or_polling_and_polling_misses_hard_de
     let e = run(&s, 1).unwrap_err().to_string();
     assert!(e.contains("blue_green's setting"), "{e}");
 }
+
+/// When the blue-green run of `s` switches the application to the target (the start of the
+/// watch), in ms, from a run without faults.
+fn switched_at_ms(s: &MigrationSpec, seed: u64) -> f64 {
+    let mut quiet = s.clone();
+    quiet.faults.clear();
+    let r = go(&quiet, seed);
+    assert_eq!(r.outcome, "complete", "seed {seed}: {:?}", r.reason);
+    let cut = r
+        .phases
+        .iter()
+        .position(|p| p.phase == Phase::Cutover)
+        .unwrap();
+    r.phases[cut].end_ms
+}
+
+#[test]
+fn an_error_rate_spike_postpones_the_cutover_and_rolls_a_watched_blue_green_back() {
+    for strategy in Strategy::ALL {
+        for seed in [2, 5] {
+            let ctx = format!("{strategy:?} seed {seed}");
+            let s = spec(strategy, seed);
+            let calm = go(&s, seed);
+            let cut = calm
+                .phases
+                .iter()
+                .find(|p| p.phase == Phase::Cutover)
+                .unwrap();
+            // Above the threshold from the start until 1.5 s after the calm cut-over began.
+            let mut spiked = s.clone();
+            let until = cut.start_ms as u64 + 1_500;
+            spiked.faults = vec![Fault::ErrorRateSpike {
+                at_ms: 0,
+                duration_ms: until,
+                percent: 40,
+            }];
+            let r = go(&spiked, seed);
+            assert_eq!(r.outcome, "complete", "{ctx}: {:?}", r.reason);
+            let cut2 = r.phases.iter().find(|p| p.phase == Phase::Cutover).unwrap();
+            assert!(cut2.start_ms >= until as f64, "{ctx}: {cut2:?}");
+            assert!(r.cdc.error_postponed > 0, "{ctx}: {:?}", r.cdc);
+            // Big-bang stops the application's writes for the whole copy: none is even sent.
+            if strategy != Strategy::BigBang {
+                assert!(r.writes.failed_requests > 0, "{ctx}");
+            }
+            assert_eq!(r.writes.error_rate_pct_max, 40, "{ctx}");
+            // At or below the threshold nothing waits.
+            spiked.faults = vec![Fault::ErrorRateSpike {
+                at_ms: 0,
+                duration_ms: until,
+                percent: 5,
+            }];
+            let r = go(&spiked, seed);
+            assert_eq!(r.cdc.error_postponed, 0, "{ctx}");
+            let cut3 = r.phases.iter().find(|p| p.phase == Phase::Cutover).unwrap();
+            assert!(cut3.start_ms < until as f64, "{ctx}");
+        }
+    }
+    // After a watched blue-green cut-over: a spike on the target rolls it back.
+    for seed in [2, 4] {
+        let mut s = spec(Strategy::BlueGreen, seed);
+        s.config.watch_ms = 3_000;
+        let at = switched_at_ms(&s, seed) as u64 + 1_000;
+        s.faults = vec![Fault::ErrorRateSpike {
+            at_ms: at,
+            duration_ms: 500,
+            percent: 30,
+        }];
+        let r = go(&s, seed);
+        assert_eq!(r.outcome, "rolled_back", "seed {seed}");
+        let why = r.reason.clone().unwrap();
+        assert!(why.contains("error rate 30% on the target"), "{why}");
+        let rb = r
+            .phases
+            .iter()
+            .find(|p| p.phase == Phase::Rollback)
+            .unwrap();
+        assert!(
+            rb.start_ms >= at as f64 && rb.start_ms <= at as f64 + 100.0,
+            "{rb:?}"
+        );
+        assert_eq!(r.routing, migrascope::sim::migrate::Routing::Source);
+        assert!(r.writes.on_target > 0, "seed {seed}");
+        // A spike after the watch changes nothing.
+        s.faults = vec![Fault::ErrorRateSpike {
+            at_ms: at + 10_000,
+            duration_ms: 500,
+            percent: 30,
+        }];
+        assert_eq!(go(&s, seed).outcome, "complete");
+    }
+}
+
+/// A watched blue-green job (`bidirectional` or not) that an error-rate spike on the target
+/// rolls back by its down steps; the job, for its source and its writes on the target.
+fn watched_rollback(bidirectional: bool, seed: u64) -> migrascope::sim::migrate::Migration {
+    let mut s = spec(Strategy::BlueGreen, seed);
+    s.mapping = MappingSpec::Preset("suggested".into());
+    s.workload.writes_per_s = 400;
+    s.config.watch_ms = 2_000;
+    s.config.bidirectional = bidirectional;
+    s.config.rollback = migrascope::sim::migrate::RollbackMode::DownSteps;
+    let at = switched_at_ms(&s, seed) as u64 + 1_200;
+    s.faults = vec![Fault::ErrorRateSpike {
+        at_ms: at,
+        duration_ms: 300,
+        percent: 50,
+    }];
+    let mut job = s.build(seed).unwrap();
+    job.run_to_end(10_000_000).unwrap();
+    job
+}
+
+#[test]
+fn bidirectional_sync_keeps_the_target_writes_on_rollback_and_without_it_each_loss_is_named() {
+    use migrascope::sim::migrate::workload::Image;
+    use std::collections::BTreeMap;
+    for seed in [2, 6, 9] {
+        for bidirectional in [true, false] {
+            let ctx = format!("seed {seed} bidirectional {bidirectional}");
+            let mut job = watched_rollback(bidirectional, seed);
+            let r = job.report();
+            assert_eq!(r.outcome, "rolled_back", "{ctx}: {:?}", r.reason);
+            let n = r.writes.on_target;
+            assert!(n > 50, "{ctx}: {n}");
+            // The last write on the target per row, and whether the source holds it.
+            let (mut first, mut last) = (BTreeMap::new(), BTreeMap::new());
+            for e in job.target_writes() {
+                first
+                    .entry((e.table.clone(), e.key))
+                    .or_insert_with(|| e.before.clone());
+                last.insert((e.table.clone(), e.key), e.clone());
+            }
+            // A row whose writes on the target end where they began (inserted and deleted
+            // again, or updated to the values it had) leaves nothing to lose.
+            last.retain(|k, e| first[k] != e.after);
+            assert_eq!(job.target_writes().count() as u64, n, "{ctx}");
+            let src = &job.side().src;
+            let held = |e: &migrascope::sim::migrate::ChangeEvent| match &e.after {
+                Some(Image::Row(row)) => src.row(&e.table, e.key) == Some(row),
+                None => src.row(&e.table, e.key).is_none(),
+                Some(_) => unreachable!("SQL rows"),
+            };
+            let kept = last.values().filter(|e| held(e)).count();
+            let losses = r.writes.rollback_losses.join(" | ");
+            assert!(
+                r.writes
+                    .rollback_steps
+                    .iter()
+                    .any(|s| s.contains("route the application back")),
+                "{ctx}: {:?}",
+                r.writes.rollback_steps
+            );
+            assert!(!r.reversibility.is_empty(), "{ctx}");
+            if bidirectional {
+                assert_eq!(
+                    kept,
+                    last.len(),
+                    "{ctx}: every write on the target is in the source"
+                );
+                assert_eq!(r.writes.replicated_back, n, "{ctx}");
+                assert_eq!(r.writes.lost_on_rollback, 0, "{ctx}");
+                assert!(
+                    losses.contains(&format!(
+                        "the {n} writes made on the target after the cut-over are kept"
+                    )),
+                    "{ctx}: {losses}"
+                );
+            } else {
+                // The source is the one the cut-over left: none of the writes is in it, and
+                // the report named each one before the rollback ran.
+                assert_eq!(kept, 0, "{ctx}");
+                let cut = r
+                    .verifications
+                    .iter()
+                    .find(|v| v.phase == Phase::Cutover)
+                    .unwrap();
+                assert_eq!(r.source_checksum_after, cut.result.source_checksum, "{ctx}");
+                assert_eq!(r.writes.lost_on_rollback, n, "{ctx}");
+                assert!(
+                    losses.contains(&format!(
+                        "the {n} writes made on the target after the cut-over are lost"
+                    )),
+                    "{ctx}: {losses}"
+                );
+                let named: Vec<String> = job
+                    .target_writes()
+                    .take(100)
+                    .map(|e| {
+                        format!(
+                            "{} {} {} @{}",
+                            e.table,
+                            e.key,
+                            format!("{:?}", e.op).to_lowercase(),
+                            e.position
+                        )
+                    })
+                    .collect();
+                assert_eq!(r.writes.lost_on_rollback_examples, named, "{ctx}");
+                assert!(named.iter().all(|w| losses.contains(w.as_str())), "{ctx}");
+            }
+        }
+    }
+}
+
+#[test]
+fn copy_job_rollbacks_restore_run_down_steps_or_revert_the_schema_after_the_reversibility_check() {
+    use migrascope::sim::migrate::RollbackMode as M;
+    for seed in [1u64, 2] {
+        for mode in [
+            M::RestoreCheckpoint,
+            M::DropTarget,
+            M::DownSteps,
+            M::SchemaOnly,
+        ] {
+            let ctx = format!("{mode:?} seed {seed}");
+            let mut s = spec(Strategy::BlueGreen, seed);
+            s.config.rollback = mode;
+            s.faults = vec![Fault::CutoverFailure];
+            let r = go(&s, seed);
+            assert_eq!(r.outcome, "rolled_back", "{ctx}");
+            // The data layer's check ran first; the copy-only tables of `orders_with_copies`
+            // (odd seeds) are named.
+            assert!(!r.reversibility.is_empty(), "{ctx}");
+            let copies = r.reversibility.iter().any(|f| f.contains("also copied"));
+            assert_eq!(copies, seed % 2 == 1, "{ctx}: {:?}", r.reversibility);
+            let steps = &r.writes.rollback_steps;
+            match mode {
+                M::RestoreCheckpoint => {
+                    assert_eq!(r.source_restored, Some(true), "{ctx}");
+                    assert!(steps.is_empty(), "{ctx}");
+                }
+                M::DropTarget => assert!(steps.is_empty() && r.writes.undone_by_restore == 0),
+                M::DownSteps | M::SchemaOnly => {
+                    assert_eq!(r.writes.undone_by_restore, 0, "{ctx}");
+                    assert_eq!(r.source_restored, None, "{ctx}");
+                    assert!(
+                        steps[0].contains("stop the change capture"),
+                        "{ctx}: {steps:?}"
+                    );
+                    let drops = steps.iter().filter(|x| x.starts_with("drop the target's"));
+                    assert!(drops.count() >= 2, "{ctx}: {steps:?}");
+                    let schema = steps.iter().any(|x| x.contains("no data restore"));
+                    assert_eq!(schema, mode == M::SchemaOnly, "{ctx}");
+                    // The source kept every write: nothing was undone.
+                    assert!(r.writes.committed > 0, "{ctx}");
+                    assert!(
+                        r.writes
+                            .rollback_losses
+                            .iter()
+                            .any(|l| l.contains("keeps every write")),
+                        "{ctx}"
+                    );
+                }
+            }
+        }
+    }
+    // The settings only the watch uses are refused elsewhere, with the field named.
+    let mut s = spec(Strategy::BigBang, 1);
+    s.config.watch_ms = 1_000;
+    assert!(go_err(&s).contains("watch_ms"));
+    let mut s = spec(Strategy::BlueGreen, 1);
+    s.config.bidirectional = true;
+    assert!(go_err(&s).contains("bidirectional: needs watch_ms"));
+}
+
+fn go_err(s: &MigrationSpec) -> String {
+    run(s, 1).err().expect("refused").to_string()
+}

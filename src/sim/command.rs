@@ -268,6 +268,15 @@ pub fn fault_words(f: &Fault) -> String {
             *at_ms as f64 / 1e3
         ),
         Fault::CutoverFailure => "the routing switch at cut-over fails".into(),
+        Fault::ErrorRateSpike {
+            at_ms,
+            duration_ms,
+            percent,
+        } => format!(
+            "{percent}% of the application's requests fail for {:.1} s from {:.3} s",
+            *duration_ms as f64 / 1e3,
+            *at_ms as f64 / 1e3
+        ),
     }
 }
 

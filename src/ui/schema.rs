@@ -51,16 +51,19 @@ fn text_box(
 
 /// An error with the line it points at, quoted from the box.
 fn line_error(e: &LineError, text: &str) -> Html {
-    let quoted = text
-        .lines()
-        .nth(e.line.saturating_sub(1))
-        .unwrap_or("")
-        .trim();
+    let quoted = match e.line {
+        0 => "",
+        n => text.lines().nth(n - 1).unwrap_or("").trim(),
+    };
+    let place = match e.line {
+        0 => e.list.to_string(),
+        n => format!("{}, line {n}", e.list),
+    };
     html! {
         <li>
-            <span class="where">{format!("{}, line {}", e.list, e.line)}</span>
+            <span class="where">{place}</span>
             if !quoted.is_empty() { <code>{quoted.to_string()}</code> }
-            <span>{format!(" {}", e.message)}</span>
+            <span>{e.message.clone()}</span>
         </li>
     }
 }

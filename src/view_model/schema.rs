@@ -86,7 +86,8 @@ fn is_only_comments(text: &str) -> bool {
 pub struct LineError {
     /// Which box: `up`, `down` or `mapping`.
     pub list: &'static str,
-    /// 1-based line in that box.
+    /// 1-based line in that box; 0 when the problem is not at one line (a rule that names
+    /// an unknown table, say).
     pub line: usize,
     pub message: String,
 }
@@ -219,16 +220,16 @@ pub fn check_sql_change(up: &str, down: &str) -> SqlCheck {
             check.reversibility = r.reversibility.clone();
             let longest = r.locks.iter().map(|l| l.duration_ms).fold(0.0, f64::max);
             check.summary = Some(format!(
-                "Dry run on {PREVIEW_ROWS} records with {PAGE_WRITES_PER_S} writes/s: {}{} in \
-                 {:.0} ms; longest lock {:.1} ms; {} writes committed, {} refused.",
+                "Dry run on {PREVIEW_ROWS} records with {PAGE_WRITES_PER_S} writes/s: {}{}; \
+                 locks held {:.1} ms in all (longest {:.1} ms); {} writes arrived while a lock \
+                 made them wait.",
                 r.outcome,
                 r.reason
                     .as_ref()
                     .map(|why| format!(" ({why})"))
                     .unwrap_or_default(),
-                r.total_ms,
+                r.locks.iter().map(|l| l.duration_ms).sum::<f64>(),
                 longest,
-                r.writes.committed,
                 r.writes.rejected,
             ));
         }
@@ -256,9 +257,10 @@ fn preview_tables() -> Result<Tables, String> {
         .map_err(|e| e.to_string())
 }
 
-/// The source tables as `CREATE TABLE` statements.
+/// The source tables as the dataset creates them (`CREATE TABLE` statements).
 pub fn source_ddl() -> String {
-    preview_tables().map_or_else(|e| format!("-- {e}"), |t| t.create_sql())
+    generate(DatasetKind::Ecommerce, PREVIEW_SEED, PREVIEW_ROWS)
+        .map_or_else(|e| format!("-- {e}"), |d| d.ddl.trim().to_string())
 }
 
 /// The mapping the data layer suggests for the e-commerce tables, as JSON to edit.
@@ -299,7 +301,7 @@ pub fn check_mapping(text: &str) -> MappingCheck {
             return MappingCheck {
                 error: Some(LineError {
                     list: "mapping",
-                    line: 1,
+                    line: 0,
                     message: e,
                 }),
                 ..MappingCheck::default()
@@ -327,7 +329,7 @@ pub fn check_mapping(text: &str) -> MappingCheck {
                 suggested,
                 error: Some(LineError {
                     list: "mapping",
-                    line: 1,
+                    line: 0,
                     message: e.to_string(),
                 }),
                 previews: Vec::new(),

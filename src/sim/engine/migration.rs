@@ -145,7 +145,9 @@ impl MigrationRun {
                     None => "every copy batch has run already".into(),
                 })
             }
-            Fault::WorkerCrash { at_ms, .. } | Fault::LagSpike { at_ms, .. }
+            Fault::WorkerCrash { at_ms, .. }
+            | Fault::LagSpike { at_ms, .. }
+            | Fault::ErrorRateSpike { at_ms, .. }
                 if SimTime::from_ms(*at_ms) < now =>
             {
                 Err(format!(

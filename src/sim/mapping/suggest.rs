@@ -267,14 +267,23 @@ fn check_sizes(
         }
         let limit = o.doc_bytes_max as u64;
         while worst_bytes(root, p, place, 0) > limit {
-            // Drop the embed directly under the root that contributes most.
+            // Drop the embed directly under the root that contributes most, among those that
+            // can stand as a collection of their own (a one-column key: not a join table).
             let Some(child) = place
                 .embedded
                 .iter()
-                .filter(|(_, (parent, _))| parent == root)
+                .filter(|(c, (parent, _))| {
+                    parent == root
+                        && tables
+                            .get(c.as_str())
+                            .is_some_and(|t| t.schema.single_key().is_some())
+                })
                 .map(|(c, _)| c.clone())
                 .max_by_key(|c| worst_bytes(c, p, place, 1))
             else {
+                warnings.push(format!(
+                    "documents of {root} could be larger than {limit} bytes, and what they embed cannot stand as a collection of its own (no one-column key): records over the bound are reported as errors."
+                ));
                 break;
             };
             warnings.push(format!(

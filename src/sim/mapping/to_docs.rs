@@ -8,10 +8,12 @@ use serde_json::{Map, Value as Json};
 use std::cmp::Ordering;
 
 use super::convert::{sql_to_json, ConvertOptions, Tally};
-use super::relational::{key_text, TableData, Tables};
+use super::relational::{key_text, TableData, TableSchema, Tables};
 use super::rules::{column, plain_fields, schema, Embed, EmbedKind, MappingError, SqlToDocs};
 use crate::sim::doc::{DocError, DocStore};
 use crate::sim::sql::{Row, Value};
+
+mod text;
 
 /// Row positions of one table sorted by one column's value (ties by position), for lookups
 /// by key. Rows with a NULL key are left out: a NULL never matches. When every key is an
@@ -98,13 +100,16 @@ struct EmbedNode<'a> {
 }
 
 /// Who a value belongs to, for error reports, and where counts go.
-struct Cx<'k, 't> {
+struct Cx<'k, 't, 'v> {
     entity: &'k str,
     key: &'k dyn Fn() -> String,
     tally: &'t mut Tally,
+    /// Told of every row the document holds as its own (root and `array` elements), with
+    /// its table's schema.
+    visit: Option<&'v mut dyn FnMut(&TableSchema, &Row)>,
 }
 
-impl Cx<'_, '_> {
+impl Cx<'_, '_, '_> {
     fn error(&mut self, field: &str, why: String) {
         self.tally.error(self.entity, (self.key)(), field, why);
     }
@@ -183,6 +188,20 @@ impl<'a> DocMapper<'a> {
     /// The document for root row `row` of collection `i`; `None` (with the reason in
     /// `tally`) when it breaks the size bound.
     pub fn document(&self, i: usize, row: usize, tally: &mut Tally) -> Option<Json> {
+        self.document_visiting(i, row, tally, None)
+    }
+
+    /// [`DocMapper::document`], telling `visit` of every row the document holds as its own:
+    /// the root row and the rows of `array` embeds (not `object` / `merge` copies, not
+    /// `id_array` join rows), in document order. A caller can fold them (checksums) without
+    /// reading the document back.
+    pub fn document_visiting(
+        &self,
+        i: usize,
+        row: usize,
+        tally: &mut Tally,
+        visit: Option<&mut dyn FnMut(&TableSchema, &Row)>,
+    ) -> Option<Json> {
         let c = self.collections.get(i)?;
         let r = c.node.data.rows.get(row)?;
         tally.records_in += 1;
@@ -191,8 +210,9 @@ impl<'a> DocMapper<'a> {
             entity: &c.name,
             key: &key,
             tally,
+            visit,
         };
-        let built = self.object(&c.node, row, &mut cx);
+        let built = self.object(&c.node, row, &mut cx, true);
         let bytes = built.bytes();
         let doc = built.into_json();
         if bytes > self.opts.doc_bytes_max {
@@ -267,8 +287,13 @@ impl<'a> DocMapper<'a> {
         (out, tally)
     }
 
-    fn object(&self, node: &Node, ri: usize, cx: &mut Cx) -> Built {
+    fn object(&self, node: &Node, ri: usize, cx: &mut Cx, own: bool) -> Built {
         let row = &node.data.rows[ri];
+        if own {
+            if let Some(v) = cx.visit.as_mut() {
+                v(&node.data.schema, row);
+            }
+        }
         let mut b = Built::with_capacity(node.fields.len() + node.embeds.len());
         for (i, field) in &node.fields {
             match sql_to_json(&row[*i], &self.opts, cx.tally) {
@@ -298,12 +323,12 @@ impl<'a> DocMapper<'a> {
         match (e.kind, found.first()) {
             (EmbedKind::Array | EmbedKind::IdArray, _) => self.array(e, found, b, cx),
             (EmbedKind::Object, Some(&ci)) => {
-                let sub = self.object(&e.node, ci as usize, cx);
+                let sub = self.object(&e.node, ci as usize, cx, false);
                 let n = sub.bytes();
                 b.push(e.field.clone(), sub.into_json(), n);
             }
             (EmbedKind::Merge, Some(&ci)) => {
-                let sub = self.object(&e.node, ci as usize, cx);
+                let sub = self.object(&e.node, ci as usize, cx, false);
                 for (k, v) in sub.items {
                     let n = json_bytes_estimate(&v);
                     b.push(format!("{}{k}", e.field), v, n);
@@ -326,7 +351,7 @@ impl<'a> DocMapper<'a> {
         let mut bytes = 2 + found.len().min(max).saturating_sub(1);
         for &ci in found.iter().take(max) {
             if e.kind == EmbedKind::Array {
-                let sub = self.object(&e.node, ci as usize, cx);
+                let sub = self.object(&e.node, ci as usize, cx, true);
                 bytes += sub.bytes();
                 items.push(sub.into_json());
                 continue;

@@ -160,7 +160,8 @@ impl RowMapper {
         } else {
             get(ctx, &p.path)
         };
-        let path = p.path.join(".");
+        // Only an error names the path: not built for every document.
+        let path = || p.path.join(".");
         match (p.shape, at) {
             (_, None | Some(Json::Null)) => {}
             (Shape::Object, Some(obj @ Json::Object(_))) => {
@@ -170,12 +171,12 @@ impl RowMapper {
                 let max = self.options.embedded_items_max;
                 if items.len() > max {
                     let why = format!("{} elements, only the first {max} read", items.len());
-                    cx.tally.error(cx.name, cx.id.to_string(), &path, why);
+                    cx.tally.error(cx.name, cx.id.to_string(), &path(), why);
                 }
                 for (i, item) in items.iter().take(max).enumerate() {
                     if p.shape == Shape::Array && !item.is_object() {
                         let why = format!("array element {i} is not an object");
-                        cx.tally.error(cx.name, cx.id.to_string(), &path, why);
+                        cx.tally.error(cx.name, cx.id.to_string(), &path(), why);
                         continue;
                     }
                     let elem = (p.shape == Shape::IdArray).then_some(item);
@@ -185,7 +186,7 @@ impl RowMapper {
             (_, Some(other)) => {
                 let found = crate::sim::doc::value::type_name(other);
                 let why = format!("expected {:?} here, found {found}", p.shape).to_lowercase();
-                cx.tally.error(cx.name, cx.id.to_string(), &path, why);
+                cx.tally.error(cx.name, cx.id.to_string(), &path(), why);
             }
         }
     }

@@ -146,6 +146,15 @@ pub enum RollbackMode {
     RestoreCheckpoint,
     /// Keep the source as it is (it stayed authoritative) and drop the target.
     DropTarget,
+    /// Run the down steps one by one, each listed in the report: stop the change capture,
+    /// route the application back to the source, drop each target collection or table. The
+    /// source keeps every write (after a blue-green cut-over: the writes made on the target
+    /// only with `bidirectional`).
+    DownSteps,
+    /// Revert the schema only: route back and drop the target's schema objects' definitions
+    /// (collections or tables and their indexes) without a data restore on either side; the
+    /// target's data is dropped with them and the source keeps every write it has.
+    SchemaOnly,
 }
 
 /// Virtual-time costs of the work, so a batch or a phase takes a time proportional to the
@@ -269,6 +278,22 @@ pub struct MigrationConfig {
     /// Copy-and-switch only: replay the writes made during the copy (with writes stopped)
     /// before switching. Default false (they are lost, and verification names them).
     pub catch_up: bool,
+    /// The application's error rate above which a cut-over is postponed and, while a
+    /// blue-green job watches the target after its cut-over, the job rolls back, in percent.
+    /// Default 5. Range 0 ..= 100.
+    #[serde(skip_serializing_if = "is_five")]
+    pub error_rate_max_pct: u32,
+    /// Blue-green: how long the application runs on the target under watch after the
+    /// cut-over (its writes go to the target, the error rate is checked) before cleanup; a
+    /// rollback in this window routes it back to the source, in ms. Default 0 (no watch).
+    /// Range 0 ..= 3 600 000.
+    #[serde(skip_serializing_if = "is_zero_u64")]
+    pub watch_ms: u64,
+    /// Blue-green: capture the application's writes on the target during the watch and apply
+    /// them back to the source, so a rollback keeps them. Default false: a rollback after the
+    /// cut-over loses them, and the report names each one.
+    #[serde(skip_serializing_if = "is_false")]
+    pub bidirectional: bool,
     /// Interval of the continuous verification while changes are applied, in ms. Default 500.
     /// Range 10 ..= 3 600 000.
     pub verify_interval_ms: u64,
@@ -302,6 +327,9 @@ impl Default for MigrationConfig {
             cdc_apply: CdcApply::Correct,
             sync: SyncMode::ChangeLog,
             catch_up: false,
+            error_rate_max_pct: 5,
+            watch_ms: 0,
+            bidirectional: false,
             verify_interval_ms: 500,
             verify_records_per_pass: 2_000,
             sample_records: 50,
@@ -365,6 +393,18 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+// Defaults left out of the serialised config, so a spec written before these settings
+// existed serialises (and hashes) as it did.
+fn is_five(v: &u32) -> bool {
+    *v == 5
+}
+fn is_zero_u64(v: &u64) -> bool {
+    *v == 0
+}
+fn is_false(v: &bool) -> bool {
+    !*v
+}
 
 pub(crate) fn check(field: &'static str, v: u64, min: u64, max: u64) -> Result<(), ConfigError> {
     if (min..=max).contains(&v) {
@@ -463,6 +503,27 @@ impl MigrationConfig {
                     "only copy_and_switch catches up, not {}",
                     self.strategy.name()
                 ),
+            ));
+        }
+        check("error_rate_max_pct", self.error_rate_max_pct.into(), 0, 100)?;
+        check("watch_ms", self.watch_ms, 0, LAG_MS_MAX)?;
+        if (self.watch_ms > 0 || self.bidirectional) && self.strategy != Strategy::BlueGreen {
+            let field = if self.bidirectional {
+                "bidirectional"
+            } else {
+                "watch_ms"
+            };
+            let why = format!(
+                "is blue_green's setting, the strategy is {}",
+                self.strategy.name()
+            );
+            return Err(invalid(field, why));
+        }
+        if self.bidirectional && self.watch_ms == 0 {
+            return Err(invalid(
+                "bidirectional",
+                "needs watch_ms > 0: without a watch the application never writes to the \
+                 target before cleanup",
             ));
         }
         self.cost.validate()

@@ -7,6 +7,7 @@
 //! | `worker_crash` | the worker's batch is delivered again (copy batch or change batch) |
 //! | `lag_spike` | the change applier stalls: the copy throttles, the cut-over is postponed |
 //! | `cutover_failure` | the routing switch fails: automatic rollback |
+//! | `error_rate_spike` | the application's requests fail at `percent`: above `error_rate_max_pct` the cut-over is postponed; while a blue-green job watches the target after its cut-over, it rolls back |
 
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +50,16 @@ pub enum Fault {
     },
     /// The routing switch at cut-over fails.
     CutoverFailure,
+    /// The application's requests fail at `percent` % from `at_ms` for `duration_ms`, on
+    /// whichever store it is routed to.
+    ErrorRateSpike {
+        /// Start, in simulated ms.
+        at_ms: u64,
+        /// Length, in ms (1 ..= 3 600 000).
+        duration_ms: u64,
+        /// Requests that fail, in percent (1 ..= 100).
+        percent: u32,
+    },
 }
 
 impl Fault {
@@ -68,6 +79,15 @@ impl Fault {
                 check("faults.duration_ms", *duration_ms, 1, 3_600_000)
             }
             Fault::CutoverFailure => Ok(()),
+            Fault::ErrorRateSpike {
+                at_ms,
+                duration_ms,
+                percent,
+            } => {
+                check("faults.at_ms", *at_ms, 0, 86_400_000)?;
+                check("faults.duration_ms", *duration_ms, 1, 3_600_000)?;
+                check("faults.percent", (*percent).into(), 1, 100)
+            }
         }
     }
 }
@@ -109,6 +129,26 @@ impl FaultPlan {
             Fault::BatchTimeout { batch: b, times } => *b == batch && attempt < *times,
             _ => false,
         })
+    }
+
+    /// The application's error rate at `at_ms`, in percent (the largest spike then, or 0),
+    /// and when the spikes making it end, in ms.
+    pub fn error_rate(&self, at_ms: f64) -> (u32, f64) {
+        let mut out = (0, at_ms);
+        for f in &self.faults {
+            if let Fault::ErrorRateSpike {
+                at_ms: a,
+                duration_ms: d,
+                percent,
+            } = f
+            {
+                let (a, b) = (*a as f64, (*a + *d) as f64);
+                if a <= at_ms && at_ms < b {
+                    out = (out.0.max(*percent), out.1.max(b));
+                }
+            }
+        }
+        out
     }
 
     /// Whether the cut-over's routing switch fails.

@@ -99,8 +99,14 @@ pub enum OutKind {
 enum Ev {
     Write,
     PhaseDone(Phase),
-    BatchDone { worker: usize, gen: u64 },
-    BatchTimeout { worker: usize, gen: u64 },
+    BatchDone {
+        worker: usize,
+        gen: u64,
+    },
+    BatchTimeout {
+        worker: usize,
+        gen: u64,
+    },
     Restart(usize),
     Poll,
     VerifyPass,
@@ -110,6 +116,10 @@ enum Ev {
     Switched,
     CutoverVerified,
     CacheTick,
+    /// A check while the application runs on the target under watch (blue-green).
+    Watch,
+    /// The cut-over, postponed by the application's error rate, is tried again.
+    TryCutover(Phase),
 }
 
 #[derive(Clone, Debug)]
@@ -152,6 +162,13 @@ pub struct CdcStats {
     pub missed_intermediate: u64,
     /// Polling with hard deletes: deletes the poller never saw.
     pub missed_deletes: u64,
+    /// Cut-over checks postponed by the application's error rate.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub error_postponed: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The continuous verification view (like a DMS validation tab), summed over passes.
@@ -182,6 +199,27 @@ pub struct WriteStats {
     pub undone_by_restore: u64,
     /// What the rollback said it would lose, stated before it ran.
     pub rollback_losses: Vec<String>,
+    /// Application requests that failed during an error-rate spike (not committed).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub failed_requests: u64,
+    /// The highest application error rate seen, in percent.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub error_rate_pct_max: u64,
+    /// Writes committed on the target after a blue-green cut-over (during the watch).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub on_target: u64,
+    /// Of those, writes applied back to the source (`bidirectional`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub replicated_back: u64,
+    /// Writes on the target a rollback after the cut-over lost (not applied back).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub lost_on_rollback: u64,
+    /// The first of them: `table key op @position`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lost_on_rollback_examples: Vec<String>,
+    /// The down steps a rollback ran, in order (`down_steps`, `schema_only`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rollback_steps: Vec<String>,
 }
 
 /// A phase's span.
@@ -237,6 +275,17 @@ pub struct Migration<S: Side = ToDocs> {
     retries: u64,
     crashes: u64,
     cache: Option<Cache>,
+    /// Blue-green with a watch and no `bidirectional`: the source as the cut-over left it,
+    /// what a rollback in the watch gives back.
+    blue: Option<Box<S::Checkpoint>>,
+    /// Writes on the target during the watch (the newest [`OUT_LOG_MAX`]).
+    target_writes: VecDeque<ChangeEvent>,
+    /// Of `writes.on_target`, those still to apply back to the source (`bidirectional`).
+    reverse_backlog: u64,
+    /// Failure accumulator of the error-rate spike: a request fails each time it passes 100.
+    error_acc: u32,
+    /// The data layer's reversibility findings, stated before a rollback.
+    reversibility: Vec<String>,
 }
 
 impl<S: Side> Migration<S> {
@@ -306,6 +355,11 @@ impl<S: Side> Migration<S> {
             retries: 0,
             crashes: 0,
             cache: None,
+            blue: None,
+            target_writes: VecDeque::new(),
+            reverse_backlog: 0,
+            error_acc: 0,
+            reversibility: Vec::new(),
         })
     }
 
@@ -478,6 +532,9 @@ impl<S: Side> Migration<S> {
             Ev::Switched => self.on_switched(out),
             Ev::CutoverVerified => self.on_cutover_verified(out),
             Ev::CacheTick => self.on_cache_tick(),
+            Ev::Watch => self.on_watch(out),
+            Ev::TryCutover(p) if p == self.phase => self.cutover_unless_errors(out),
+            Ev::TryCutover(_) => {}
         }
     }
 
@@ -493,16 +550,23 @@ impl<S: Side> Migration<S> {
     }
 
     fn on_write(&mut self, out: &mut Vec<Out>) {
-        let Some(w) = self.writer.as_mut() else {
+        let Some(gap) = self.writer.as_mut().map(Writer::gap) else {
             return;
         };
-        let gap = w.gap();
-        if self.routing == Routing::Target {
+        if self.routing == Routing::Target && !self.watching() {
             return; // The application now writes to the target; the source is retired.
         }
         if !self.writes_open {
             self.writes.rejected += 1;
-        } else if let Some(e) = self.side.write(w, self.now) {
+        } else if self.request_fails() {
+            self.writes.failed_requests += 1;
+        } else if self.routing == Routing::Target {
+            self.write_target();
+        } else if let Some(e) = self
+            .writer
+            .as_mut()
+            .and_then(|w| self.side.write(w, self.now))
+        {
             self.writes.committed += 1;
             if let Some(cache) = self.cache.as_mut() {
                 // Positioned after everything read so far: every record it touches counts.
@@ -521,6 +585,110 @@ impl<S: Side> Migration<S> {
             }
         }
         self.at(self.now + gap, Ev::Write);
+    }
+
+    /// Whether the application runs on the target under watch (blue-green, after the
+    /// cut-over, before cleanup).
+    fn watching(&self) -> bool {
+        self.routing == Routing::Target
+            && self.phase == Phase::Verification
+            && self.cfg.strategy == Strategy::BlueGreen
+    }
+
+    /// The application's error rate now, in percent, and when the spike making it ends (ms).
+    fn error_rate(&mut self) -> (u32, f64) {
+        let (pct, end) = self.faults.error_rate(ms(self.now));
+        self.writes.error_rate_pct_max = self.writes.error_rate_pct_max.max(pct.into());
+        (pct, end)
+    }
+
+    /// Whether this application request fails: at `p` % a request fails each time the
+    /// accumulated rate passes 100 (deterministic, no draw).
+    fn request_fails(&mut self) -> bool {
+        let (pct, _) = self.error_rate();
+        if pct == 0 {
+            return false;
+        }
+        self.error_acc += pct;
+        let fails = self.error_acc >= 100;
+        if fails {
+            self.error_acc -= 100;
+        }
+        fails
+    }
+
+    /// One application write on the target during the watch. The side's source rows stand
+    /// for the application's logical data, which the target mirrors: the write lands there
+    /// and the target records it touches are rewritten at once. Without `bidirectional` the
+    /// source as the cut-over left it is kept apart (`blue`), so a rollback loses exactly
+    /// these writes; with it they are applied back (counted per watch check).
+    fn write_target(&mut self) {
+        let Some(w) = self.writer.as_mut() else {
+            return;
+        };
+        let Some(mut e) = self.side.write(w, self.now) else {
+            return;
+        };
+        let pos = self.log.commit(e.clone(), false).expect("not capturing");
+        e.position = pos;
+        let apply = super::config::CdcApply::Correct;
+        self.side.apply(std::slice::from_ref(&e), apply, pos);
+        self.writes.on_target += 1;
+        if self.cfg.bidirectional {
+            self.reverse_backlog += 1;
+        }
+        if self.target_writes.len() >= OUT_LOG_MAX {
+            self.target_writes.pop_front();
+        }
+        self.target_writes.push_back(e);
+    }
+
+    /// Writes made on the target during the watch (the newest [`OUT_LOG_MAX`]).
+    pub fn target_writes(&self) -> impl Iterator<Item = &ChangeEvent> {
+        self.target_writes.iter()
+    }
+
+    /// A check during the watch: writes in flight applied back (`bidirectional`), and a
+    /// rollback when the error rate on the target is above the threshold.
+    fn on_watch(&mut self, out: &mut Vec<Out>) {
+        if !self.watching() {
+            return;
+        }
+        self.writes.replicated_back += std::mem::take(&mut self.reverse_backlog);
+        let (pct, _) = self.error_rate();
+        if pct > self.cfg.error_rate_max_pct {
+            let why = format!(
+                "error rate {pct}% on the target after the cut-over (threshold {}%)",
+                self.cfg.error_rate_max_pct
+            );
+            return self.stop(why, out);
+        }
+        self.after(self.cfg.cost.cdc_poll_us, Ev::Watch);
+    }
+
+    /// The watch ended without trouble: cleanup (the source copy kept for it goes).
+    fn end_watch(&mut self, out: &mut Vec<Out>) {
+        self.writes.replicated_back += std::mem::take(&mut self.reverse_backlog);
+        self.blue = None;
+        self.enter(Phase::Cleanup, out);
+    }
+
+    /// Enter the cut-over now or, while the application's error rate is above the
+    /// threshold, once the spike ends (big-bang, copy-and-switch; blue-green checks in
+    /// [`Migration::try_cutover`]).
+    fn cutover_unless_errors(&mut self, out: &mut Vec<Out>) {
+        let (pct, end_ms) = self.error_rate();
+        if pct <= self.cfg.error_rate_max_pct {
+            return self.enter(Phase::Cutover, out);
+        }
+        self.cdc.postponed += 1;
+        self.cdc.error_postponed += 1;
+        self.at(SimTime::from_ms(end_ms as u64), Ev::TryCutover(self.phase));
+        let text = format!(
+            "cut-over postponed: error rate {pct}% above {}%",
+            self.cfg.error_rate_max_pct
+        );
+        self.emit(OutKind::Note { text }, out);
     }
 
     /// Move to `to` (the state machine must allow it).
@@ -557,6 +725,10 @@ impl<S: Side> Migration<S> {
                 let refs = self.side.relationships();
                 self.after(rows * c.index_row_us * refs, Ev::PhaseDone(p));
             }
+            Phase::Verification if self.watching() => {
+                self.after(self.cfg.watch_ms * 1_000, Ev::PhaseDone(p));
+                self.after(0, Ev::Watch);
+            }
             Phase::Verification => {
                 let us = rows * c.verify_row_us * u64::from(self.cfg.validation as u8 > 0);
                 self.after(us, Ev::PhaseDone(p));
@@ -587,7 +759,7 @@ impl<S: Side> Migration<S> {
             Phase::Extraction => self.enter(Phase::Transformation, out),
             Phase::Transformation => self.enter(Phase::Loading, out),
             Phase::RelationshipMigration if self.cfg.strategy == Strategy::CopyAndSwitch => {
-                self.enter(Phase::Cutover, out)
+                self.cutover_unless_errors(out)
             }
             Phase::RelationshipMigration => self.enter(Phase::Verification, out),
             Phase::Verification => self.on_verification_done(out),
@@ -930,6 +1102,9 @@ impl<S: Side> Migration<S> {
     }
 
     fn on_verification_done(&mut self, out: &mut Vec<Out>) {
+        if self.watching() {
+            return self.end_watch(out);
+        }
         if self.cfg.strategy == Strategy::BlueGreen {
             if let Some(end) = self.stalled() {
                 // The applier is stalled: verify once it is back.
@@ -951,7 +1126,7 @@ impl<S: Side> Migration<S> {
         }
         match self.cfg.strategy {
             Strategy::BlueGreen => self.try_cutover(out),
-            _ => self.enter(Phase::Cutover, out),
+            _ => self.cutover_unless_errors(out),
         }
     }
 
@@ -972,11 +1147,18 @@ impl<S: Side> Migration<S> {
             };
         let synced_us = self.sync_start.map_or(0, |t| self.now.since(t).as_us());
         let long_enough = synced_us >= self.cfg.sync_ms_min * 1_000;
-        if ok && long_enough && self.stalled().is_none() {
+        let (err_pct, _) = self.error_rate();
+        let errors_ok = err_pct <= self.cfg.error_rate_max_pct;
+        if ok && long_enough && errors_ok && self.stalled().is_none() {
             self.enter(Phase::Cutover, out);
         } else if synced_us > self.cfg.cutover_wait_ms_max * 1_000 {
+            let errors = if errors_ok {
+                String::new()
+            } else {
+                format!(", error rate {err_pct}%")
+            };
             let why = format!(
-                "cut-over postponed for over {} ms (backlog {}, lag {} ms)",
+                "cut-over postponed for over {} ms (backlog {}, lag {} ms{errors})",
                 self.cfg.cutover_wait_ms_max,
                 self.log.backlog(),
                 self.lag_us() / 1_000
@@ -984,6 +1166,7 @@ impl<S: Side> Migration<S> {
             self.stop(why, out);
         } else {
             self.cdc.postponed += 1;
+            self.cdc.error_postponed += u64::from(!errors_ok);
         }
     }
 
@@ -1022,10 +1205,7 @@ impl<S: Side> Migration<S> {
         for e in self.log.iter() {
             self.writes.lost += 1;
             if self.writes.lost_examples.len() < LOST_KEPT_MAX {
-                let op = format!("{:?}", e.op).to_lowercase();
-                self.writes
-                    .lost_examples
-                    .push(format!("{} {} {op} @{}", e.table, e.key, e.position));
+                self.writes.lost_examples.push(write_words(e));
             }
         }
         self.log.clear();
@@ -1081,6 +1261,12 @@ impl<S: Side> Migration<S> {
                 self.after(us, Ev::PhaseDone(Phase::Verification));
                 self.enter(Phase::Verification, out);
             }
+            Strategy::BlueGreen if self.cfg.watch_ms > 0 => {
+                if !self.cfg.bidirectional {
+                    self.blue = Some(Box::new(self.side.checkpoint()));
+                }
+                self.enter(Phase::Verification, out);
+            }
             _ => self.enter(Phase::Cleanup, out),
         }
     }
@@ -1125,12 +1311,65 @@ impl<S: Side> Migration<S> {
             (_, false) => out.push("the source keeps every write".into()),
         }
         if self.routing == Routing::Target {
-            out.push("writes made on the target after the cut-over are lost".into());
+            out.push(self.target_writes_fate());
         }
         out
     }
 
+    /// What a rollback after the cut-over does with the writes made on the target.
+    fn target_writes_fate(&self) -> String {
+        let n = self.writes.on_target;
+        if self.cfg.watch_ms == 0 {
+            return "writes made on the target after the cut-over are lost".into();
+        }
+        if self.cfg.bidirectional {
+            return format!(
+                "the {n} writes made on the target after the cut-over are kept: {} applied \
+                 back to the source already, the {} in flight applied before routing back",
+                self.writes.replicated_back, self.reverse_backlog
+            );
+        }
+        let named: Vec<String> = self
+            .target_writes
+            .iter()
+            .take(LOST_KEPT_MAX)
+            .map(write_words)
+            .collect();
+        format!(
+            "the {n} writes made on the target after the cut-over are lost (no bidirectional \
+             sync): {}",
+            named.join(", ")
+        )
+    }
+
+    /// The down steps a rollback runs (`down_steps`, `schema_only`), in order.
+    fn down_steps(&self) -> Vec<String> {
+        let mut steps = Vec::new();
+        let schema_only = self.cfg.rollback == RollbackMode::SchemaOnly;
+        if self.capture || self.cfg.strategy == Strategy::BlueGreen {
+            steps.push("stop the change capture (drop the replication slot)".to_string());
+        }
+        if self.routing == Routing::Target {
+            if self.cfg.bidirectional && !schema_only {
+                steps.push(format!(
+                    "apply the {} writes in flight back to the source",
+                    self.reverse_backlog
+                ));
+            }
+            steps.push("route the application back to the source".into());
+        }
+        for name in self.side.names() {
+            steps.push(if schema_only {
+                format!("drop the target's {name} definition and indexes (no data restore)")
+            } else {
+                format!("drop the target's {name}")
+            });
+        }
+        steps
+    }
+
     fn on_rollback_start(&mut self) {
+        self.reversibility = self.side.reversibility();
         self.writes.rollback_losses = self.rollback_losses();
         self.queue
             .retain(|_, e| matches!(e, Ev::Write | Ev::CacheTick));
@@ -1139,7 +1378,12 @@ impl<S: Side> Migration<S> {
         let us = match self.cfg.rollback {
             RollbackMode::RestoreCheckpoint => rows * self.cfg.cost.write_row_us,
             RollbackMode::DropTarget => self.cfg.cost.schema_us,
+            RollbackMode::DownSteps | RollbackMode::SchemaOnly => {
+                self.writes.rollback_steps = self.down_steps();
+                self.writes.rollback_steps.len() as u64 * self.cfg.cost.schema_us / 2
+            }
         };
+        self.writes.replicated_back += std::mem::take(&mut self.reverse_backlog);
         self.after(us, Ev::PhaseDone(Phase::Rollback));
     }
 
@@ -1147,6 +1391,17 @@ impl<S: Side> Migration<S> {
         self.side.drop_target();
         self.capture = false;
         self.log.clear();
+        if let Some(blue) = self.blue.take() {
+            // Back to the source as the cut-over left it: the writes on the target are gone.
+            self.side.restore(&blue);
+            self.writes.lost_on_rollback = self.writes.on_target;
+            self.writes.lost_on_rollback_examples = self
+                .target_writes
+                .iter()
+                .take(LOST_KEPT_MAX)
+                .map(write_words)
+                .collect();
+        }
         if self.cfg.rollback == RollbackMode::RestoreCheckpoint {
             if let Some((cp, _, pos)) = self.checkpoint.as_ref() {
                 self.side.restore(cp);
@@ -1219,12 +1474,19 @@ impl<S: Side> Migration<S> {
             crashes: self.crashes,
             routing: self.routing,
             cache: self.cache.as_ref().map(Cache::report),
+            reversibility: &self.reversibility,
         }
     }
 }
 
 fn ms(t: SimTime) -> f64 {
     t.as_us() as f64 / 1e3
+}
+
+/// A write as `table key op @position`.
+fn write_words(e: &ChangeEvent) -> String {
+    let op = format!("{:?}", e.op).to_lowercase();
+    format!("{} {} {op} @{}", e.table, e.key, e.position)
 }
 
 // ---- Read-only accessors for the page's Migration view (added by the page side; they read

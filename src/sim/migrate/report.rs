@@ -187,6 +187,7 @@ pub(crate) struct Parts<'a, S: super::side::Side> {
     pub crashes: u64,
     pub routing: Routing,
     pub cache: Option<super::cache::CacheReport>,
+    pub reversibility: &'a [String],
 }
 
 /// The report of `job` as it stands.
@@ -249,7 +250,7 @@ pub fn build<S: super::side::Side>(job: &mut Migration<S>) -> MigrationReport {
         source_checksum_after: after.text(),
         source_restored: restored,
         locks: Vec::new(),
-        reversibility: Vec::new(),
+        reversibility: p.reversibility.to_vec(),
         versions_over_time: Vec::new(),
         reads: 0,
         reads_upgraded: 0,

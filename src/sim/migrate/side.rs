@@ -86,4 +86,9 @@ pub trait Side: Clone + std::fmt::Debug {
     fn target_len(&self) -> usize;
     /// The largest key of unit group `c` in the source (0 when it is empty), for reads.
     fn unit_key_max(&self, c: usize) -> i64;
+    /// The data layer's reversibility check before a rollback: what mapping the target's
+    /// data back to the source would lose, on this data, in words.
+    fn reversibility(&mut self) -> Vec<String> {
+        vec!["no reversibility check for this direction".into()]
+    }
 }

@@ -27,8 +27,10 @@ use crate::sim::mapping::verify::{
     doc_schema, sample_compare_docs, sample_positions, validate_docs,
 };
 use crate::sim::mapping::{
-    ContentChecksum, DocMapper, Embed, EmbedKind, RowMapper, RowSink, SqlToDocs, Tables, Tally,
+    ColumnSchema, ContentChecksum, ConvertOptions, DocMapper, Embed, EmbedKind, NumericMode,
+    RowMapper, RowSink, SqlToDocs, Tables, Tally, TimestampMode,
 };
+use crate::sim::sql::Row;
 use crate::sim::time::SimTime;
 
 /// Mismatched records named in a verification; later ones are only counted.
@@ -50,6 +52,88 @@ pub struct Fresh {
     pub sums: Vec<ContentChecksum>,
 }
 
+/// Per-document checksums taken from the rows a document is built from, for mappings whose
+/// inverse gives every such row back unchanged: the target side's sums without reading each
+/// document back through the inverse mapping (the snapshot's largest cost after building the
+/// documents). [`RowSums::plan`] decides per mapping; [`exact`] per value.
+#[derive(Clone, Debug)]
+struct RowSums {
+    /// Source table name -> its position among the inverse mapping's schemas.
+    tables: BTreeMap<String, usize>,
+    opts: ConvertOptions,
+}
+
+impl RowSums {
+    /// Some when every row a document holds is read back as the same row: every row belongs
+    /// to one document (no copy-only tables), only `array` and `object` embeds (an `object`
+    /// copy is not read back; the foreign key to it is, from its key), and every inverse
+    /// table has the source table's columns in the same order with the same types.
+    fn plan(mapping: &SqlToDocs, tables: &Tables, inverse: &RowMapper) -> Option<RowSums> {
+        fn plain(e: &[Embed]) -> bool {
+            e.iter()
+                .all(|x| matches!(x.kind, EmbedKind::Array | EmbedKind::Object) && plain(&x.embed))
+        }
+        if !mapping.copy_only_tables().is_empty()
+            || !mapping.collections.iter().all(|c| plain(&c.embed))
+        {
+            return None;
+        }
+        let mut out = BTreeMap::new();
+        for name in mapping.tables_used() {
+            let src = &tables.get(&name)?.schema;
+            let i = inverse.schemas().iter().position(|s| s.name == name)?;
+            if inverse.schemas()[i].columns != src.columns {
+                return None;
+            }
+            out.insert(name, i);
+        }
+        Some(RowSums {
+            tables: out,
+            opts: mapping.options.clone(),
+        })
+    }
+
+    /// Whether every value of `r` (a row of `schema`) comes back unchanged: then its
+    /// digest (inverse table position `.0`) is the inverse mapping's.
+    fn table_of(&self, schema: &crate::sim::mapping::TableSchema, r: &Row) -> Option<usize> {
+        let t = *self.tables.get(&schema.name)?;
+        let same = schema
+            .columns
+            .iter()
+            .zip(r)
+            .all(|(col, v)| exact(v, col, &self.opts));
+        same.then_some(t)
+    }
+}
+
+/// Whether value `v` of column `col` comes back unchanged from JSON (`sql_to_json` then
+/// `json_to_sql` into the same column type), judged conservatively: false sends the
+/// document through the inverse mapping.
+fn exact(v: &crate::sim::sql::Value, col: &ColumnSchema, opts: &ConvertOptions) -> bool {
+    use crate::sim::sql::{SqlType as T, Value as V};
+    match (v, &col.ty) {
+        (V::Null, _) => !col.not_null,
+        (V::Int(i), T::SmallInt | T::Int | T::BigInt) => col.ty.check_int(*i as i128).is_ok(),
+        (V::Bool(_), T::Bool) => true,
+        (V::Text(_), T::Text | T::Varchar(None)) => true,
+        // Bytes bound characters: a text this short is never cut.
+        (V::Text(t), T::Varchar(Some(n))) => t.len() <= *n as usize,
+        (V::Real(x), T::Double) => x.is_finite(),
+        (V::Real(x), T::Real) => x.is_finite() && f64::from(*x as f32) == *x,
+        (V::Numeric(n), T::Numeric(_)) => {
+            opts.numeric == NumericMode::String
+                && crate::sim::sql::value::apply_typmod(V::Numeric(*n), &col.ty, false)
+                    .is_ok_and(|r| r == V::Numeric(*n))
+        }
+        (V::Date(_), T::Date) => true,
+        (V::Timestamp(us), T::Timestamp) => match opts.timestamps {
+            TimestampMode::IsoString => true,
+            TimestampMode::EpochMillis => us.rem_euclid(1_000) == 0,
+        },
+        _ => false,
+    }
+}
+
 /// A document's text and checksum contributions.
 fn fresh(inverse: &RowMapper, hasher: &mut RecordHasher, c: usize, d: &Json) -> Fresh {
     let mut sink = Sums {
@@ -64,13 +148,78 @@ fn fresh(inverse: &RowMapper, hasher: &mut RecordHasher, c: usize, d: &Json) -> 
     }
 }
 
+/// Builds documents as canonical text, with their checksum contributions taken from their
+/// own rows when [`RowSums`] allows, else read back through the inverse mapping. Debug
+/// builds check the text against the serialised document and the sums against the inverse.
+struct Build<'a, 'm> {
+    mapper: &'a DocMapper<'m>,
+    inverse: &'a RowMapper,
+    rows: Option<&'a RowSums>,
+    /// Whether checksum contributions are wanted (a comparison needs only the text).
+    sums: bool,
+}
+
+impl Build<'_, '_> {
+    /// Document `row` of the mapper's collection `c` (`c_inv` in the inverse mapping) with
+    /// the objects it holds; `None` when it breaks the size bound. `buf` is scratch space.
+    fn doc(
+        &self,
+        c: usize,
+        c_inv: usize,
+        row: usize,
+        tally: &mut Tally,
+        hasher: &mut RecordHasher,
+        buf: &mut Vec<u8>,
+    ) -> Option<(Fresh, u64)> {
+        if self.sums && self.rows.is_none() {
+            let d = self.mapper.document(c, row, tally)?;
+            let n = count_objects(&d);
+            return Some((fresh(self.inverse, hasher, c_inv, &d), n));
+        }
+        let mut kept = vec![ContentChecksum::default(); self.inverse.schemas().len()];
+        let mut exact = self.sums;
+        let objects = {
+            let mut visit = |schema: &crate::sim::mapping::TableSchema, r: &Row| match self
+                .rows
+                .and_then(|rs| rs.table_of(schema, r))
+            {
+                Some(t) if exact => kept[t].add(hasher.digest(t, r)),
+                _ => exact = false,
+            };
+            let visit: Option<&mut dyn FnMut(&crate::sim::mapping::TableSchema, &Row)> =
+                if self.sums { Some(&mut visit) } else { None };
+            self.mapper.document_text(c, row, tally, visit, buf)?
+        };
+        let text = std::str::from_utf8(buf).expect("JSON text").to_string();
+        #[cfg(debug_assertions)]
+        if tally.errors_total == 0 {
+            let d = self.mapper.document(c, row, &mut Tally::default());
+            let j = d.as_ref().expect("same bound");
+            assert_eq!(serde_json::to_string(j).ok().as_ref(), Some(&text));
+            assert_eq!(count_objects(j), objects);
+            if exact {
+                assert_eq!(fresh(self.inverse, hasher, c_inv, j).sums, kept);
+            }
+        }
+        let sums = match (self.sums, exact) {
+            (false, _) => Vec::new(),
+            (true, true) => kept,
+            (true, false) => {
+                let d: Json = serde_json::from_str(&text).expect("canonical JSON");
+                fresh(self.inverse, hasher, c_inv, &d).sums
+            }
+        };
+        Some((Fresh { text, sums }, objects))
+    }
+}
+
 struct Sums<'h> {
     hasher: &'h mut RecordHasher,
     out: Vec<ContentChecksum>,
 }
 
 impl RowSink for Sums<'_> {
-    fn row(&mut self, table: usize, row: crate::sim::sql::Row, _dedupe: bool) {
+    fn row(&mut self, table: usize, row: Row, _dedupe: bool) {
         let d = self.hasher.digest(table, &row);
         self.out[table].add(d);
     }
@@ -132,6 +281,8 @@ pub struct ToDocs {
     additive: bool,
     read_at: Vec<BTreeMap<i64, u64>>,
     failed: BTreeSet<(usize, i64)>,
+    /// Sums from a document's own rows, when the mapping allows (see [`RowSums`]).
+    row_sums: Option<RowSums>,
 }
 
 impl ToDocs {
@@ -144,6 +295,7 @@ impl ToDocs {
             .inverse(&tables)
             .and_then(|inv| RowMapper::new(&inv))
             .map_err(|e| invalid("mapping", e.to_string()))?;
+        let row_sums = RowSums::plan(&mapping, &tables, &inverse);
         let src = SqlSource::new(tables, &mapping)?;
         let names: Vec<String> = mapping
             .collections
@@ -165,6 +317,7 @@ impl ToDocs {
             docs: vec![BTreeMap::new(); n],
             read_at: vec![BTreeMap::new(); n],
             failed: BTreeSet::new(),
+            row_sums,
         })
     }
 
@@ -236,8 +389,12 @@ impl ToDocs {
             let n = mapper.root_rows(c);
             let parts = snapshot_threads(n);
             let cx = SnapCx {
-                mapper: &mapper,
-                inverse: &self.inverse,
+                build: Build {
+                    mapper: &mapper,
+                    inverse: &self.inverse,
+                    rows: self.row_sums.as_ref(),
+                    sums: true,
+                },
                 c,
                 table,
                 unconvertible: &unconvertible,
@@ -374,21 +531,18 @@ impl ToDocs {
         let mut hasher = RecordHasher::new(self.inverse.schemas());
         let mut out = BTreeMap::new();
         let mut tally = Tally::default();
+        let b = Build {
+            mapper: &mapper,
+            inverse: &self.inverse,
+            rows: self.row_sums.as_ref(),
+            sums,
+        };
+        let mut buf = Vec::new();
         for row in 0..mapper.root_rows(0) {
             let key = mapper.root_key(0, row).and_then(int).unwrap_or(0);
             let before = tally.errors_total;
-            let v = match mapper.document(0, row, &mut tally) {
-                Some(d) if tally.errors_total == before => {
-                    let doc = if sums {
-                        fresh(&self.inverse, &mut hasher, c, &d)
-                    } else {
-                        Fresh {
-                            text: serde_json::to_string(&d).expect("JSON values serialise"),
-                            sums: Vec::new(),
-                        }
-                    };
-                    Ok((doc, count_objects(&d)))
-                }
+            let v = match b.doc(0, c, row, &mut tally, &mut hasher, &mut buf) {
+                Some(d) if tally.errors_total == before => Ok(d),
                 _ => Err("does not convert".to_string()),
             };
             out.insert(key, v);
@@ -805,8 +959,7 @@ fn snapshot_threads(rows: usize) -> usize {
 
 /// What one snapshot worker reads.
 struct SnapCx<'a, 'm, F> {
-    mapper: &'a DocMapper<'m>,
-    inverse: &'a RowMapper,
+    build: Build<'a, 'm>,
     c: usize,
     table: &'a str,
     unconvertible: &'a F,
@@ -815,13 +968,15 @@ struct SnapCx<'a, 'm, F> {
 impl<F: Fn(&str, i64) -> bool + Sync> SnapCx<'_, '_, F> {
     /// Units of root rows `rows`, in order.
     fn units(&self, rows: std::ops::Range<usize>) -> Vec<SnapUnit> {
-        let mut hasher = RecordHasher::new(self.inverse.schemas());
+        let b = &self.build;
+        let mut hasher = RecordHasher::new(b.inverse.schemas());
         let mut out = Vec::with_capacity(rows.len());
+        let mut buf = Vec::new();
         for row in rows {
-            let key = self.mapper.root_key(self.c, row).and_then(int).unwrap_or(0);
+            let key = b.mapper.root_key(self.c, row).and_then(int).unwrap_or(0);
             let mut tally = Tally::default();
-            let doc = self.mapper.document(self.c, row, &mut tally);
-            let rows = doc.as_ref().map_or(1, count_objects);
+            let doc = b.doc(self.c, self.c, row, &mut tally, &mut hasher, &mut buf);
+            let rows = doc.as_ref().map_or(1, |d| d.1);
             let doc = match doc {
                 _ if (self.unconvertible)(self.table, key) => Err(format!(
                     "{} {key}: value does not convert (injected)",
@@ -831,7 +986,7 @@ impl<F: Fn(&str, i64) -> bool + Sync> SnapCx<'_, '_, F> {
                     .errors
                     .first()
                     .map_or_else(String::new, |e| e.reason.clone())),
-                Some(d) => Ok(fresh(self.inverse, &mut hasher, self.c, &d)),
+                Some(d) => Ok(d.0),
                 None => Err("document over the size bound".into()),
             };
             out.push(SnapUnit {
@@ -977,6 +1132,81 @@ impl super::side::Side for ToDocs {
     }
     fn unit_key_max(&self, c: usize) -> i64 {
         self.src.next_key(self.root_table(c)) - 1
+    }
+    fn reversibility(&mut self) -> Vec<String> {
+        ToDocs::reversibility(self)
+    }
+}
+
+/// Tables embedded as `object` or `merge` copies somewhere in `collections`, by name.
+fn copied_tables(collections: &[crate::sim::mapping::CollectionMap]) -> BTreeSet<String> {
+    fn walk(e: &[Embed], out: &mut BTreeSet<String>) {
+        for x in e {
+            if matches!(x.kind, EmbedKind::Object | EmbedKind::Merge) {
+                out.insert(x.table.clone());
+            }
+            walk(&x.embed, out);
+        }
+    }
+    let mut out = BTreeSet::new();
+    for c in collections {
+        walk(&c.embed, &mut out);
+    }
+    out
+}
+
+impl ToDocs {
+    /// The data layer's reversibility check for this mapping on the live source: values the
+    /// conversion to documents loses (they cannot come back from the target), tables only
+    /// copied into documents, and records that do not convert at all.
+    pub fn reversibility(&mut self) -> Vec<String> {
+        use crate::sim::mapping::convert::Loss;
+        self.src.compact();
+        let mapper = DocMapper::new(&self.mapping, &self.src.tables).expect("validated mapping");
+        let mut tally = Tally::default();
+        for c in 0..self.names.len() {
+            for row in 0..mapper.root_rows(c) {
+                mapper.document(c, row, &mut tally);
+            }
+        }
+        let mut out = Vec::new();
+        for l in [Loss::NumericPrecision, Loss::SubMillisecond] {
+            let n = tally.loss_count(l);
+            if n > 0 {
+                out.push(format!(
+                    "{n} values lose {} in the documents: data mapped back from the target \
+                     cannot restore them",
+                    l.name()
+                ));
+            }
+        }
+        let copies = self.mapping.copy_only_tables();
+        if !copies.is_empty() {
+            out.push(format!(
+                "{} only copied into documents: the target holds copies, the source the rows",
+                copies.join(", ")
+            ));
+        }
+        let copied = copied_tables(&self.mapping.collections);
+        if !copied.is_empty() {
+            out.push(format!(
+                "{} also copied into other documents: mapping back reads each row from its own \
+                 collection, not from the copies, so a copy that drifted is not restored",
+                copied.into_iter().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        if tally.errors_total > 0 {
+            out.push(format!(
+                "{} records do not convert: they exist only in the source",
+                tally.errors_total
+            ));
+        }
+        if out.is_empty() {
+            out.push(
+                "the mapping loses nothing on this data: every record maps back unchanged".into(),
+            );
+        }
+        out
     }
 }
 

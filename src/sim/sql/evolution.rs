@@ -116,7 +116,7 @@ fn schema_losses(before: &SqlStore, after: &SqlStore, step: usize, out: &mut Vec
                     }
                 }
                 Some(c2) if !widens_or_keeps(&c.ty, &c2.ty) => {
-                    let msg = format!("up narrows {path} from {:?} to {:?}: values may be rounded or cut, and down restores the type, not the lost digits", c.ty, c2.ty);
+                    let msg = format!("up narrows {path} from {} to {}: values may be rounded or cut, and down restores the type, not the lost digits", c.ty, c2.ty);
                     out.push(finding("up", step, path, FindingKind::PossibleLoss, msg));
                 }
                 Some(_) => {}

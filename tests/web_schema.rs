@@ -1,0 +1,100 @@
+//! Browser tests of the Schema panel given known form text, run in headless Chromium by
+//! `wasm-pack test --headless --chrome`.
+#![cfg(target_arch = "wasm32")]
+
+use std::time::Duration;
+
+use migrascope::ui::schema::{SchemaPanel, SchemaPanelProps};
+use migrascope::view_model::migration::MigrationForm;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::Element;
+use yew::prelude::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+async fn render(form: MigrationForm) -> Element {
+    let doc = gloo::utils::document();
+    let root = doc.create_element("div").unwrap();
+    doc.body().unwrap().append_child(&root).unwrap();
+    yew::Renderer::<SchemaPanel>::with_root_and_props(
+        root.clone(),
+        SchemaPanelProps {
+            form,
+            on: Callback::noop(),
+        },
+    )
+    .render();
+    yew::platform::time::sleep(Duration::from_millis(50)).await;
+    root
+}
+
+fn text(root: &Element, sel: &str) -> String {
+    root.query_selector(sel)
+        .unwrap()
+        .unwrap_or_else(|| panic!("{sel} not found"))
+        .text_content()
+        .unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn every_box_has_a_label_and_an_empty_form_shows_the_suggestion() {
+    let root = render(MigrationForm::default()).await;
+    let boxes = root.query_selector_all("textarea").unwrap();
+    assert_eq!(boxes.length(), 3);
+    for i in 0..boxes.length() {
+        let el: Element = boxes.item(i).unwrap().unchecked_into();
+        let label = root
+            .query_selector(&format!("label[for='{}']", el.id()))
+            .unwrap();
+        assert!(label.is_some(), "{} has no label", el.id());
+        assert!(el.get_attribute("aria-invalid").is_none());
+    }
+    assert!(text(&root, "#schema-ddl").starts_with("CREATE TABLE customers"));
+    assert!(text(&root, "#schema-dry-run").contains("Type one or more statements"));
+    assert!(text(&root, "#schema-mapping-status").contains("Using the suggested mapping"));
+    assert!(text(&root, "#schema-preview").contains("customers · "));
+}
+
+#[wasm_bindgen_test]
+async fn an_error_is_shown_at_its_line_and_marks_its_box() {
+    let form = MigrationForm {
+        sql_up:
+            "ALTER TABLE customers ADD COLUMN tier TEXT;\n\nALTER TABLE orders DROP COLUMN nope;"
+                .into(),
+        mapping_json: "{\n  \"collections\": [\n    {\"collection\": 1}\n  ]\n}".into(),
+        ..MigrationForm::default()
+    };
+    let root = render(form).await;
+    let up = text(&root, "#schema-up-errors");
+    assert!(up.contains("up, line 3"), "{up}");
+    assert!(up.contains("ALTER TABLE orders DROP COLUMN nope"), "{up}");
+    assert!(up.contains("\"nope\""), "{up}");
+    assert!(root
+        .query_selector("#schema-up[aria-invalid='true']")
+        .unwrap()
+        .is_some());
+    assert!(root.query_selector("#schema-locks").unwrap().is_none());
+    let mapping = text(&root, "#schema-mapping-errors");
+    assert!(mapping.contains("mapping, line 3"), "{mapping}");
+}
+
+#[wasm_bindgen_test]
+async fn a_clean_change_shows_its_locks_and_what_down_cannot_restore() {
+    let form = MigrationForm {
+        sql_up: "ALTER TABLE orders ALTER COLUMN total TYPE NUMERIC(12,0);".into(),
+        sql_down: "ALTER TABLE orders ALTER COLUMN total TYPE NUMERIC(12,2);".into(),
+        ..MigrationForm::default()
+    };
+    let root = render(form).await;
+    assert!(text(&root, "#schema-dry-run").contains(": complete"));
+    let locks = root.query_selector_all("#schema-locks tbody tr").unwrap();
+    assert_eq!(locks.length(), 1);
+    let row = locks.item(0).unwrap().text_content().unwrap();
+    assert!(
+        row.contains("ACCESS EXCLUSIVE") && row.contains("every row"),
+        "{row}"
+    );
+    assert!(text(&root, "#schema-reversibility")
+        .contains("orders.total from numeric(12,2) to numeric(12,0)"));
+}
