@@ -1128,5 +1128,5 @@ fn copy_job_rollbacks_restore_run_down_steps_or_revert_the_schema_after_the_reve
 }
 
 fn go_err(s: &MigrationSpec) -> String {
-    run(s, 1).err().expect("refused").to_string()
+    run(s, 1).expect_err("refused").to_string()
 }

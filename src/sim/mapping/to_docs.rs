@@ -15,6 +15,9 @@ use crate::sim::sql::{Row, Value};
 
 mod text;
 
+/// Told of every row a document holds as its own, with its table's schema.
+pub type RowVisitor<'v> = &'v mut dyn FnMut(&TableSchema, &Row);
+
 /// Row positions of one table sorted by one column's value (ties by position), for lookups
 /// by key. Rows with a NULL key are left out: a NULL never matches. When every key is an
 /// integer (the usual case for keys) the keys are also kept in a flat vector, so a lookup's
@@ -106,7 +109,7 @@ struct Cx<'k, 't, 'v> {
     tally: &'t mut Tally,
     /// Told of every row the document holds as its own (root and `array` elements), with
     /// its table's schema.
-    visit: Option<&'v mut dyn FnMut(&TableSchema, &Row)>,
+    visit: Option<RowVisitor<'v>>,
 }
 
 impl Cx<'_, '_, '_> {
@@ -200,7 +203,7 @@ impl<'a> DocMapper<'a> {
         i: usize,
         row: usize,
         tally: &mut Tally,
-        visit: Option<&mut dyn FnMut(&TableSchema, &Row)>,
+        visit: Option<RowVisitor<'_>>,
     ) -> Option<Json> {
         let c = self.collections.get(i)?;
         let r = c.node.data.rows.get(row)?;

@@ -186,7 +186,7 @@ impl Build<'_, '_> {
                 Some(t) if exact => kept[t].add(hasher.digest(t, r)),
                 _ => exact = false,
             };
-            let visit: Option<&mut dyn FnMut(&crate::sim::mapping::TableSchema, &Row)> =
+            let visit: Option<crate::sim::mapping::to_docs::RowVisitor<'_>> =
                 if self.sums { Some(&mut visit) } else { None };
             self.mapper.document_text(c, row, tally, visit, buf)?
         };

@@ -12,7 +12,7 @@ use std::ops::Range;
 
 use super::{json_bytes_estimate, string_len, Cx, DocMapper, EmbedKind, EmbedNode, Node};
 use crate::sim::mapping::convert::{sql_to_json, Conv, Tally};
-use crate::sim::mapping::relational::{key_text, TableSchema};
+use crate::sim::mapping::relational::key_text;
 use crate::sim::sql::{Row, Value};
 
 /// An object being written: each field's rendered value in `buf`, sorted when finished.
@@ -87,7 +87,7 @@ impl DocMapper<'_> {
         i: usize,
         row: usize,
         tally: &mut Tally,
-        visit: Option<&mut dyn FnMut(&TableSchema, &Row)>,
+        visit: Option<super::RowVisitor<'_>>,
         out: &mut Vec<u8>,
     ) -> Option<u64> {
         out.clear();
