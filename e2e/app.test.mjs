@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { startServer, SUB_PATH, DIST } from './server.mjs';
-import { launch, watchErrors, inkShare } from './browser.mjs';
+import { launch, watchErrors, inkShare, nodePosition, clickLink } from './browser.mjs';
 
 const SHOTS = 'e2e/screenshots';
 let srv, browser;
@@ -225,18 +225,12 @@ test('fork: two futures from one moment, one parameter changed, differences mark
 
 test('direct manipulation: click a link to cut it, right-click a node to crash it', async () => {
   const { page, errors } = await openApp(srv.base + '/');
-  const box = await page.locator('#topology').boundingBox();
-  // Node positions as the view model lays them out: the leader on top, followers on a circle.
-  const pos = (i, n = 5) => {
-    const a = -Math.PI / 2 + (2 * Math.PI * i) / n;
-    return { x: box.x + (0.5 + 0.36 * Math.cos(a)) * box.width, y: box.y + (0.52 + 0.36 * Math.sin(a)) * box.height };
-  };
-  const [n0, n1, n2] = [pos(0), pos(1), pos(2)];
-  await page.mouse.click((n0.x + n1.x) / 2, (n0.y + n1.y) / 2);
+  const n2 = await nodePosition(page, 2);
+  await clickLink(page, 0, 1);
   await page.waitForFunction(() => /link n0–n1 cut/.test(document.querySelector('#event-log').textContent));
   await page.mouse.click(n2.x, n2.y, { button: 'right' });
   await page.getByRole('button', { name: 'Restart node n2' }).waitFor();
-  await page.mouse.click((n0.x + n1.x) / 2, (n0.y + n1.y) / 2);
+  await clickLink(page, 0, 1);
   await page.waitForFunction(() => /link n0–n1 healed/.test(document.querySelector('#event-log').textContent));
   assert.deepEqual(errors, []);
   await page.close();
@@ -269,6 +263,7 @@ test('migration: a bad setting is named, a blue-green migration completes verifi
   const outcome = () => page.locator('#mig-outcome').textContent();
 
   // A bad choice is refused with a message that names it; nothing starts.
+  await page.click('#tab-migration');
   await page.fill('#mig-batch', '0');
   await page.click('#mig-start');
   await page.locator('#error').waitFor();
@@ -300,6 +295,12 @@ test('migration: a bad setting is named, a blue-green migration completes verifi
   assert.match(await page.locator('#mig-verification').textContent(), /Verification: passed/);
   assert.match(await page.locator('#mig-table-all').textContent(), /(\d+) \/ \1/, 'every record processed');
   assert.match(await page.locator('#mig-downtime').textContent(), /writes were stopped for/);
+  // The Data tab shows source rows next to the documents they became.
+  await page.click('#tab-data');
+  await page.locator('#data-migration').waitFor();
+  assert.match(await page.locator('#data-migration').textContent(), /copied/);
+  await page.screenshot({ path: `${SHOTS}/data-migration.png`, fullPage: true });
+  await page.click('#tab-migration');
   assert.match(await page.locator('#event-log').textContent(), /migration complete/);
   assert.ok(await inkShare(page, '#chart-6') > 0.01, 'migration chart drawn');
   await page.locator('section.migration').screenshot({ path: `${SHOTS}/migration-complete.png` });
@@ -317,6 +318,7 @@ test('migration: a bad setting is named, a blue-green migration completes verifi
 
 test('migration failures: a failed cut-over rolls back, and the buttons are labelled', async () => {
   const { page, errors } = await openApp(srv.base + '/');
+  await page.click('#tab-migration');
   await page.selectOption('#mig-strategy', 'big_bang');
   await page.selectOption('#mig-bad', '50');
   await page.click('#mig-start');

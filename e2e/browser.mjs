@@ -30,3 +30,17 @@ export function inkShare(frameOrPage, selector) {
     return ink / (d.length / 4);
   }, selector);
 }
+
+// Where node `i` of `n` sits on the topology canvas, in page pixels, as the view model lays
+// the nodes out (node 0 on top, the rest clockwise on a circle).
+export async function nodePosition(page, i, n = 5) {
+  const box = await page.locator('#topology').boundingBox();
+  const a = -Math.PI / 2 + (2 * Math.PI * i) / n;
+  return { x: box.x + (0.5 + 0.36 * Math.cos(a)) * box.width, y: box.y + (0.52 + 0.36 * Math.sin(a)) * box.height };
+}
+
+// Click the middle of the link between nodes `a` and `b` (cuts or heals it).
+export async function clickLink(page, a, b, n = 5) {
+  const [p, q] = [await nodePosition(page, a, n), await nodePosition(page, b, n)];
+  await page.mouse.click((p.x + q.x) / 2, (p.y + q.y) / 2);
+}

@@ -31,6 +31,8 @@ const text = (page, sel) => page.locator(sel).textContent();
 
 test('schema: a SQL change is checked at its lines, dry-run in place, and its rollback judged', async () => {
   const { page, errors } = await openApp();
+  await page.click('#tab-schema');
+  await page.locator('#tab-schema[aria-selected="true"]').waitFor();
   const panel = page.locator('section.schema');
   await panel.scrollIntoViewIfNeeded();
   assert.match(await text(page, '#schema-ddl'), /CREATE TABLE customers \(\n  id BIGINT PRIMARY KEY/);
@@ -68,6 +70,7 @@ test('schema: a SQL change is checked at its lines, dry-run in place, and its ro
 
 test('schema: mapping rules as JSON are checked, previewed, and used by Start migration', async () => {
   const { page, errors } = await openApp();
+  await page.click('#tab-schema');
   await page.locator('#schema-mapping').scrollIntoViewIfNeeded();
   assert.match(await text(page, '#schema-mapping-status'), /Using the suggested mapping/);
   const firstPreview = await page.locator('#schema-preview pre').first().textContent();
@@ -84,10 +87,12 @@ test('schema: mapping rules as JSON are checked, previewed, and used by Start mi
   const line = 1 + rules.split('\n').findIndex((l) => l.includes('"collections"'));
   await page.fill('#schema-mapping', rules.replace('"collections"', '"collections" :'));
   assert.match(await text(page, '#schema-mapping-errors'), new RegExp(`mapping, line ${line}`));
+  await page.click('#tab-migration');
   await page.click('#mig-start');
   await page.locator('#error').waitFor();
   assert.match(await text(page, '#error'), new RegExp(`Mapping rules \\(Schema view\\), line ${line}`));
   assert.equal(await page.locator('#mig-status').count(), 0, 'nothing started');
+  await page.click('#tab-schema');
   await page.locator('section.schema').screenshot({ path: `${SHOTS}/schema-mapping-error.png` });
 
   // Rules that call the orders collection "purchases": the migration runs with them.
@@ -96,6 +101,7 @@ test('schema: mapping rules as JSON are checked, previewed, and used by Start mi
   await page.fill('#schema-mapping', JSON.stringify(edited, null, 2));
   assert.match(await text(page, '#schema-mapping-status'), /The rules are valid/);
   assert.match(await page.locator('#schema-preview').textContent(), /purchases · \d+ documents/);
+  await page.click('#tab-migration');
   await page.selectOption('#mig-rows', '500');
   await page.click('#mig-start');
   await page.locator('#mig-status').waitFor();

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod bench;
 pub mod canvas;
+pub mod data;
 pub mod migration;
 pub mod panels;
 pub mod panic_overlay;

@@ -3,6 +3,8 @@
 //! from the Okabe–Ito palette, which stays distinguishable for colour-blind viewers, and every
 //! state also has a shape or a label so colour is never the only cue.
 
+pub mod data;
+pub mod log;
 pub mod migration;
 pub mod schema;
 pub mod settings;
@@ -10,9 +12,9 @@ pub mod settings;
 use crate::sim::metrics::Series;
 use crate::sim::net::{Blocked, Latency, Network};
 use crate::sim::repl::leader::Role as RaftRole;
-use crate::sim::repl::Mode;
+use crate::sim::repl::{Mode, StoreKind};
 use crate::sim::timeline::Timeline;
-use crate::sim::{NodeId, SimTime, Simulation};
+use crate::sim::{Command, NodeId, SimTime, Simulation};
 
 /// An sRGB colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,6 +116,8 @@ pub struct NodeView {
     pub fill: Rgb,
     /// How far behind (ms, or keys for leaderless replicas).
     pub lag: f64,
+    /// How the node stores its copy: drawn as a square (SQL table) or a circle (documents).
+    pub store: StoreKind,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -240,6 +244,7 @@ pub fn frame(sim: &Simulation) -> Frame {
                 detail,
                 fill,
                 lag,
+                store: c.params.store,
             }
         })
         .collect();
@@ -338,6 +343,39 @@ pub fn hit(frame: &Frame, x: f64, y: f64, w: f64, h: f64) -> Option<Hit> {
             b: l.b,
             cut: l.cut.is_some(),
         })
+}
+
+/// The partition a drag asks for: node `node` of `nodes` dropped on node `onto` joins that
+/// node's side; dropped on empty canvas it becomes a side of its own. `groups` is the
+/// partition in force (None: one side). None when nothing would change.
+pub fn drop_partition(
+    groups: Option<Vec<Vec<NodeId>>>,
+    nodes: u32,
+    node: NodeId,
+    onto: Option<NodeId>,
+) -> Option<Command> {
+    if node >= nodes || onto.is_some_and(|o| o >= nodes || o == node) {
+        return None;
+    }
+    let before = groups.unwrap_or_else(|| vec![(0..nodes).collect()]);
+    let mut after: Vec<Vec<NodeId>> = before
+        .iter()
+        .map(|g| g.iter().copied().filter(|&n| n != node).collect())
+        .collect();
+    match onto.and_then(|o| after.iter().position(|g| g.contains(&o))) {
+        Some(i) => after[i].push(node),
+        None => after.push(vec![node]),
+    }
+    after.retain(|g| !g.is_empty());
+    for g in &mut after {
+        g.sort_unstable();
+    }
+    after.sort();
+    match after.len() {
+        _ if after == before => None,
+        1 => Some(Command::HealPartition),
+        _ => Some(Command::Partition { groups: after }),
+    }
 }
 
 /// Distance from `p` to the segment `a`–`b`.
@@ -564,6 +602,18 @@ pub struct NodeStatus {
     pub isolated: bool,
     /// Role and lag, in words.
     pub state: String,
+    /// Share of the operations of clients on this node that succeeded in the last sample,
+    /// in words ("–" before any).
+    pub availability: String,
+}
+
+/// The last sampled availability for clients talking to node `id`.
+pub fn node_availability(sim: &Simulation, id: NodeId) -> String {
+    sim.metrics()
+        .availability_by_node_pct
+        .get(id as usize)
+        .and_then(|s| s.last())
+        .map_or_else(|| "–".to_string(), |v| format!("{v:.0}% ok"))
 }
 
 /// One event-log line.
@@ -585,7 +635,7 @@ pub struct Status {
     pub horizon: SimTime,
     pub figures: Vec<(&'static str, String)>,
     pub nodes: Vec<NodeStatus>,
-    /// Newest first.
+    /// Newest first, each kind bounded ([`log::log_lines`]).
     pub log: Vec<LogLine>,
     pub ops_per_s: u32,
     /// The replication setting in words.
@@ -599,12 +649,22 @@ pub struct Status {
     pub migration: Option<migration::MigrationView>,
     /// Every setting the Settings panel shows, as in force now.
     pub settings: settings::Settings,
+    /// The running migration's sides, for the Schema view's "who is at which version".
+    pub schema_run: Option<schema::versions::RunSides>,
+    /// The Data panel: every node's keys as rows and documents, and the migration's records
+    /// (empty unless asked for, see [`status_with`]).
+    pub data: std::rc::Rc<data::DataView>,
 }
 
-/// Event-log lines shown in the page.
-pub const LOG_LINES_SHOWN: usize = 12;
-
+/// [`status_with`] without the Data panel's view (left empty): the page builds that only
+/// while the panel is shown.
 pub fn status(run: &Timeline) -> Status {
+    status_with(run, false)
+}
+
+/// What the panels show of `run`; with `data`, also the Data panel's view, which reads every
+/// node's store and the migration's records.
+pub fn status_with(run: &Timeline, data: bool) -> Status {
     let sim = run.sim();
     let c = sim.cluster();
     let n_nodes = c.nodes.len() as NodeId;
@@ -628,27 +688,11 @@ pub fn status(run: &Timeline) -> Status {
                     false => "crashed".into(),
                     true => format!("{} · {}", role.label(), lag_text(sim, id).1),
                 },
+                availability: node_availability(sim, id),
             }
         })
         .collect();
-    let log = sim
-        .event_log()
-        .rev()
-        .take(LOG_LINES_SHOWN)
-        .map(|e| LogLine {
-            at: e.at,
-            time: e.at.to_string(),
-            kind: match e.kind {
-                crate::sim::LogKind::Command => "command",
-                crate::sim::LogKind::Fault => "scheduled",
-                crate::sim::LogKind::Info => "info",
-                crate::sim::LogKind::Conflict => "conflict",
-                crate::sim::LogKind::Leader => "leader",
-                crate::sim::LogKind::Migration => "migration",
-            },
-            text: e.text.clone(),
-        })
-        .collect();
+    let log = log::log_lines(sim);
     Status {
         time_label: sim.now().to_string(),
         now: sim.now(),
@@ -664,6 +708,12 @@ pub fn status(run: &Timeline) -> Status {
         seed: sim.scenario().seed,
         migration: migration::migration_view(sim),
         settings: settings::Settings::of(sim),
+        schema_run: schema::versions::run_sides(sim),
+        data: std::rc::Rc::new(if data {
+            data::data_view(sim)
+        } else {
+            data::DataView::default()
+        }),
     }
 }
 
@@ -731,6 +781,73 @@ mod tests {
         for m in &f.messages {
             assert!((0.0..=1.0).contains(&m.x) && (0.0..=1.0).contains(&m.y));
         }
+    }
+
+    #[test]
+    fn availability_per_node_drops_on_the_minority_side_under_cp_only() {
+        use crate::sim::repl::PartitionMode;
+        let pct = |s: &str| s.trim_end_matches("% ok").parse::<f64>().unwrap();
+        let mut minority_pct = Vec::new();
+        for mode in [PartitionMode::Cp, PartitionMode::Ap] {
+            let mut sc = Scenario::default();
+            sc.replication.partition_mode = mode;
+            let mut run = Timeline::new(sc).unwrap();
+            run.advance_to(SimTime::from_ms(2_000), u64::MAX);
+            let before = status(&run);
+            assert!(before.nodes.iter().all(|n| pct(&n.availability) > 90.0));
+            run.command(Command::Partition {
+                groups: vec![vec![0]],
+            })
+            .unwrap();
+            run.advance_to(SimTime::from_ms(8_000), u64::MAX);
+            let st = status(&run);
+            minority_pct.push(pct(&st.nodes[0].availability));
+            for n in &st.nodes[1..] {
+                assert!(pct(&n.availability) > 90.0, "{mode:?}: {n:?}");
+            }
+        }
+        // CP refuses on the cut-off node; AP serves much of it from what that node holds.
+        let [cp, ap] = minority_pct[..] else { panic!() };
+        assert!(cp < 10.0, "CP minority {cp}");
+        assert!(ap > cp + 30.0, "AP minority {ap}, CP {cp}");
+    }
+
+    #[test]
+    fn dragging_a_node_onto_another_or_away_regroups_the_partition() {
+        let p = |g: &[&[NodeId]]| Some(g.iter().map(|x| x.to_vec()).collect::<Vec<_>>());
+        // Away from the ring: a side of its own.
+        assert_eq!(
+            drop_partition(None, 5, 2, None),
+            Some(Command::Partition {
+                groups: vec![vec![0, 1, 3, 4], vec![2]]
+            })
+        );
+        // Onto a node on its own side, with no partition: nothing changes.
+        assert_eq!(drop_partition(None, 5, 2, Some(3)), None);
+        // n3 joins n2 across the partition.
+        assert_eq!(
+            drop_partition(p(&[&[0, 1, 3, 4], &[2]]), 5, 3, Some(2)),
+            Some(Command::Partition {
+                groups: vec![vec![0, 1, 4], vec![2, 3]]
+            })
+        );
+        // The last node of a side goes back: one side left, the partition heals.
+        assert_eq!(
+            drop_partition(p(&[&[0, 1, 3, 4], &[2]]), 5, 2, Some(0)),
+            Some(Command::HealPartition)
+        );
+        // Nonsense is ignored, never a panic.
+        assert_eq!(drop_partition(None, 5, 9, None), None);
+        assert_eq!(drop_partition(None, 5, 1, Some(1)), None);
+        assert_eq!(drop_partition(None, 1, 0, None), None);
+        // The command is one the engine takes, and the page's partition reads back the same.
+        let mut sim = Simulation::new(Scenario::default()).unwrap();
+        let c = drop_partition(None, 5, 4, None).unwrap();
+        sim.command(c).unwrap();
+        assert_eq!(
+            sim.network().partition_groups(),
+            Some(vec![vec![0, 1, 2, 3], vec![4]])
+        );
     }
 
     #[test]
@@ -856,10 +973,13 @@ mod tests {
         assert!(!st.nodes[0].isolated);
         assert!(st.nodes[1].isolated);
         assert!(!st.nodes[2].up);
-        assert_eq!(st.log[0].text, "node n2 crashed");
-        assert_eq!(st.log[1].text, "partition: {n1} | the rest");
+        // Writes are listed too (the page hides them unless asked).
+        let log: Vec<_> = st.log.iter().filter(|l| l.kind != "write").collect();
+        assert!(st.log.iter().any(|l| l.kind == "write"));
+        assert_eq!(log[0].text, "node n2 crashed");
+        assert_eq!(log[1].text, "partition: {n1} | the rest");
         assert_eq!(st.time_label, "0.500000 s");
-        assert_eq!(st.log[0].at, SimTime::from_ms(500));
+        assert_eq!(log[0].at, SimTime::from_ms(500));
         sim.seek(SimTime::from_ms(100));
         let st = status(&sim);
         assert_eq!(

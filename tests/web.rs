@@ -118,7 +118,13 @@ mod panels {
             steer_fork: true,
             on: Callback::noop(),
             canvas: NodeRef::default(),
-            canvas_events: (Callback::noop(), Callback::noop(), Callback::noop()),
+            canvas_events: migrascope::ui::canvas::CanvasEvents {
+                click: Callback::noop(),
+                menu: Callback::noop(),
+                hover: Callback::noop(),
+                down: Callback::noop(),
+                up: Callback::noop(),
+            },
         };
         html! { <Compare ..props /> }
     }
@@ -173,6 +179,94 @@ mod panels {
                 .as_deref(),
             Some("true")
         );
+    }
+}
+
+mod event_log {
+    use super::*;
+    use migrascope::sim::timeline::Timeline;
+    use migrascope::sim::{Command, Scenario, SimTime};
+    use migrascope::ui::panels::{EventLog, LogProps};
+    use migrascope::view_model::log::{check_view, LogFilter};
+    use migrascope::view_model::status;
+    use std::rc::Rc;
+    use yew::prelude::*;
+
+    #[derive(Properties, PartialEq)]
+    struct HostProps {
+        filter: LogFilter,
+        checked: bool,
+    }
+
+    #[component]
+    fn Host(p: &HostProps) -> Html {
+        let mut t = Timeline::new(Scenario::default()).unwrap();
+        t.advance_to(SimTime::from_ms(1_000), u64::MAX);
+        t.command(Command::Partition {
+            groups: vec![vec![2]],
+        })
+        .unwrap();
+        t.advance_to(SimTime::from_ms(3_000), u64::MAX);
+        let check = p.checked.then(|| Rc::new(check_view(t.sim())));
+        let props = LogProps {
+            status: Rc::new(status(&t)),
+            filter: p.filter.clone(),
+            check,
+            on: Callback::noop(),
+        };
+        html! { <EventLog ..props /> }
+    }
+
+    fn tags(root: &Element) -> Vec<String> {
+        let list = root.query_selector_all("#event-log .tag").unwrap();
+        (0..list.length())
+            .map(|i| list.item(i).unwrap().text_content().unwrap())
+            .collect()
+    }
+
+    #[wasm_bindgen_test]
+    async fn kinds_are_labelled_switches_and_writes_show_only_when_asked() {
+        let root = mount_root();
+        let props = HostProps {
+            filter: LogFilter::default(),
+            checked: false,
+        };
+        yew::Renderer::<Host>::with_root_and_props(root.clone(), props).render();
+        yew::platform::time::sleep(Duration::from_millis(50)).await;
+        let t = tags(&root);
+        assert!(t.contains(&"command".to_string()), "{t:?}");
+        assert!(!t.contains(&"write".to_string()), "{t:?}");
+        // Every switch has a label and reflects the filter.
+        let write = find(&root, "#log-kind-write").unchecked_into::<web_sys::HtmlInputElement>();
+        assert!(!write.checked());
+        assert!(write
+            .parent_element()
+            .unwrap()
+            .text_content()
+            .unwrap()
+            .contains("Writes"));
+        assert!(find(&root, "#check-history")
+            .text_content()
+            .unwrap()
+            .contains("Check"));
+        assert!(root.query_selector("#check-summary").unwrap().is_none());
+    }
+
+    #[wasm_bindgen_test]
+    async fn with_writes_on_and_a_check_the_summary_and_writes_are_listed() {
+        let root = mount_root();
+        let props = HostProps {
+            filter: LogFilter::default().toggled("write").toggled("command"),
+            checked: true,
+        };
+        yew::Renderer::<Host>::with_root_and_props(root.clone(), props).render();
+        yew::platform::time::sleep(Duration::from_millis(50)).await;
+        let t = tags(&root);
+        assert!(t.contains(&"write".to_string()), "{t:?}");
+        assert!(!t.contains(&"command".to_string()), "{t:?}");
+        let summary = find(&root, "#check-summary").text_content().unwrap();
+        assert!(summary.contains("Checked at 3.000000 s"), "{summary}");
+        assert!(summary.contains("operations on"), "{summary}");
     }
 }
 
@@ -397,10 +491,10 @@ mod settings_panel {
         let controls = root
             .query_selector_all(".set-form select, .set-form input")
             .unwrap();
-        // Cluster size, protocol, CP/AP, N, R, W, conflicts, read repair, anti-entropy and
-        // its interval, five clocks, rate, reads, keys, key distribution, latency kind and
-        // its two parameters, loss.
-        assert_eq!(controls.length(), 23);
+        // Cluster size, protocol, CP/AP, store kind, N, R, W, conflicts, read repair,
+        // anti-entropy and its interval, five clocks, rate, reads, keys, key distribution,
+        // latency kind and its two parameters, loss.
+        assert_eq!(controls.length(), 24);
         for i in 0..controls.length() {
             let el: HtmlElement = controls.item(i).unwrap().unchecked_into();
             let id = el.id();

@@ -1,11 +1,13 @@
-//! Browser tests of the Schema panel given known form text, run in headless Chromium by
-//! `wasm-pack test --headless --chrome`.
+//! Browser tests of the Schema panel given known form text (and a known running migration),
+//! run in headless Chromium by `wasm-pack test --headless --chrome`.
 #![cfg(target_arch = "wasm32")]
 
 use std::time::Duration;
 
+use migrascope::sim::migrate::{Direction, Strategy};
 use migrascope::ui::schema::{SchemaPanel, SchemaPanelProps};
 use migrascope::view_model::migration::MigrationForm;
+use migrascope::view_model::schema::versions::RunSides;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::Element;
@@ -14,6 +16,10 @@ use yew::prelude::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 async fn render(form: MigrationForm) -> Element {
+    render_with(form, None).await
+}
+
+async fn render_with(form: MigrationForm, run: Option<RunSides>) -> Element {
     let doc = gloo::utils::document();
     let root = doc.create_element("div").unwrap();
     doc.body().unwrap().append_child(&root).unwrap();
@@ -21,6 +27,7 @@ async fn render(form: MigrationForm) -> Element {
         root.clone(),
         SchemaPanelProps {
             form,
+            run,
             on: Callback::noop(),
         },
     )
@@ -97,4 +104,79 @@ async fn a_clean_change_shows_its_locks_and_what_down_cannot_restore() {
     );
     assert!(text(&root, "#schema-reversibility")
         .contains("orders.total from numeric(12,2) to numeric(12,0)"));
+}
+
+fn texts(root: &Element, sel: &str) -> Vec<String> {
+    let list = root.query_selector_all(sel).unwrap();
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().text_content().unwrap_or_default())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn the_versions_show_the_timeline_who_is_where_and_the_matrix_with_reasons() {
+    let form = MigrationForm {
+        sql_up: "ALTER TABLE customers DROP COLUMN email;".into(),
+        sql_down: "ALTER TABLE customers ADD COLUMN email TEXT;".into(),
+        ..MigrationForm::default()
+    };
+    let run = RunSides {
+        strategy: Strategy::BlueGreen,
+        direction: Direction::SqlToDocs,
+        phase_label: "Copy",
+        on_target: false,
+        copied_pct: 45,
+        done: false,
+    };
+    let root = render_with(form, Some(run)).await;
+    // The matrix: a corner, one column per version, one row header per reader version.
+    let cols = texts(&root, "#schema-matrix thead th[scope='col']");
+    assert_eq!(cols.len(), 5, "{cols:?}");
+    assert_eq!(cols[1], "data written at v1");
+    assert_eq!(cols[4], "data written at v4");
+    let rows = texts(&root, "#schema-matrix tbody th[scope='row']");
+    assert_eq!(rows[0], "v1 readers (application v1)");
+    assert_eq!(rows.len(), 4);
+    // v1 readers against v2 data: incompatible, with compat's reason in the cell.
+    let cell = text(
+        &root,
+        "#schema-matrix tbody tr:nth-child(1) td:nth-of-type(2)",
+    );
+    assert!(cell.contains("incompatible"), "{cell}");
+    assert!(
+        cell.contains("v2 removed required field \"email\": v1 readers break"),
+        "{cell}"
+    );
+    let diagonal = text(
+        &root,
+        "#schema-matrix tbody tr:nth-child(1) td:nth-of-type(1)",
+    );
+    assert_eq!(diagonal, "✓ compatible");
+    // The current version is marked in words (and aria-current), once per store.
+    let current = "#schema-timeline li[aria-current='step']";
+    assert_eq!(
+        texts(&root, &format!("{current} .current-marker")),
+        ["current", "current"]
+    );
+    assert_eq!(
+        texts(&root, &format!("{current} .version-no")),
+        ["v1", "v1"]
+    );
+    assert_eq!(texts(&root, "#schema-timeline .current-marker").len(), 2);
+    // The typed change is the SQL store's pending v2, with what its down cannot restore.
+    let sql = texts(&root, "#schema-versions-sql > li");
+    assert_eq!(sql.len(), 2, "{sql:?}");
+    assert!(
+        sql[1].starts_with("v2") && sql[1].contains("pending"),
+        "{sql:?}"
+    );
+    assert!(
+        sql[1].contains("not fully reversible") && sql[1].contains("email"),
+        "{sql:?}"
+    );
+    // Who is where: the blue and green sides and where the application is.
+    let who = text(&root, "#schema-who");
+    assert!(who.contains("Blue (source) · SQL tables (shop)"), "{who}");
+    assert!(who.contains("45% of records copied"), "{who}");
+    assert!(who.contains("reads and writes blue (source)"), "{who}");
 }

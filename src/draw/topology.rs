@@ -6,6 +6,7 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::sim::repl::StoreKind;
 use crate::view_model::{node_radius, palette, Frame, MessageKind, Rgb, Role};
 
 pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
@@ -95,13 +96,20 @@ pub fn draw_topology<DB: DrawingBackend>(
     for n in &frame.nodes {
         let c = px(n.x, n.y);
         let r = radius as i32;
-        area.draw(&Circle::new(c, r, rgb(n.fill).filled()))?;
         let ring = if n.up { palette::INK } else { palette::MUTED };
         let ring_w = if n.role == Role::Leader { 3.0 } else { 1.5 };
-        area.draw(&Circle::new(
+        node_shape(area, c, r, n.store, rgb(n.fill).filled())?;
+        node_shape(
+            area,
             c,
             r,
+            n.store,
             rgb(ring).stroke_width((ring_w * s) as u32),
+        )?;
+        area.draw(&Text::new(
+            store_glyph(n.store),
+            (c.0, c.1 - (r as f64 * 0.45) as i32),
+            font(10.0, s, palette::PAPER, HPos::Center, VPos::Center),
         ))?;
         if !n.up {
             let x = (radius * 0.6) as i32;
@@ -124,6 +132,34 @@ pub fn draw_topology<DB: DrawingBackend>(
     }
 
     draw_legend(area, frame, s)
+}
+
+/// A node's outline: a square for a SQL table, a circle for a document collection (the
+/// shape tells them apart without colour).
+fn node_shape<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    c: (i32, i32),
+    r: i32,
+    store: StoreKind,
+    style: ShapeStyle,
+) -> DrawResult<DB> {
+    match store {
+        StoreKind::Sql => {
+            let h = (f64::from(r) * 0.88) as i32;
+            area.draw(&Rectangle::new(
+                [(c.0 - h, c.1 - h), (c.0 + h, c.1 + h)],
+                style,
+            ))
+        }
+        StoreKind::Document => area.draw(&Circle::new(c, r, style)),
+    }
+}
+
+fn store_glyph(store: StoreKind) -> &'static str {
+    match store {
+        StoreKind::Sql => "SQL",
+        StoreKind::Document => "{ }",
+    }
 }
 
 fn draw_legend<DB: DrawingBackend>(
@@ -158,6 +194,18 @@ fn draw_legend<DB: DrawingBackend>(
             font(12.0, s, palette::MUTED, HPos::Left, VPos::Center),
         ))?;
         x += ((label.len() as f64 * 7.0 + 34.0) * s) as i32;
+    }
+    if let Some(n) = frame.nodes.first() {
+        let label = match n.store {
+            StoreKind::Sql => "square: SQL table",
+            StoreKind::Document => "circle: document collection",
+        };
+        area.draw(&Text::new(
+            label,
+            (x, y),
+            font(12.0, s, palette::MUTED, HPos::Left, VPos::Center),
+        ))?;
+        x += ((label.len() as f64 * 6.5 + 24.0) * s) as i32;
     }
     let total = frame.messages.len() + frame.messages_hidden;
     let caption = if frame.messages_hidden > 0 {
@@ -210,7 +258,17 @@ mod tests {
         assert!(svg.contains("crashed"));
         assert!(svg.contains("cut\n</text>"));
         assert!(svg.contains("messages in flight"));
-        assert!(svg.matches("<circle").count() >= 5 + f.messages.len() / 2);
+        // SQL stores are squares with their glyph; data messages are dots.
+        assert!(svg.matches("<rect").count() >= 5 * 2, "node squares");
+        assert!(svg.contains("SQL\n</text>") && svg.contains("square: SQL table"));
+        assert!(svg.matches("<circle").count() >= f.messages.len() / 2);
+        // Document stores are circles.
+        let mut sc = Scenario::default();
+        sc.replication.store = StoreKind::Document;
+        let sim = Simulation::new(sc).unwrap();
+        let svg = svg_of(&frame(&sim), 1.0, false);
+        assert!(svg.matches("<circle").count() >= 5 * 2, "node circles");
+        assert!(svg.contains("{ }\n</text>") && svg.contains("circle: document collection"));
     }
 
     #[test]

@@ -170,6 +170,8 @@ pub struct Metrics {
     pub latency_p99_ms: Series,
     /// Share of finished operations that succeeded, %.
     pub availability_pct: Series,
+    /// The same per node the clients talk to, %.
+    pub availability_by_node_pct: Vec<Series>,
     /// Share of successful reads that missed an acknowledged write, %.
     pub stale_read_pct: Series,
     pub conflicts_per_s: Series,
@@ -243,6 +245,9 @@ impl Simulation {
             latency_p95_ms: Series::new("latency p95", "ms"),
             latency_p99_ms: Series::new("latency p99", "ms"),
             availability_pct: Series::new("availability", "%"),
+            availability_by_node_pct: (0..nodes)
+                .map(|i| Series::new(format!("n{i}"), "%"))
+                .collect(),
             stale_read_pct: Series::new("stale reads", "%"),
             conflicts_per_s: Series::new("conflicts", "/s"),
             lost_updates: Series::new("lost updates", ""),
@@ -717,6 +722,16 @@ impl Simulation {
         }
         lat.clear();
         self.cluster.window_done = (0, 0);
+        for (s, w) in m
+            .availability_by_node_pct
+            .iter_mut()
+            .zip(&mut self.cluster.window_by_client)
+        {
+            if w.1 > 0 {
+                s.push(now, 100.0 * w.0 as f64 / w.1 as f64);
+            }
+            *w = (0, 0);
+        }
         let reads = c.reads_ok - m.last.reads_ok;
         if reads > 0 {
             m.stale_read_pct.push(

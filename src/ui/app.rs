@@ -9,17 +9,18 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
-use super::canvas::draw_on;
+use super::canvas::{draw_on, CanvasEvents, Drag};
+use super::data::DataPanel;
 use super::migration::MigrationPanel;
 use super::panels::{Compare, EventLog, FaultPanel, Figures, Help, TimelineBar, Toolbar};
 use super::schema::SchemaPanel;
 use super::settings::SettingsPanel;
-use super::state::{Action, AppState, RunId, SharedSim};
+use super::state::{Action, AppState, RunId, SharedSim, Tab};
 use crate::draw::{chart::draw_chart, topology::draw_topology};
 use crate::playback::advance_wall;
 use crate::share::{self, SharedRun};
 use crate::sim::Command;
-use crate::view_model::{charts, frame, hit, Hit, CHART_COUNT};
+use crate::view_model::{charts, drop_partition, frame, hit, Hit, CHART_COUNT};
 
 /// Charts and panels refresh this often (wall ms); the topology redraws every frame.
 const SLOW_REFRESH_MS: f64 = 250.0;
@@ -86,20 +87,23 @@ fn tick(
     }
 }
 
-/// The command a click (or, with `secondary`, a right-click) on a topology canvas asks for:
-/// a click on a link cuts or heals it, a right-click on a node crashes or restarts it.
-fn canvas_command(e: &MouseEvent, run: &SharedSim, secondary: bool) -> Option<Command> {
+/// Where on a topology canvas the pointer is: what it is over, and its CSS-pixel position.
+fn pointer(e: &MouseEvent, run: &SharedSim) -> Option<(Option<Hit>, f64, f64)> {
     let canvas: HtmlCanvasElement = e.target()?.dyn_into().ok()?;
     let (w, h) = (
         f64::from(canvas.client_width()),
         f64::from(canvas.client_height()),
     );
+    let (x, y) = (f64::from(e.offset_x()), f64::from(e.offset_y()));
+    Some((hit(&frame(run.borrow().sim()), x, y, w, h), x, y))
+}
+
+/// The command a click (or, with `secondary`, a right-click) on a topology canvas asks for:
+/// a click on a link cuts or heals it, a right-click on a node crashes or restarts it.
+fn canvas_command(e: &MouseEvent, run: &SharedSim, secondary: bool) -> Option<Command> {
+    let (over, _, _) = pointer(e, run)?;
     let run = run.borrow();
-    let f = frame(run.sim());
-    match (
-        hit(&f, f64::from(e.offset_x()), f64::from(e.offset_y()), w, h)?,
-        secondary,
-    ) {
+    match (over?, secondary) {
         (Hit::Link { a, b, cut: false }, false) => Some(Command::CutLink { a, b }),
         (Hit::Link { a, b, cut: true }, false) => Some(Command::HealLink { a, b }),
         (Hit::Node(node), true) if run.sim().cluster().nodes[node as usize].up => {
@@ -110,50 +114,129 @@ fn canvas_command(e: &MouseEvent, run: &SharedSim, secondary: bool) -> Option<Co
     }
 }
 
-/// Click and right-click handlers for a topology canvas showing `run`, and a pointer cursor
-/// over what can be clicked.
+/// The partition a node dragged and released here asks for (see [`drop_partition`]).
+fn drop_command(e: &MouseEvent, run: &SharedSim, node: crate::sim::NodeId) -> Option<Command> {
+    let (over, _, _) = pointer(e, run)?;
+    let onto = match over {
+        Some(Hit::Node(n)) => Some(n),
+        _ => None,
+    };
+    let run = run.borrow();
+    let sim = run.sim();
+    let nodes = sim.cluster().nodes.len() as u32;
+    drop_partition(sim.network().partition_groups(), nodes, node, onto)
+}
+
+fn set_cursor(e: &MouseEvent, cursor: &str) {
+    if let Some(el) = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.style().set_property("cursor", cursor);
+    }
+}
+
+/// Mouse handlers for a topology canvas showing `run`: a click on a link cuts or heals it, a
+/// right-click on a node crashes or restarts it, dragging a node onto another puts it on that
+/// node's side of a partition and dragging it off into empty space gives it a side of its own.
 fn canvas_handlers(
     run: &SharedSim,
     target: RunId,
     on: &Callback<Action>,
-) -> (
-    Callback<MouseEvent>,
-    Callback<MouseEvent>,
-    Callback<MouseEvent>,
-) {
-    let click = {
-        let (run, on) = (run.clone(), on.clone());
-        Callback::from(move |e: MouseEvent| {
-            if let Some(c) = canvas_command(&e, &run, false) {
+    drag: &Rc<RefCell<Drag>>,
+) -> CanvasEvents {
+    let issue = {
+        let on = on.clone();
+        move |c: Option<Command>| {
+            if let Some(c) = c {
                 on.emit(Action::IssueTo(target, c));
+            }
+        }
+    };
+    let click = {
+        let (run, drag, issue) = (run.clone(), drag.clone(), issue.clone());
+        Callback::from(move |e: MouseEvent| {
+            if !std::mem::take(&mut drag.borrow_mut().swallow_click) {
+                issue(canvas_command(&e, &run, false));
             }
         })
     };
     let menu = {
-        let (run, on) = (run.clone(), on.clone());
+        let (run, issue) = (run.clone(), issue.clone());
         Callback::from(move |e: MouseEvent| {
             if let Some(c) = canvas_command(&e, &run, true) {
                 e.prevent_default();
-                on.emit(Action::IssueTo(target, c));
+                issue(Some(c));
+            }
+        })
+    };
+    let down = {
+        let (run, drag) = (run.clone(), drag.clone());
+        Callback::from(move |e: MouseEvent| {
+            let start = match pointer(&e, &run) {
+                Some((Some(Hit::Node(n)), x, y)) if e.button() == 0 => Some((n, x, y)),
+                _ => None,
+            };
+            *drag.borrow_mut() = Drag {
+                start,
+                ..Drag::default()
+            };
+        })
+    };
+    let up = {
+        let (run, drag) = (run.clone(), drag.clone());
+        Callback::from(move |e: MouseEvent| {
+            let d = std::mem::take(&mut *drag.borrow_mut());
+            if let (Some((node, _, _)), true) = (d.start, d.moved) {
+                drag.borrow_mut().swallow_click = true;
+                issue(drop_command(&e, &run, node));
+                set_cursor(&e, "default");
             }
         })
     };
     let hover = {
-        let run = run.clone();
+        let (run, drag) = (run.clone(), drag.clone());
         Callback::from(move |e: MouseEvent| {
-            let over = canvas_command(&e, &run, false).is_some()
-                || canvas_command(&e, &run, true).is_some();
-            if let Some(el) = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
-            {
-                let _ = el
-                    .style()
-                    .set_property("cursor", if over { "pointer" } else { "default" });
+            let Some((over, x, y)) = pointer(&e, &run) else {
+                return;
+            };
+            let mut d = drag.borrow_mut();
+            if let Some((_, x0, y0)) = d.start {
+                d.moved |= (x - x0).hypot(y - y0) > DRAG_MIN_PX;
+                if d.moved {
+                    return set_cursor(&e, "grabbing");
+                }
             }
+            let cursor = match over {
+                Some(Hit::Node(_)) => "grab",
+                Some(Hit::Link { .. }) => "pointer",
+                None => "default",
+            };
+            set_cursor(&e, cursor);
         })
     };
-    (click, menu, hover)
+    CanvasEvents {
+        click,
+        menu,
+        hover,
+        down,
+        up,
+    }
+}
+
+/// A press on a node that moves further than this (CSS pixels) is a drag, not a click.
+const DRAG_MIN_PX: f64 = 12.0;
+
+/// One workspace tab's button; the selected one is marked for screen readers and by its
+/// underline, not by colour alone.
+fn tab_button(t: Tab, current: Tab, on: &Callback<Action>) -> Html {
+    let on = on.clone();
+    let select = Callback::from(move |_: MouseEvent| on.emit(Action::SelectTab(t)));
+    html! {
+        <button id={format!("tab-{}", t.id())} role="tab" class="tab"
+            aria-selected={(t == current).to_string()} aria-controls={format!("tabpanel-{}", t.id())}
+            onclick={select}>{t.label()}</button>
+    }
 }
 
 /// The user's system setting `prefers-reduced-motion: reduce`.
@@ -226,6 +309,9 @@ pub fn App() -> Html {
         st
     });
     let topology = use_node_ref();
+    // A node being dragged on each topology canvas (A and the fork B).
+    let drag_a = use_mut_ref(Drag::default);
+    let drag_b = use_mut_ref(Drag::default);
     let fork_canvas = use_node_ref();
     let chart_refs = [
         use_node_ref(),
@@ -300,7 +386,7 @@ pub fn App() -> Html {
         let on = on.clone();
         Callback::from(move |_: MouseEvent| on.emit(Action::Fork))
     };
-    let (a_click, a_menu, a_hover) = canvas_handlers(&state.sim, RunId::Original, &on);
+    let a_events = canvas_handlers(&state.sim, RunId::Original, &on, &drag_a);
     let steered_status = match &state.fork {
         Some(f) if f.steer_fork => f.status.clone(),
         _ => state.status.clone(),
@@ -359,29 +445,47 @@ pub fn App() -> Html {
             <main class="grid">
                 <section class="stage" aria-label="Cluster">
                     if state.fork.is_some() { <p class="stage-label">{"A · original"}</p> }
-                    <canvas id="topology" ref={topology} role="img" onclick={a_click}
-                        oncontextmenu={a_menu} onmousemove={a_hover}
+                    <canvas id="topology" ref={topology} role="img" onclick={a_events.click}
+                        oncontextmenu={a_events.menu} onmousemove={a_events.hover}
+                        onmousedown={a_events.down} onmouseup={a_events.up}
                         aria-label="Cluster topology: the nodes on a circle, every link between them, messages in flight" />
-                    <p class="hint canvas-hint">{"Click a link to cut or heal it; right-click a node to crash or restart it."}</p>
+                    <p class="hint canvas-hint">{"Click a link to cut or heal it. Drag a node onto another to put them on one side of a partition, or into empty space to cut it off. Right-click a node to crash or restart it."}</p>
                     <Figures status={state.status.clone()} />
                 </section>
-                <FaultPanel status={steered_status.clone()} on={on.clone()} steering={steering} />
+                <div class="side">
+                    <FaultPanel status={steered_status.clone()} on={on.clone()} steering={steering} />
+                    <EventLog status={state.status.clone()} filter={state.log_filter.clone()}
+                        check={state.check.clone()} on={on.clone()} />
+                </div>
             </main>
-            <SettingsPanel settings={steered_status.settings.clone()} draft={state.settings_draft.clone()}
-                error={state.settings_error.clone()} on={on.clone()} {steering} />
-            <MigrationPanel status={steered_status.clone()} form={state.migration_form.clone()} on={on.clone()} />
-            <SchemaPanel form={state.migration_form.clone()} on={on.clone()} />
             if let Some(f) = &state.fork {
                 <Compare a={state.status.clone()} b={f.status.clone()} at={f.at.to_string()}
                     steer_fork={f.steer_fork} on={on.clone()} canvas={fork_canvas.clone()}
-                    canvas_events={canvas_handlers(&f.run, RunId::Fork, &on)} />
+                    canvas_events={canvas_handlers(&f.run, RunId::Fork, &on, &drag_b)} />
             }
             <section class="charts" aria-label="Charts">
                 { for chart_refs.iter().zip(chart_titles).enumerate().map(|(i, (r, title))| html! {
                     <canvas id={format!("chart-{i}")} ref={r.clone()} role="img" aria-label={title} />
                 }) }
             </section>
-            <EventLog status={state.status.clone()} on={on.clone()} />
+            <div class="workspace">
+                <div class="tabs" role="tablist" aria-label="Workspace">
+                    { for Tab::ALL.into_iter().map(|t| tab_button(t, state.tab, &on)) }
+                </div>
+                <div id="tabpanel-settings" role="tabpanel" aria-labelledby="tab-settings" hidden={state.tab != Tab::Settings}>
+                    <SettingsPanel settings={steered_status.settings.clone()} draft={state.settings_draft.clone()}
+                        error={state.settings_error.clone()} on={on.clone()} {steering} />
+                </div>
+                <div id="tabpanel-migration" role="tabpanel" aria-labelledby="tab-migration" hidden={state.tab != Tab::Migration}>
+                    <MigrationPanel status={steered_status.clone()} form={state.migration_form.clone()} on={on.clone()} />
+                </div>
+                <div id="tabpanel-data" role="tabpanel" aria-labelledby="tab-data" hidden={state.tab != Tab::Data}>
+                    <DataPanel view={steered_status.data.clone()} node={state.data_node} on={on.clone()} />
+                </div>
+                <div id="tabpanel-schema" role="tabpanel" aria-labelledby="tab-schema" hidden={state.tab != Tab::Schema}>
+                    <SchemaPanel form={state.migration_form.clone()} run={steered_status.schema_run.clone()} on={on.clone()} />
+                </div>
+            </div>
             if state.help { <Help on_close={close_help} /> }
         </div>
     }

@@ -46,3 +46,24 @@ where
         web_sys::console::warn_1(&format!("drawing failed: {e:?}").into());
     }
 }
+
+/// The mouse handlers of a topology canvas.
+#[derive(Clone, PartialEq)]
+pub struct CanvasEvents {
+    pub click: yew::Callback<web_sys::MouseEvent>,
+    pub menu: yew::Callback<web_sys::MouseEvent>,
+    pub hover: yew::Callback<web_sys::MouseEvent>,
+    pub down: yew::Callback<web_sys::MouseEvent>,
+    pub up: yew::Callback<web_sys::MouseEvent>,
+}
+
+/// A node being dragged on a topology canvas (lives across renders).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Drag {
+    /// The node pressed and where (CSS pixels in the canvas).
+    pub start: Option<(crate::sim::NodeId, f64, f64)>,
+    /// The pointer went further than a node's radius from where it was pressed.
+    pub moved: bool,
+    /// The click that ends a drag is not a click on a link.
+    pub swallow_click: bool,
+}

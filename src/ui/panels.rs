@@ -6,6 +6,7 @@ use yew::prelude::*;
 use super::state::Action;
 use crate::playback::{slider_from_speed, speed_from_slider, speed_label};
 use crate::sim::Command;
+use crate::view_model::log::{shown, CheckView, LogFilter, LOG_KINDS};
 use crate::view_model::{NodeStatus, Status};
 
 fn input_value(e: &Event) -> String {
@@ -113,6 +114,9 @@ fn node_row(n: &NodeStatus, on: &Callback<Action>) -> Html {
         <li class="node-row" id={format!("node-{id}")}>
             <span class="node-name">{n.label.clone()}</span>
             <span class="node-state">{state}</span>
+            <span class="node-avail" aria-label={format!("{}: availability for its clients", n.label)}
+                title="Share of the operations of the clients talking to this node that succeeded, over the last sampling interval">
+                {n.availability.clone()}</span>
             {link}
             {crash}
         </li>
@@ -177,9 +181,40 @@ pub struct SeekProps {
     pub on: Callback<Action>,
 }
 
-/// Clicking an entry moves the run to that moment.
+#[derive(Properties, PartialEq)]
+pub struct LogProps {
+    pub status: std::rc::Rc<Status>,
+    pub filter: LogFilter,
+    pub check: Option<std::rc::Rc<CheckView>>,
+    pub on: Callback<Action>,
+}
+
+/// The kind switches: one labelled checkbox per kind.
+fn log_filters(p: &LogProps) -> Html {
+    let kind = |(tag, label): &(&'static str, &'static str)| {
+        let on = p.on.clone();
+        let tag = *tag;
+        let toggle = Callback::from(move |_: Event| on.emit(Action::ToggleLogKind(tag)));
+        html! {
+            <label class={classes!("log-kind", tag)}>
+                <input type="checkbox" id={format!("log-kind-{tag}")}
+                    checked={p.filter.shows(tag)} onchange={toggle} />
+                {*label}
+            </label>
+        }
+    };
+    html! {
+        <fieldset class="log-filter" aria-label="Show these kinds">
+            <legend>{"Show"}</legend>
+            { for LOG_KINDS.iter().map(kind) }
+        </fieldset>
+    }
+}
+
+/// Clicking an entry moves the run to that moment; the checker's findings name the
+/// operations involved and go to the first of them.
 #[component]
-pub fn EventLog(p: &SeekProps) -> Html {
+pub fn EventLog(p: &LogProps) -> Html {
     let entry = |l: &crate::view_model::LogLine| {
         let on = p.on.clone();
         let at = l.at;
@@ -193,13 +228,28 @@ pub fn EventLog(p: &SeekProps) -> Html {
             </button></li>
         }
     };
+    let check = {
+        let on = p.on.clone();
+        Callback::from(move |_: MouseEvent| on.emit(Action::CheckHistory))
+    };
+    let lines = shown(&p.status.log, p.check.as_deref(), &p.filter);
     html! {
         <section class="panel log" aria-labelledby="log-title">
             <h2 id="log-title">{"Event log"}<span class="hint">{" · click an entry to go back to it"}</span></h2>
-            if p.status.log.is_empty() {
-                <p class="muted">{"Nothing yet: cut a link or crash a node to see it here."}</p>
+            <div class="log-tools">
+                { log_filters(p) }
+                <button id="check-history" onclick={check}
+                    aria-label="Check the history so far for stale reads, lost updates and linearizability">
+                    {"Check the history"}</button>
+            </div>
+            if let Some(c) = &p.check {
+                <p id="check-summary" class="note" role="status">
+                    {format!("Checked at {}: {}", c.at, c.summary)}</p>
+            }
+            if lines.is_empty() {
+                <p class="muted">{"Nothing to list: cut a link or crash a node, or show more kinds."}</p>
             } else {
-                <ol id="event-log">{ for p.status.log.iter().map(entry) }</ol>
+                <ol id="event-log">{ for lines.into_iter().map(entry) }</ol>
             }
         </section>
     }
@@ -233,12 +283,8 @@ pub fn TimelineBar(p: &SeekProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct CompareProps {
-    /// Click, right-click and hover handlers for the fork's canvas.
-    pub canvas_events: (
-        Callback<MouseEvent>,
-        Callback<MouseEvent>,
-        Callback<MouseEvent>,
-    ),
+    /// Mouse handlers for the fork's canvas.
+    pub canvas_events: super::canvas::CanvasEvents,
     pub a: std::rc::Rc<Status>,
     pub b: std::rc::Rc<Status>,
     pub at: String,
@@ -276,8 +322,9 @@ pub fn Compare(p: &CompareProps) -> Html {
                 <figure>
                     <figcaption>{"B · fork"}</figcaption>
                     <canvas id="topology-fork" ref={p.canvas.clone()} role="img"
-                        onclick={p.canvas_events.0.clone()} oncontextmenu={p.canvas_events.1.clone()}
-                        onmousemove={p.canvas_events.2.clone()}
+                        onclick={p.canvas_events.click.clone()} oncontextmenu={p.canvas_events.menu.clone()}
+                        onmousemove={p.canvas_events.hover.clone()} onmousedown={p.canvas_events.down.clone()}
+                        onmouseup={p.canvas_events.up.clone()}
                         aria-label="Topology of the forked run B" />
                 </figure>
                 <table id="compare-table">

@@ -2,13 +2,21 @@
 //! checked as it is typed with each error at its line, then run in place on a copy of
 //! generated data (locks, blocked writes, what the down steps cannot give back); and the
 //! SQL -> documents mapping as JSON, with the suggestion one click away and a preview of the
-//! documents it builds. The text lives in the migration form (the reducer); the checks are
-//! the view model's, memoised on the text.
+//! documents it builds; then the versions ([`SchemaVersions`]): each store's timeline with
+//! the current version marked, who is at which version (with the page's running migration),
+//! and the compatibility matrix with every reason. The text lives in the migration form (the
+//! reducer); the checks are the view model's, memoised on the text and the running migration.
 
 use yew::prelude::*;
 
+use std::rc::Rc;
+
 use super::state::Action;
 use crate::view_model::migration::MigrationForm;
+use crate::view_model::schema::versions::{
+    versions_view, CompatMatrix, MatrixCell, RunSides, StoreTimeline, Undo, VersionRow,
+    VersionsView, WhoRow,
+};
 use crate::view_model::schema::{
     check_mapping, check_sql_change, source_ddl, suggested_mapping_json, LineError, SqlCheck,
     PREVIEW_ROWS,
@@ -17,6 +25,8 @@ use crate::view_model::schema::{
 #[derive(Properties, PartialEq)]
 pub struct SchemaPanelProps {
     pub form: MigrationForm,
+    /// The page's running migration (steered run), for "who is at which version".
+    pub run: Option<RunSides>,
     pub on: Callback<Action>,
 }
 
@@ -115,6 +125,17 @@ pub fn SchemaPanel(p: &SchemaPanelProps) -> Html {
         |(up, down)| check_sql_change(up, down),
     );
     let mapping = use_memo(p.form.mapping_json.clone(), |text| check_mapping(text));
+    let versions = {
+        let sql = sql.clone();
+        let deps = (
+            p.form.sql_up.clone(),
+            p.form.sql_down.clone(),
+            p.run.clone(),
+        );
+        use_memo(deps, move |(up, down, run)| {
+            versions_view(up, down, &sql, run.as_ref())
+        })
+    };
     let (form, on) = (&p.form, &p.on);
     let up_bad = sql.errors.iter().any(|e| e.list == "up");
     let down_bad = sql.errors.iter().any(|e| e.list == "down");
@@ -175,6 +196,124 @@ pub fn SchemaPanel(p: &SchemaPanelProps) -> Html {
                     </> }) }
                 </div>
             </div>
+            <SchemaVersions view={versions} />
         </section>
     }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct SchemaVersionsProps {
+    pub view: Rc<VersionsView>,
+}
+
+/// The versions part of the Schema panel: each store's timeline, who is at which version,
+/// and the compatibility matrix of the document versions with every reason.
+#[component]
+pub fn SchemaVersions(p: &SchemaVersionsProps) -> Html {
+    let v = &p.view;
+    html! { <>
+        <h3 id="schema-versions-title">{"Versions"}</h3>
+        <div class="schema-columns">
+            <div id="schema-timeline">
+                <h4>{"Timeline of each store"}</h4>
+                { for v.timelines.iter().map(timeline) }
+            </div>
+            <div>
+                <h4 id="schema-who-title">{"Who is at which version"}</h4>
+                <ul id="schema-who" class="who-list" aria-labelledby="schema-who-title">
+                    { for v.who.iter().map(who_item) }
+                </ul>
+            </div>
+        </div>
+        { matrix(&v.matrix) }
+    </> }
+}
+
+fn timeline(t: &StoreTimeline) -> Html {
+    let title = format!("schema-timeline-{}", t.key);
+    html! {
+        <div class="version-store">
+            <h5 id={title.clone()}>{t.store.clone()}</h5>
+            <ol class="versions" id={format!("schema-versions-{}", t.key)} aria-labelledby={title}>{ for t.versions.iter().map(version_item) }</ol>
+        </div>
+    }
+}
+
+fn version_item(v: &VersionRow) -> Html {
+    let checksum = v
+        .checksum_short
+        .clone()
+        .map_or_else(|| "no checksum".into(), |c| format!("checksum {c}"));
+    let (mark, class) = match &v.undo {
+        Undo::Reversible => ("✓ ", "ok"),
+        Undo::Lossy(_) | Undo::NoDown => ("✗ ", "bad"),
+        Undo::Base | Undo::Unchecked(_) => ("", "muted"),
+    };
+    let notes: &[String] = match &v.undo {
+        Undo::Lossy(f) => f,
+        Undo::Unchecked(why) => std::slice::from_ref(why),
+        _ => &[],
+    };
+    html! {
+        <li class={classes!("version", v.current.then_some("current"))} aria-current={v.current.then_some("step")}>
+            <span class="version-no">{format!("v{}", v.version)}</span>
+            if v.current { <strong class="current-marker">{"current"}</strong> }
+            <span class="version-desc">{v.description.clone()}</span>
+            <span class="version-meta">{format!("{} · {checksum}", v.state)}</span>
+            <span class={classes!("version-undo", class)}><span aria-hidden="true">{mark}</span>{v.undo.label()}</span>
+            if !notes.is_empty() {
+                <ul class="version-notes">{ for notes.iter().map(|n| html! { <li>{n.clone()}</li> }) }</ul>
+            }
+        </li>
+    }
+}
+
+fn who_item(w: &WhoRow) -> Html {
+    let class = w.reads_ok.map(|ok| if ok { "ok" } else { "bad" });
+    html! {
+        <li class={classes!(class)}>
+            <span class="who">{w.who.clone()}</span>
+            <span class="who-version">{w.version.clone()}</span>
+            <span class="who-detail">{w.detail.clone()}</span>
+        </li>
+    }
+}
+
+fn matrix_cell(c: &MatrixCell) -> Html {
+    if c.compatible() {
+        return html! { <td class="ok"><span aria-hidden="true">{"✓ "}</span>{"compatible"}</td> };
+    }
+    html! {
+        <td class="bad">
+            <span aria-hidden="true">{"✗ "}</span>{"incompatible"}
+            <ul class="reasons">{ for c.reasons.iter().map(|r| html! { <li>{r.clone()}</li> }) }</ul>
+        </td>
+    }
+}
+
+fn matrix(m: &CompatMatrix) -> Html {
+    let modes: Vec<String> = m
+        .modes
+        .iter()
+        .map(|c| match c.issues {
+            0 => format!("{} passes", c.mode),
+            n => format!("{} fails ({n} issues)", c.mode),
+        })
+        .collect();
+    html! { <>
+        <h4 id="schema-matrix-title">{"Compatibility of the users document versions"}</h4>
+        <div class="matrix-wrap" tabindex="0" role="region" aria-labelledby="schema-matrix-title">
+            <table id="schema-matrix" class="compat-matrix">
+                <caption>{"Can readers of each version (rows) read documents written with each version (columns)? Readers ignore fields they do not know; a required field the data lacks, or a type they cannot read, breaks them."}</caption>
+                <thead><tr>
+                    <th scope="col">{"readers ↓ · data →"}</th>
+                    { for m.writers.iter().map(|w| html! { <th scope="col">{format!("data written at v{w}")}</th> }) }
+                </tr></thead>
+                <tbody>{ for m.rows.iter().map(|r| html! {
+                    <tr><th scope="row">{r.label.clone()}</th>{ for r.cells.iter().map(matrix_cell) }</tr>
+                }) }</tbody>
+            </table>
+        </div>
+        <p class="muted" id="schema-modes">{format!("The whole chain under the schema registry's modes: {}.", modes.join(" · "))}</p>
+    </> }
 }

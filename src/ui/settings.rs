@@ -6,7 +6,7 @@
 use yew::prelude::*;
 
 use super::state::Action;
-use crate::sim::repl::PartitionMode;
+use crate::sim::repl::{PartitionMode, StoreKind};
 use crate::view_model::settings::{
     KeyDistKind, LatencyKind, Protocol, Settings, SettingsForm, CONFLICT_CHOICES,
 };
@@ -162,6 +162,10 @@ fn cluster_group(c: &Ctx) -> Html {
             { c.select("set-partition-mode", "Under a partition",
                 &[("cp", "CP: refuse"), ("ap", "AP: serve each side")], pm,
                 |f, v| f.partition_mode = if v == "ap" { PartitionMode::Ap } else { PartitionMode::Cp }) }
+            { c.select("set-store", "Each node stores its copy as",
+                &[("sql", "SQL table (square)"), ("document", "Documents (circle)")],
+                if f.store == StoreKind::Document { "document" } else { "sql" },
+                |f, v| f.store = if v == "document" { StoreKind::Document } else { StoreKind::Sql }) }
             if f.protocol.leaderless() {
                 <div class="set-row">
                     { c.number_shown("set-n".into(), "N (replicas per key)", Some("N".into()), &f.n, |f, v| f.n = v) }

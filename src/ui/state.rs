@@ -11,9 +11,10 @@ use crate::playback::clamp_speed;
 use crate::share;
 use crate::sim::timeline::Timeline;
 use crate::sim::{Command, Scenario, SimTime, Simulation};
+use crate::view_model::log::{check_view, CheckView, LogFilter};
 use crate::view_model::migration::{fault_for, FaultButton, MigrationForm};
 use crate::view_model::settings::{self, Settings, SettingsForm};
-use crate::view_model::{status, Status};
+use crate::view_model::{status, status_with, Status};
 
 pub type SharedSim = Rc<RefCell<Timeline>>;
 
@@ -46,6 +47,14 @@ pub struct AppState {
     pub settings_draft: Option<SettingsForm>,
     /// Why the last settings change was refused, naming the field.
     pub settings_error: Option<String>,
+    /// Which kinds the event log lists.
+    pub log_filter: LogFilter,
+    /// The workspace tab shown under the charts.
+    pub tab: Tab,
+    /// The last consistency check of the steered run's history, once asked for.
+    pub check: Option<Rc<CheckView>>,
+    /// The node the Data panel shows.
+    pub data_node: crate::sim::NodeId,
 }
 
 /// The forked run and which of the two the panel's controls steer.
@@ -83,6 +92,43 @@ impl PartialEq for AppState {
             && self.migration_form == other.migration_form
             && self.settings_draft == other.settings_draft
             && self.settings_error == other.settings_error
+            && self.log_filter == other.log_filter
+            && self.tab == other.tab
+            && self.check == other.check
+            && self.data_node == other.data_node
+    }
+}
+
+/// The workspace tabs under the charts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Tab {
+    #[default]
+    Settings,
+    Migration,
+    Data,
+    Schema,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [Tab::Settings, Tab::Migration, Tab::Data, Tab::Schema];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Settings => "Settings",
+            Tab::Migration => "Migration",
+            Tab::Data => "Data",
+            Tab::Schema => "Schema",
+        }
+    }
+
+    /// The id stem of the tab (`tab-…`) and its panel (`tabpanel-…`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Tab::Settings => "settings",
+            Tab::Migration => "migration",
+            Tab::Data => "data",
+            Tab::Schema => "schema",
+        }
     }
 }
 
@@ -109,6 +155,12 @@ pub enum Action {
     /// The link to the current run was written to the address bar.
     Shared(String),
     CloseHelp,
+    /// Show or hide one kind of event-log line.
+    ToggleLogKind(&'static str),
+    /// Show one workspace tab.
+    SelectTab(Tab),
+    /// Run the consistency checker over the steered run's history so far.
+    CheckHistory,
     /// Branch a second future (B) from this moment; the controls then steer B.
     Fork,
     /// Drop the fork.
@@ -132,6 +184,8 @@ pub enum Action {
     ApplySettings(SettingsForm),
     /// Throw away the Settings form's edits.
     DiscardSettings,
+    /// Show this node in the Data panel.
+    SetDataNode(crate::sim::NodeId),
 }
 
 impl AppState {
@@ -157,6 +211,10 @@ impl AppState {
             migration_form: MigrationForm::default(),
             settings_draft: None,
             settings_error: None,
+            log_filter: LogFilter::default(),
+            tab: Tab::default(),
+            check: None,
+            data_node: 0,
         }
     }
 
@@ -203,13 +261,14 @@ impl AppState {
     /// Re-read both runs for the panels; true when anything shown changed.
     fn refresh(&mut self) -> bool {
         let mut changed = false;
-        let st = status(&self.sim.borrow());
+        let data = self.tab == Tab::Data;
+        let st = status_with(&self.sim.borrow(), data);
         if *self.status != st {
             self.status = Rc::new(st);
             changed = true;
         }
         if let Some(f) = &mut self.fork {
-            let st = status(&f.run.borrow());
+            let st = status_with(&f.run.borrow(), data);
             if *f.status != st {
                 f.status = Rc::new(st);
                 changed = true;
@@ -245,6 +304,7 @@ impl AppState {
                 self.fork = None;
                 self.settings_draft = None;
                 self.settings_error = None;
+                self.check = None;
                 super::panic_overlay::set_seed(sim.sim().scenario().seed);
                 self.seed_text = sim.sim().scenario().seed.to_string();
                 *self.sim.borrow_mut() = sim;
@@ -360,6 +420,16 @@ impl Reducible for AppState {
                 let scenario = next.sim.borrow().sim().scenario().clone();
                 next = next.restart(scenario);
             }
+            Action::ToggleLogKind(kind) => next.log_filter = next.log_filter.toggled(kind),
+            Action::SelectTab(tab) => {
+                next.tab = tab;
+                // The Data panel's view is built only while it is shown.
+                next.refresh();
+            }
+            Action::CheckHistory => {
+                let view = check_view(next.steered().borrow().sim());
+                next.check = Some(Rc::new(view));
+            }
             Action::Seek(t) => {
                 next.sim.borrow_mut().seek(t);
                 next.sync_fork();
@@ -420,6 +490,7 @@ impl Reducible for AppState {
                 next.settings_draft = None;
                 next.settings_error = None;
             }
+            Action::SetDataNode(n) => next.data_node = n,
             Action::MigrationFault(b) => {
                 let fault = fault_for(b, next.steered().borrow().sim());
                 let result = fault.and_then(|fault| {

@@ -3,6 +3,8 @@
 //! generated data: the locks each step takes, the writes it blocks, and what the down steps
 //! cannot give back), and the SQL -> documents mapping as JSON with a preview of the first
 //! document it builds. Pure: the page calls these with the form's text and draws the result.
+//! [`versions`] adds each store's version timeline, who is at which version, and the
+//! compatibility matrix.
 
 use crate::sim::dataset::{generate, DatasetKind};
 use crate::sim::mapping::suggest::suggest_sql_to_docs;
@@ -10,6 +12,8 @@ use crate::sim::mapping::{ConvertOptions, DocMapper, SqlToDocs, Tables, Tally};
 use crate::sim::migrate::{self, Direction, MigrationSpec, Strategy};
 
 use super::migration::{page_cost, PAGE_WRITES_PER_S};
+
+pub mod versions;
 
 /// Records the dry runs and previews generate (a fixed size, so typing stays quick).
 pub const PREVIEW_ROWS: u64 = 1_000;
@@ -121,6 +125,8 @@ pub struct SqlCheck {
     pub reversibility: Vec<String>,
     /// One sentence on the dry run: outcome, time, writes blocked.
     pub summary: Option<String>,
+    /// The dry run ran to its end (so `reversibility` is its verdict).
+    pub ran: bool,
 }
 
 /// Move sqlparser's "at Line: L, Column: C" (counted from the statement's start) to the
@@ -203,6 +209,7 @@ pub fn check_sql_change(up: &str, down: &str) -> SqlCheck {
     spec.in_place.down = downs.iter().map(|s| s.text.clone()).collect();
     match migrate::run(&spec, PREVIEW_SEED) {
         Ok(r) => {
+            check.ran = true;
             check.locks = r
                 .locks
                 .iter()

@@ -8,7 +8,7 @@ use crate::sim::command::Command;
 use crate::sim::net::{Latency, LATENCY_MS_CAP};
 use crate::sim::repl::workload::{KeyDist, WorkloadParams, KEYS_MAX, OPS_RATE_MAX};
 use crate::sim::repl::{
-    AckPolicy, ConflictPolicy, Mode, PartitionMode, ReplicationParams, SKEW_MS_MAX,
+    AckPolicy, ConflictPolicy, Mode, PartitionMode, ReplicationParams, StoreKind, SKEW_MS_MAX,
 };
 use crate::sim::{Scenario, Simulation};
 
@@ -262,6 +262,8 @@ pub struct SettingsForm {
     pub r: String,
     pub w: String,
     pub partition_mode: PartitionMode,
+    /// How every node stores its copy (SQL table or document collection).
+    pub store: StoreKind,
     pub conflict: ConflictPolicy,
     pub read_repair: bool,
     pub anti_entropy: bool,
@@ -335,6 +337,7 @@ impl SettingsForm {
             r: p.r.to_string(),
             w: p.w.to_string(),
             partition_mode: p.partition_mode,
+            store: p.store,
             conflict: p.conflict,
             read_repair: p.read_repair,
             anti_entropy: p.anti_entropy_ms > 0,
@@ -385,6 +388,7 @@ impl SettingsForm {
         let mut p = current.replication.clone();
         self.protocol.apply(&mut p);
         p.partition_mode = self.partition_mode;
+        p.store = self.store;
         p.conflict = self.conflict;
         p.read_repair = self.read_repair;
         let size = " (the cluster size)";
@@ -593,6 +597,14 @@ mod tests {
         };
         assert!(
             matches!(&c[..], [Command::Configure { replication }] if replication.partition_mode == PartitionMode::Ap)
+        );
+        let mut f = SettingsForm::from_settings(&s);
+        f.store = StoreKind::Document;
+        let Ok(Apply::Commands(c)) = apply(&f, &s, base) else {
+            panic!("expected commands")
+        };
+        assert!(
+            matches!(&c[..], [Command::Configure { replication }] if replication.store == StoreKind::Document)
         );
         let mut f = SettingsForm::from_settings(&s);
         f.clock_skew_ms[2] = "-40".into();

@@ -286,6 +286,8 @@ pub struct Cluster {
     /// Latencies of finished operations since the last sample (µs, `Ok` only).
     pub window_latencies: Vec<u64>,
     pub window_done: (u64, u64),
+    /// `window_done` per node the clients talk to: what each side of a partition sees.
+    pub window_by_client: Vec<(u64, u64)>,
     /// Latencies of every successful operation (a uniform reservoir), for the report.
     pub latency_all: LatencyWindow,
     pub(super) rng: SimRng,
@@ -336,6 +338,7 @@ impl Cluster {
             recent_conflicts: VecDeque::new(),
             window_latencies: Vec::new(),
             window_done: (0, 0),
+            window_by_client: vec![(0, 0); nodes as usize],
             latency_all: LatencyWindow::new(SimRng::substream(seed, "latency")),
             rng,
             workload_rng: SimRng::substream(seed, "workload"),
@@ -523,6 +526,10 @@ impl Cluster {
         let mut version = None;
         let mut value = None;
         self.window_done.1 += 1;
+        if let Some(w) = self.window_by_client.get_mut(p.client as usize) {
+            w.1 += 1;
+            w.0 += u64::from(matches!(outcome, Outcome::Ok) && matches!(res, Res::Ok(_)));
+        }
         match (outcome, res) {
             (Outcome::Ok, Res::Ok(vs)) => {
                 self.counters.ops_ok += 1;
