@@ -1,26 +1,17 @@
 // End-to-end: the built page (dist/) in real headless Chromium, driven like a user would.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { startServer, SUB_PATH, DIST } from './server.mjs';
-import { launch, watchErrors, inkShare, nodePosition, clickLink } from './browser.mjs';
+import { SUB_PATH } from './server.mjs';
+import { watchErrors, inkShare, nodePosition, clickLink, suite } from './browser.mjs';
 
-const SHOTS = 'e2e/screenshots';
-let srv, browser;
-
-before(async () => {
-  assert.ok(fs.existsSync(`${DIST}/index.html`), `${DIST}/ is missing: run trunk build --release first`);
-  fs.mkdirSync(SHOTS, { recursive: true });
-  srv = await startServer(DIST);
-  browser = await launch();
-});
-after(async () => { await browser?.close(); srv?.server.close(); });
+const s = await suite(before, after);
+const SHOTS = s.SHOTS;
 
 const simTime = (page) => page.locator('#sim-time').textContent();
 const seconds = (label) => Number.parseFloat(label);
 
 async function openApp(url) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await s.browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = watchErrors(page);
   const t0 = Date.now();
   await page.goto(url);
@@ -29,7 +20,7 @@ async function openApp(url) {
 }
 
 test('play, pause, step, change seed; canvas drawn; no console errors', async () => {
-  const { page, errors, firstRenderMs } = await openApp(srv.base + '/');
+  const { page, errors, firstRenderMs } = await openApp(s.srv.base + '/');
   console.log(`first render: ${firstRenderMs} ms`);
   assert.equal(await simTime(page), '0.000000 s');
 
@@ -68,7 +59,7 @@ test('play, pause, step, change seed; canvas drawn; no console errors', async ()
 });
 
 test('faults: cut a link and crash a node from the panel, heal, see the log', async () => {
-  const { page, errors } = await openApp(srv.base + '/');
+  const { page, errors } = await openApp(s.srv.base + '/');
   await page.click('#play');
   await page.getByRole('button', { name: 'Isolate n1' }).click();
   await page.getByRole('button', { name: 'Crash node n2' }).click();
@@ -87,7 +78,7 @@ test('faults: cut a link and crash a node from the panel, heal, see the log', as
 });
 
 test('keyboard: space plays, ? opens the help', async () => {
-  const { page, errors } = await openApp(srv.base + '/');
+  const { page, errors } = await openApp(s.srv.base + '/');
   await page.keyboard.press('Space');
   await page.waitForFunction(() => Number.parseFloat(document.querySelector('#sim-time').textContent) > 0.2);
   await page.keyboard.press('?');
@@ -99,9 +90,9 @@ test('keyboard: space plays, ? opens the help', async () => {
 });
 
 test('works from a sub-path inside an iframe (relative asset URLs)', async () => {
-  const page = await browser.newPage({ viewport: { width: 1300, height: 1000 } });
+  const page = await s.browser.newPage({ viewport: { width: 1300, height: 1000 } });
   const errors = watchErrors(page);
-  await page.goto(srv.base + '/iframe.html');
+  await page.goto(s.srv.base + '/iframe.html');
   const frame = page.frameLocator('#sim');
   await frame.locator('#play').click();
   const inner = page.frames().find((f) => f.url().includes(SUB_PATH));
@@ -114,9 +105,9 @@ test('works from a sub-path inside an iframe (relative asset URLs)', async () =>
 });
 
 test('canvases are sized for devicePixelRatio', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 2 });
+  const ctx = await s.browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 2 });
   const page = await ctx.newPage();
-  await page.goto(srv.base + '/');
+  await page.goto(s.srv.base + '/');
   await page.locator('#topology').waitFor();
   await page.click('#step');
   await page.waitForFunction(() => {
@@ -127,7 +118,7 @@ test('canvases are sized for devicePixelRatio', async () => {
 });
 
 test('a link holds the whole run; a broken link says why and loses nothing', async () => {
-  const { page, errors } = await openApp(srv.base + '/');
+  const { page, errors } = await openApp(s.srv.base + '/');
   await page.click('#play');
   await page.waitForFunction(() => Number.parseFloat(document.querySelector('#sim-time').textContent) > 0.5);
   await page.getByRole('button', { name: 'Isolate n2' }).click();
@@ -137,7 +128,7 @@ test('a link holds the whole run; a broken link says why and loses nothing', asy
   assert.match(url, /#run=%7B/);
   const cutAt = (await page.locator('#event-log li').first().locator('time').textContent()).trim();
 
-  const other = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const other = await s.browser.newPage({ viewport: { width: 1280, height: 900 } });
   const otherErrors = watchErrors(other);
   await other.goto(url);
   await other.locator('#event-log').waitFor();
@@ -146,7 +137,7 @@ test('a link holds the whole run; a broken link says why and loses nothing', asy
   assert.match(await other.locator('#node-2').textContent(), /Reconnect/);
   await other.screenshot({ path: `${SHOTS}/shared-link.png` });
 
-  await other.goto(srv.base + '/#run=%7Bbroken');
+  await other.goto(s.srv.base + '/#run=%7Bbroken');
   await other.reload();
   await other.locator('#error').waitFor();
   assert.match(await other.locator('#error').textContent(), /could not be opened/);
@@ -158,7 +149,7 @@ test('a link holds the whole run; a broken link says why and loses nothing', asy
 });
 
 test('seek backwards on the timeline and see the same state as before', async () => {
-  const { page, errors } = await openApp(srv.base + '/');
+  const { page, errors } = await openApp(s.srv.base + '/');
   const seekTo = (ms) => page.evaluate((v) => {
     const r = document.querySelector('#timeline');
     r.value = String(v);
@@ -196,7 +187,7 @@ test('seek backwards on the timeline and see the same state as before', async ()
 });
 
 test('fork: two futures from one moment, one parameter changed, differences marked', async () => {
-  const { page, errors } = await openApp(srv.base + '/');
+  const { page, errors } = await openApp(s.srv.base + '/');
   await page.click('#play');
   await page.waitForFunction(() => Number.parseFloat(document.querySelector('#sim-time').textContent) > 1.5);
   await page.click('#fork');
@@ -224,7 +215,7 @@ test('fork: two futures from one moment, one parameter changed, differences mark
 });
 
 test('direct manipulation: click a link to cut it, right-click a node to crash it', async () => {
-  const { page, errors } = await openApp(srv.base + '/');
+  const { page, errors } = await openApp(s.srv.base + '/');
   const n2 = await nodePosition(page, 2);
   await clickLink(page, 0, 1);
   await page.waitForFunction(() => /link n0–n1 cut/.test(document.querySelector('#event-log').textContent));
@@ -237,10 +228,10 @@ test('direct manipulation: click a link to cut it, right-click a node to crash i
 });
 
 test('reduced motion follows the system setting and can be switched', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
+  const ctx = await s.browser.newContext({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
   const page = await ctx.newPage();
   const errors = watchErrors(page);
-  await page.goto(srv.base + '/');
+  await page.goto(s.srv.base + '/');
   await page.locator('#reduced-motion[aria-pressed="true"]').waitFor();
   await page.click('#play');
   await page.waitForFunction(() => Number.parseFloat(document.querySelector('#sim-time').textContent) > 1.0);
@@ -253,7 +244,7 @@ test('reduced motion follows the system setting and can be switched', async () =
 });
 
 test('migration: a bad setting is named, a blue-green migration completes verified, seeking back shows the same state', async () => {
-  const { page, errors } = await openApp(srv.base + '/');
+  const { page, errors } = await openApp(s.srv.base + '/');
   const seekTo = (ms) => page.evaluate((v) => {
     const r = document.querySelector('#timeline');
     r.value = String(v);
@@ -317,7 +308,7 @@ test('migration: a bad setting is named, a blue-green migration completes verifi
 });
 
 test('migration failures: a failed cut-over rolls back, and the buttons are labelled', async () => {
-  const { page, errors } = await openApp(srv.base + '/');
+  const { page, errors } = await openApp(s.srv.base + '/');
   await page.click('#tab-migration');
   await page.selectOption('#mig-strategy', 'big_bang');
   await page.selectOption('#mig-bad', '50');

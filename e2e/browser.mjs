@@ -44,3 +44,19 @@ export async function clickLink(page, a, b, n = 5) {
   const [p, q] = [await nodePosition(page, a, n), await nodePosition(page, b, n)];
   await page.mouse.click((p.x + q.x) / 2, (p.y + q.y) / 2);
 }
+
+// One browser and one server for a test file: registers node:test's before/after and returns
+// an object whose `srv` and `browser` are set once the suite has started.
+export async function suite(before, after) {
+  const fs = await import('node:fs');
+  const { startServer, DIST } = await import('./server.mjs');
+  const s = { srv: null, browser: null, SHOTS: 'e2e/screenshots' };
+  before(async () => {
+    if (!fs.existsSync(`${DIST}/index.html`)) throw new Error(`${DIST}/ is missing: run trunk build --release first`);
+    fs.mkdirSync(s.SHOTS, { recursive: true });
+    s.srv = await startServer(DIST);
+    s.browser = await launch();
+  });
+  after(async () => { await s.browser?.close(); s.srv?.server.close(); });
+  return s;
+}

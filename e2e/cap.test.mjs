@@ -3,20 +3,10 @@
 // availability while the majority side keeps serving. The checker lists what it finds.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { startServer, DIST } from './server.mjs';
-import { launch, watchErrors, clickLink } from './browser.mjs';
+import { watchErrors, clickLink, suite } from './browser.mjs';
 
-const SHOTS = 'e2e/screenshots';
-let srv, browser;
-
-before(async () => {
-  assert.ok(fs.existsSync(`${DIST}/index.html`), `${DIST}/ is missing: run trunk build --release first`);
-  fs.mkdirSync(SHOTS, { recursive: true });
-  srv = await startServer(DIST);
-  browser = await launch();
-});
-after(async () => { await browser?.close(); srv?.server.close(); });
+const s = await suite(before, after);
+const SHOTS = s.SHOTS;
 
 // The value of one key figure ("conflicts", "availability", ...) as shown.
 const figure = (page, name) => page.evaluate((n) => {
@@ -31,9 +21,9 @@ const nodeAvail = (page, i) => page.evaluate(
   (id) => Number.parseFloat(document.querySelector(`#node-${id} .node-avail`).textContent), i);
 
 test('CAP: AP cut link gives conflicts, heal converges, CP isolates a node and its availability drops', async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await s.browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = watchErrors(page);
-  await page.goto(srv.base + '/');
+  await page.goto(s.srv.base + '/');
   await page.locator('#topology').waitFor();
 
   // AP, then play at 8x.
@@ -83,9 +73,9 @@ test('CAP: AP cut link gives conflicts, heal converges, CP isolates a node and i
 });
 
 test('event log: kinds can be hidden and shown, writes on request', async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await s.browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = watchErrors(page);
-  await page.goto(srv.base + '/');
+  await page.goto(s.srv.base + '/');
   await page.locator('#topology').waitFor();
   await page.click('#play');
   await page.getByRole('button', { name: 'Isolate n2' }).click();

@@ -3,26 +3,15 @@
 // by Start migration.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import { startServer } from './server.mjs';
-import { launch, watchErrors } from './browser.mjs';
+import { watchErrors, suite } from './browser.mjs';
 
-const DIST = process.env.MIGRASCOPE_DIST ?? 'dist';
-const SHOTS = 'e2e/screenshots';
-let srv, browser;
-
-before(async () => {
-  assert.ok(fs.existsSync(`${DIST}/index.html`), `${DIST}/ is missing: run trunk build --release first`);
-  fs.mkdirSync(SHOTS, { recursive: true });
-  srv = await startServer(DIST);
-  browser = await launch();
-});
-after(async () => { await browser?.close(); srv?.server.close(); });
+const s = await suite(before, after);
+const SHOTS = s.SHOTS;
 
 async function openApp() {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await s.browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = watchErrors(page);
-  await page.goto(srv.base + '/');
+  await page.goto(s.srv.base + '/');
   await page.locator('#topology').waitFor();
   return { page, errors };
 }

@@ -11,13 +11,18 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() -> std::process::ExitCode {
+    use std::io::Write;
     use std::process::ExitCode;
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
-        Ok(out) => {
-            println!("{out}");
-            ExitCode::SUCCESS
-        }
+        // A reader that stops early (`| head`) closes the pipe: that ends the output, quietly.
+        Ok(out) => match writeln!(std::io::stdout(), "{out}").filter_broken_pipe() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("migrascope: {e}");
+                ExitCode::from(2)
+            }
+        },
         Err(e) => {
             eprintln!("migrascope: {e}");
             ExitCode::from(2)
@@ -60,14 +65,34 @@ fn run(args: &[String]) -> Result<String, String> {
             let path = args.get(1).filter(|_| args.len() == 2).ok_or(USAGE)?;
             let run = migrascope::sim::sql::dump::run_script(&read(path)?);
             // The output is complete JSON lines; print it as is and choose the exit code here.
-            print!("{}", run.output);
+            let mut stdout = std::io::stdout();
+            let written = std::io::Write::write_all(&mut stdout, run.output.as_bytes())
+                .and_then(|()| std::io::Write::flush(&mut stdout));
+            if let Err(e) = written.filter_broken_pipe() {
+                return Err(e.to_string());
+            }
             if let Some(detail) = run.error.as_ref().and_then(|e| e.detail.as_ref()) {
                 eprintln!("DETAIL: {detail}");
             }
-            std::io::Write::flush(&mut std::io::stdout()).map_err(|e| e.to_string())?;
             std::process::exit(if run.error.is_some() { 1 } else { 0 });
         }
         _ => Err(USAGE.into()),
+    }
+}
+
+/// A closed pipe (the reader stopped early) is not an error of ours.
+#[cfg(not(target_arch = "wasm32"))]
+trait FilterBrokenPipe {
+    fn filter_broken_pipe(self) -> std::io::Result<()>;
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl FilterBrokenPipe for std::io::Result<()> {
+    fn filter_broken_pipe(self) -> std::io::Result<()> {
+        match self {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other,
+        }
     }
 }
 

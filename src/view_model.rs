@@ -194,6 +194,8 @@ pub struct Frame {
     pub messages: Vec<MessageView>,
     /// Messages beyond the drawing budget, not drawn but counted.
     pub messages_hidden: usize,
+    /// The migration's two stores, when one was started.
+    pub migration: Option<migration::Lane>,
 }
 
 /// At most this many messages are drawn per frame; the rest are counted in the caption.
@@ -294,6 +296,7 @@ pub fn frame(sim: &Simulation) -> Frame {
         links,
         messages,
         messages_hidden: total.saturating_sub(MESSAGES_DRAWN_MAX),
+        migration: migration::lane(sim),
     }
 }
 
@@ -483,7 +486,7 @@ pub fn nice_ceiling(v: f64) -> f64 {
 }
 
 /// How many charts the page shows.
-pub const CHART_COUNT: usize = 7;
+pub const CHART_COUNT: usize = 8;
 
 /// The charts under the topology.
 pub fn charts(sim: &Simulation) -> Vec<ChartView> {
@@ -528,26 +531,35 @@ pub fn charts(sim: &Simulation) -> Vec<ChartView> {
             now,
             gap_s,
         ),
-        migration_chart(sim, gap_s),
+        migration_chart(
+            sim,
+            ("Migration progress", "% of records"),
+            &[&m.migration_copied_pct, &m.migration_failed_pct],
+            gap_s,
+        ),
+        migration_chart(
+            sim,
+            ("Cache hit ratio", "% of reads"),
+            &[&m.cache_hit_pct],
+            gap_s,
+        ),
     ]
 }
 
-/// Records copied and failed, as shares of the migration's records. The window runs from
-/// the migration's start (at least 30 s wide) so the whole copy stays in view.
-fn migration_chart(sim: &Simulation, gap_s: f64) -> ChartView {
-    let m = sim.metrics();
-    let series = [&m.migration_copied_pct, &m.migration_failed_pct];
-    let mut c = chart(
-        "Migration progress",
-        "% of records",
-        &series,
-        sim.now(),
-        gap_s,
-    );
+/// A chart of the migration's series (records copied and failed, the cache's hit ratio), in
+/// percent. The window runs from the migration's start (at least 30 s wide) so the whole
+/// copy stays in view.
+fn migration_chart(
+    sim: &Simulation,
+    (title, unit): (&str, &str),
+    series: &[&Series],
+    gap_s: f64,
+) -> ChartView {
+    let mut c = chart(title, unit, series, sim.now(), gap_s);
     if let Some(run) = sim.migration() {
         let start = run.started_at().as_secs_f64();
         let hi = sim.now().as_secs_f64().max(start + CHART_WINDOW_S);
-        for (view, s) in c.series.iter_mut().zip(series) {
+        for (view, s) in c.series.iter_mut().zip(series.iter()) {
             let points = s.points().map(|(t, v)| (t.as_secs_f64(), *v));
             view.segments = split_at_gaps(points.filter(|p| p.0 >= start), gap_s);
         }

@@ -4,8 +4,8 @@
 //! follows the strategy, and a run is deterministic. Failures print the seed.
 
 use migrascope::sim::migrate::{
-    run, AppSettings, CacheFailure, CacheSettings, CdcApply, ErrorKind, Fault, Invalidation,
-    MappingSpec, MigrationReport, MigrationSpec, Phase, Strategy, SyncMode, V1Writes,
+    run, AppSettings, CacheFailure, CacheSettings, CdcApply, Direction, ErrorKind, Fault,
+    Invalidation, MappingSpec, MigrationReport, MigrationSpec, Phase, Strategy, SyncMode, V1Writes,
     ValidationLevel,
 };
 
@@ -388,6 +388,8 @@ fn the_command_line_runs_each_example_migration_scenario() {
         ("migration-copy-and-switch.json", "copy_and_switch"),
         ("migration-blue-green.json", "blue_green"),
         ("migration-blue-green-docs-to-sql.json", "blue_green"),
+        ("migration-docs-to-docs.json", "blue_green"),
+        ("migration-sql-to-sql.json", "blue_green"),
         ("migration-in-place.json", "in_place"),
         ("migration-lazy-on-read.json", "lazy_on_read"),
         ("migration-expand-contract.json", "expand_contract"),
@@ -1129,4 +1131,255 @@ fn copy_job_rollbacks_restore_run_down_steps_or_revert_the_schema_after_the_reve
 
 fn go_err(s: &MigrationSpec) -> String {
     run(s, 1).expect_err("refused").to_string()
+}
+
+/// Documents -> documents: the built-in `users` at v1, v2 or v3 (by seed), copied into a
+/// second collection at v4 through the chain's up steps. Small, so the sweep stays fast.
+fn users_spec(strategy: Strategy, seed: u64) -> MigrationSpec {
+    let mut s = spec(strategy, seed);
+    s.dataset = "users".into();
+    s.rows = 40 + seed * 37 % 120;
+    s.mapping = MappingSpec::default();
+    s.config.direction = Direction::DocsToDocs;
+    s.config.batch_rows = 20;
+    s.schema_change.source_version = Some(1 + (seed % 3) as u32);
+    s
+}
+
+#[test]
+fn every_strategy_completes_and_verifies_documents_to_documents_over_many_seeds() {
+    sweep(users_spec);
+}
+
+#[test]
+fn documents_to_documents_faults_roll_back_and_give_the_source_back() {
+    faults_roll_back(users_spec, "users");
+}
+
+#[test]
+fn naive_documents_to_documents_apply_lands_old_shapes_and_is_caught() {
+    for seed in 0..30 {
+        let mut s = users_spec(Strategy::BlueGreen, seed);
+        s.workload.writes_per_s = 1_000;
+        let good = go(&s, seed);
+        assert_eq!(good.outcome, "complete", "seed {seed}: {:?}", good.reason);
+        assert!(good.verified, "seed {seed}");
+        assert_eq!(good.continuous.mismatched, 0, "seed {seed}");
+        assert!(good.continuous.validated > 0, "seed {seed}");
+        s.config.cdc_apply = CdcApply::Naive;
+        let bad = go(&s, seed);
+        let v = &bad.verifications.iter().find(|v| !v.result.passed);
+        let v = &v
+            .unwrap_or_else(|| panic!("seed {seed}: naive apply passed"))
+            .result;
+        // The old-shape documents break the v4 schema, differ, and move the checksum.
+        assert!(v.mismatched > 0 && v.violations > 0, "seed {seed}: {v:?}");
+        assert!(
+            !v.checksum_differs.is_empty() && v.sample_diffs > 0,
+            "seed {seed}"
+        );
+        assert!(!v.mismatched_keys.is_empty(), "seed {seed}");
+        assert_eq!(bad.outcome, "rolled_back", "seed {seed}");
+        assert_eq!(bad.source_restored, Some(true), "seed {seed}");
+        assert_eq!(bad.source_checksum_after, bad.source_checksum_before);
+        // Before the rollback: what the chain's down steps cannot give back.
+        let lossy = if seed % 3 == 2 { "tags" } else { "legacy_flag" };
+        let rev = &bad.reversibility;
+        assert!(
+            rev.iter().any(|l| l.contains(lossy)),
+            "seed {seed}: {rev:?}"
+        );
+    }
+}
+
+#[test]
+fn documents_to_documents_downtime_is_the_whole_big_bang_and_the_blue_green_cutover() {
+    for seed in 0..20 {
+        let big = go(&users_spec(Strategy::BigBang, seed), seed);
+        assert_eq!(big.outcome, "complete", "seed {seed}: {:?}", big.reason);
+        let cut = big
+            .phases
+            .iter()
+            .find(|p| p.phase == Phase::Cutover)
+            .unwrap();
+        assert!(
+            big.downtime_ms > 0.0 && big.downtime_ms == cut.end_ms,
+            "seed {seed}"
+        );
+        assert!(
+            big.writes.committed == 0 && big.writes.rejected > 0,
+            "seed {seed}"
+        );
+        let bg = go(&users_spec(Strategy::BlueGreen, seed), seed);
+        let cut: Vec<_> = bg
+            .phases
+            .iter()
+            .filter(|p| p.phase == Phase::Cutover)
+            .collect();
+        assert_eq!(cut.len(), 1, "seed {seed}");
+        let window = cut[0].end_ms - cut[0].start_ms;
+        assert!(window > 0.0, "seed {seed}");
+        assert!((bg.downtime_ms - window).abs() < 1e-6, "seed {seed}");
+        assert!(bg.downtime_ms < bg.total_ms / 2.0, "seed {seed}");
+        assert!(bg.writes.committed > 0 && bg.cdc.applied > 0, "seed {seed}");
+        assert!(big.downtime_ms > bg.downtime_ms, "seed {seed}");
+    }
+}
+
+#[test]
+fn same_store_copies_refuse_other_strategies_and_bad_settings_by_field() {
+    let err = |f: &dyn Fn(&mut MigrationSpec)| {
+        let mut s = users_spec(Strategy::BlueGreen, 1);
+        f(&mut s);
+        go_err(&s)
+    };
+    for st in [
+        Strategy::InPlace,
+        Strategy::LazyOnRead,
+        Strategy::ExpandContract,
+    ] {
+        let e = err(&|s| s.config.strategy = st);
+        assert!(
+            e.starts_with("direction: docs_to_docs is a copy"),
+            "{st:?}: {e}"
+        );
+    }
+    let e = err(&|s| s.schema_change.target_version = Some(2));
+    assert!(e.starts_with("schema_change.target_version"), "{e}");
+    let e = err(&|s| s.schema_change.target_version = Some(9));
+    assert!(e.starts_with("schema_change.target_version"), "{e}");
+    let e = err(&|s| s.schema_change.source_version = Some(0));
+    assert!(e.starts_with("schema_change.source_version"), "{e}");
+    let e = err(&|s| s.dataset = "ecommerce".into());
+    assert!(e.starts_with("dataset"), "{e}");
+    let e = err(&|s| s.schema_change.up_script = "ALTER TABLE t ADD COLUMN c INT;".into());
+    assert!(e.starts_with("schema_change.up_script"), "{e}");
+    let e = err(&|s| s.config.direction = Direction::SqlToDocs);
+    assert!(e.starts_with("schema_change: given"), "{e}");
+    // A spec without the new settings serialises as before.
+    let text = serde_json::to_string(&MigrationSpec::default()).unwrap();
+    assert!(!text.contains("schema_change"), "{text}");
+}
+
+const UP_SCRIPT: &str = "ALTER TABLE customers ADD COLUMN tier TEXT DEFAULT 'basic'; \
+                         ALTER TABLE customers RENAME COLUMN email TO contact_email;";
+
+/// SQL -> SQL: the e-commerce tables copied into tables of the shape the up script gives,
+/// each batch transformed by the SQL store running the script. Small, for the sweep.
+fn sql_spec(strategy: Strategy, seed: u64) -> MigrationSpec {
+    let mut s = spec(strategy, seed);
+    s.rows = 60 + seed * 37 % 140;
+    s.mapping = MappingSpec::default();
+    s.config.direction = Direction::SqlToSql;
+    s.config.batch_rows = 25;
+    s.schema_change.up_script = UP_SCRIPT.into();
+    s
+}
+
+#[test]
+fn every_strategy_completes_and_verifies_sql_to_sql_over_many_seeds() {
+    sweep(sql_spec);
+}
+
+#[test]
+fn sql_to_sql_faults_roll_back_and_give_the_source_back() {
+    // order_items has the most rows, so every seed has keys that are multiples of 4.
+    faults_roll_back(sql_spec, "order_items");
+}
+
+#[test]
+fn naive_sql_to_sql_apply_skips_the_up_script_and_is_caught() {
+    for seed in 0..30 {
+        let mut s = sql_spec(Strategy::BlueGreen, seed);
+        s.workload.writes_per_s = 1_000;
+        let good = go(&s, seed);
+        assert_eq!(good.outcome, "complete", "seed {seed}: {:?}", good.reason);
+        assert!(good.verified, "seed {seed}");
+        assert_eq!(good.continuous.mismatched, 0, "seed {seed}");
+        assert!(good.continuous.validated > 0, "seed {seed}");
+        s.config.cdc_apply = CdcApply::Naive;
+        let bad = go(&s, seed);
+        let v = &bad.verifications.iter().find(|v| !v.result.passed);
+        let v = &v
+            .unwrap_or_else(|| panic!("seed {seed}: naive apply passed"))
+            .result;
+        // Customers written without the script: `tier` NULL instead of 'basic'.
+        assert!(v.mismatched > 0, "seed {seed}: {v:?}");
+        assert_eq!(v.checksum_differs, ["customers"], "seed {seed}");
+        assert!(v
+            .mismatched_keys
+            .iter()
+            .all(|k| k.starts_with("customers/")));
+        assert_eq!(bad.outcome, "rolled_back", "seed {seed}");
+        assert_eq!(bad.source_restored, Some(true), "seed {seed}");
+        assert_eq!(bad.source_checksum_after, bad.source_checksum_before);
+    }
+}
+
+#[test]
+fn sql_to_sql_downtime_is_the_whole_big_bang_and_the_blue_green_cutover() {
+    for seed in 0..20 {
+        let big = go(&sql_spec(Strategy::BigBang, seed), seed);
+        assert_eq!(big.outcome, "complete", "seed {seed}: {:?}", big.reason);
+        let cut = big
+            .phases
+            .iter()
+            .find(|p| p.phase == Phase::Cutover)
+            .unwrap();
+        assert!(
+            big.downtime_ms > 0.0 && big.downtime_ms == cut.end_ms,
+            "seed {seed}"
+        );
+        let bg = go(&sql_spec(Strategy::BlueGreen, seed), seed);
+        let cut: Vec<_> = bg
+            .phases
+            .iter()
+            .filter(|p| p.phase == Phase::Cutover)
+            .collect();
+        assert_eq!(cut.len(), 1, "seed {seed}");
+        let window = cut[0].end_ms - cut[0].start_ms;
+        assert!(
+            (bg.downtime_ms - window).abs() < 1e-6 && window > 0.0,
+            "seed {seed}"
+        );
+        assert!(bg.writes.committed > 0 && bg.cdc.applied > 0, "seed {seed}");
+        assert!(big.downtime_ms > bg.downtime_ms, "seed {seed}");
+    }
+}
+
+#[test]
+fn sql_to_sql_refuses_bad_scripts_and_settings_by_field() {
+    let err = |f: &dyn Fn(&mut MigrationSpec)| {
+        let mut s = sql_spec(Strategy::BlueGreen, 1);
+        f(&mut s);
+        go_err(&s)
+    };
+    let e = err(&|s| s.config.strategy = Strategy::InPlace);
+    assert!(e.starts_with("direction: sql_to_sql is a copy"), "{e}");
+    let e = err(&|s| s.schema_change.up_script = String::new());
+    assert!(
+        e.starts_with("schema_change.up_script: sql_to_sql needs"),
+        "{e}"
+    );
+    let e = err(&|s| s.schema_change.up_script = "ALTER TABLE nope ADD COLUMN x INT;".into());
+    assert!(e.starts_with("schema_change.up_script"), "{e}");
+    let e = err(&|s| s.schema_change.up_script = "DROP TABLE order_items;".into());
+    assert!(e.contains("must keep table \"order_items\""), "{e}");
+    let e = err(&|s| s.schema_change.target_version = Some(3));
+    assert!(e.starts_with("schema_change.target_version"), "{e}");
+    let e = err(&|s| s.dataset = "profiles".into());
+    assert!(e.starts_with("dataset"), "{e}");
+    let e = err(&|s| s.mapping = MappingSpec::Preset("orders_with_copies".into()));
+    assert!(e.starts_with("mapping"), "{e}");
+    // A row the script refuses fails as that record, within the error budget (a table
+    // nothing references: a refused parent row would leave its children dangling, which
+    // the target's constraint validation reports).
+    let mut s = sql_spec(Strategy::BigBang, 2);
+    s.schema_change.up_script =
+        "ALTER TABLE order_items ADD CONSTRAINT few CHECK (quantity < 3);".into();
+    s.config.error_budget_records = 10_000;
+    let r = go(&s, 2);
+    assert_eq!(r.outcome, "complete", "{:?}", r.reason);
+    assert!(r.records.failed > 0 && r.errors_total == r.records.failed);
+    assert!(r.errors.iter().all(|e| e.table == "order_items"));
 }

@@ -27,6 +27,8 @@ fn report(sim: &Simulation) -> MigrationReport {
     match sim.migration().expect("a migration").job() {
         Job::ToDocs(j) => j.as_ref().clone().report(),
         Job::ToRows(j) => j.as_ref().clone().report(),
+        Job::DocsToDocs(j) => j.as_ref().clone().report(),
+        Job::SqlToSql(j) => j.as_ref().clone().report(),
     }
 }
 
@@ -225,5 +227,36 @@ fn documents_to_sql_runs_inside_the_simulation_too() {
     run_until_done(&mut sim, 120_000);
     let r = report(&sim);
     assert_eq!(r.outcome, "complete", "{:?}", r.reason);
-    assert_eq!(r.direction, "docstosql");
+    assert_eq!(r.direction, "docs_to_sql");
+}
+
+#[test]
+fn documents_to_documents_runs_inside_the_simulation_too() {
+    let mut s = spec(Strategy::BlueGreen, 500);
+    s.dataset = "users".into();
+    s.config.direction = migrascope::sim::migrate::Direction::DocsToDocs;
+    let mut sim = Simulation::new(Scenario::default()).unwrap();
+    sim.command(start(&s)).unwrap();
+    run_until_done(&mut sim, 120_000);
+    assert!(matches!(sim.migration().unwrap().job(), Job::DocsToDocs(_)));
+    let r = report(&sim);
+    assert_eq!(r.outcome, "complete", "{:?}", r.reason);
+    assert!(r.verified);
+    assert_eq!(r.direction, "docs_to_docs");
+}
+
+#[test]
+fn sql_to_sql_runs_inside_the_simulation_too() {
+    let mut s = spec(Strategy::BlueGreen, 500);
+    s.config.direction = migrascope::sim::migrate::Direction::SqlToSql;
+    s.schema_change.up_script =
+        "ALTER TABLE customers ADD COLUMN tier TEXT DEFAULT 'basic';".into();
+    let mut sim = Simulation::new(Scenario::default()).unwrap();
+    sim.command(start(&s)).unwrap();
+    run_until_done(&mut sim, 120_000);
+    assert!(matches!(sim.migration().unwrap().job(), Job::SqlToSql(_)));
+    let r = report(&sim);
+    assert_eq!(r.outcome, "complete", "{:?}", r.reason);
+    assert!(r.verified);
+    assert_eq!(r.direction, "sql_to_sql");
 }

@@ -1,8 +1,12 @@
 //! Browser tests, run in headless Chromium by `wasm-pack test --headless --chrome`.
 #![cfg(target_arch = "wasm32")]
 
+#[path = "common/dom.rs"]
+mod dom;
 #[path = "common/golden.rs"]
 mod golden;
+
+use dom::{find, mount_root};
 
 use std::time::Duration;
 
@@ -21,19 +25,6 @@ fn wasm_history_hash_equals_the_native_one() {
         "wasm hash {:#018x} differs from the native golden hash",
         sim.history_hash()
     );
-}
-
-fn mount_root() -> Element {
-    let doc = gloo::utils::document();
-    let root = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&root).unwrap();
-    root
-}
-
-fn find(root: &Element, sel: &str) -> Element {
-    root.query_selector(sel)
-        .unwrap()
-        .unwrap_or_else(|| panic!("{sel} not found"))
 }
 
 #[wasm_bindgen_test]
@@ -348,7 +339,9 @@ mod migration_panel {
         let controls = root
             .query_selector_all(".mig-form select, .mig-form input")
             .unwrap();
-        assert_eq!(controls.length(), 9);
+        // Strategy, direction, size, batch, workers, verification, capture, bad rows, budget,
+        // throttle, sync, rollback, cache (its TTL only once a cache is chosen).
+        assert_eq!(controls.length(), 13);
         for i in 0..controls.length() {
             let el: Element = controls.item(i).unwrap().unchecked_into();
             let id = el.id();

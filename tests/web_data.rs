@@ -2,8 +2,12 @@
 //! `wasm-pack test --headless --chrome`.
 #![cfg(target_arch = "wasm32")]
 
+#[path = "common/dom.rs"]
+mod dom;
+
 use std::rc::Rc;
-use std::time::Duration;
+
+use dom::text;
 
 use migrascope::ui::data::{DataPanel, DataPanelProps};
 use migrascope::view_model::data::{
@@ -139,28 +143,9 @@ fn view(migration: bool) -> DataView {
 }
 
 async fn render(view: DataView, node: u32) -> Element {
-    let doc = gloo::utils::document();
-    let root = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<DataPanel>::with_root_and_props(
-        root.clone(),
-        DataPanelProps {
-            view: Rc::new(view),
-            node,
-            on: Callback::noop(),
-        },
-    )
-    .render();
-    yew::platform::time::sleep(Duration::from_millis(50)).await;
-    root
-}
-
-fn text(root: &Element, sel: &str) -> String {
-    root.query_selector(sel)
-        .unwrap()
-        .unwrap_or_else(|| panic!("{sel} not found"))
-        .text_content()
-        .unwrap_or_default()
+    let on = Callback::noop();
+    let view = Rc::new(view);
+    dom::mount::<DataPanel>(DataPanelProps { view, node, on }).await
 }
 
 #[wasm_bindgen_test]

@@ -2,7 +2,10 @@
 //! run in headless Chromium by `wasm-pack test --headless --chrome`.
 #![cfg(target_arch = "wasm32")]
 
-use std::time::Duration;
+#[path = "common/dom.rs"]
+mod dom;
+
+use dom::text;
 
 use migrascope::sim::migrate::{Direction, Strategy};
 use migrascope::ui::schema::{SchemaPanel, SchemaPanelProps};
@@ -20,28 +23,8 @@ async fn render(form: MigrationForm) -> Element {
 }
 
 async fn render_with(form: MigrationForm, run: Option<RunSides>) -> Element {
-    let doc = gloo::utils::document();
-    let root = doc.create_element("div").unwrap();
-    doc.body().unwrap().append_child(&root).unwrap();
-    yew::Renderer::<SchemaPanel>::with_root_and_props(
-        root.clone(),
-        SchemaPanelProps {
-            form,
-            run,
-            on: Callback::noop(),
-        },
-    )
-    .render();
-    yew::platform::time::sleep(Duration::from_millis(50)).await;
-    root
-}
-
-fn text(root: &Element, sel: &str) -> String {
-    root.query_selector(sel)
-        .unwrap()
-        .unwrap_or_else(|| panic!("{sel} not found"))
-        .text_content()
-        .unwrap_or_default()
+    let on = Callback::noop();
+    dom::mount::<SchemaPanel>(SchemaPanelProps { form, run, on }).await
 }
 
 #[wasm_bindgen_test]

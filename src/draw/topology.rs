@@ -7,6 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::sim::repl::StoreKind;
+use crate::view_model::migration::Lane;
 use crate::view_model::{node_radius, palette, Frame, MessageKind, Rgb, Role};
 
 pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
@@ -131,7 +132,101 @@ pub fn draw_topology<DB: DrawingBackend>(
         ))?;
     }
 
+    if let Some(lane) = &frame.migration {
+        draw_lane(area, lane, s, reduced_motion)?;
+    }
     draw_legend(area, frame, s)
+}
+
+/// The migration's two stores in the top-left corner, the source above the target, records
+/// moving down between them, and which one the application uses.
+fn draw_lane<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    lane: &Lane,
+    s: f64,
+    reduced_motion: bool,
+) -> DrawResult<DB> {
+    let px = |v: f64| (v * s) as i32;
+    let (x0, w, h) = (px(10.0), px(200.0), px(34.0));
+    let (top_a, top_b) = (px(8.0), px(100.0));
+    let colour = |label: &str| match label.split(' ').next() {
+        Some("blue") => palette::BLUE,
+        Some("green") => palette::GREEN,
+        _ => palette::INK,
+    };
+    let boxes = [
+        (
+            top_a,
+            &lane.source,
+            lane.source_state.to_string(),
+            !lane.app_on_target,
+        ),
+        (
+            top_b,
+            &lane.target,
+            lane.target_state.clone(),
+            lane.app_on_target,
+        ),
+    ];
+    for (y, label, state, app) in boxes {
+        let c = rgb(colour(label));
+        area.draw(&Rectangle::new(
+            [(x0, y), (x0 + w, y + h)],
+            rgb(palette::PAPER).filled(),
+        ))?;
+        let width = if app { 3.0 } else { 1.5 };
+        area.draw(&Rectangle::new(
+            [(x0, y), (x0 + w, y + h)],
+            c.stroke_width((width * s) as u32),
+        ))?;
+        area.draw(&Text::new(
+            label.clone(),
+            (x0 + px(8.0), y + px(4.0)),
+            font(12.0, s, colour(label), HPos::Left, VPos::Top),
+        ))?;
+        area.draw(&Text::new(
+            state,
+            (x0 + px(8.0), y + px(19.0)),
+            font(11.0, s, palette::MUTED, HPos::Left, VPos::Top),
+        ))?;
+        if app {
+            area.draw(&Text::new(
+                "◀ application",
+                (x0 + w + px(6.0), y + h / 2),
+                font(11.0, s, palette::INK, HPos::Left, VPos::Center),
+            ))?;
+        }
+    }
+    let x = x0 + px(24.0);
+    let (a, b) = (top_a + h, top_b);
+    area.draw(&PathElement::new(
+        vec![(x, a), (x, b)],
+        rgb(palette::LINE).stroke_width((2.0 * s) as u32),
+    ))?;
+    area.draw(&Polygon::new(
+        vec![
+            (x - px(5.0), b - px(7.0)),
+            (x + px(5.0), b - px(7.0)),
+            (x, b),
+        ],
+        rgb(palette::MUTED).filled(),
+    ))?;
+    if reduced_motion && !lane.dots.is_empty() {
+        area.draw(&Text::new(
+            "copying",
+            (x + px(10.0), (a + b) / 2),
+            font(11.0, s, palette::MUTED, HPos::Left, VPos::Center),
+        ))?;
+    }
+    for &f in lane.dots.iter().filter(|_| !reduced_motion) {
+        let y = a + ((b - a) as f64 * f) as i32;
+        area.draw(&Circle::new(
+            (x, y),
+            px(3.5),
+            rgb(MessageKind::Append.colour()).filled(),
+        ))?;
+    }
+    Ok(())
 }
 
 /// A node's outline: a square for a SQL table, a circle for a document collection (the
@@ -269,6 +364,30 @@ mod tests {
         let svg = svg_of(&frame(&sim), 1.0, false);
         assert!(svg.matches("<circle").count() >= 5 * 2, "node circles");
         assert!(svg.contains("{ }\n</text>") && svg.contains("circle: document collection"));
+    }
+
+    #[test]
+    fn a_migration_draws_its_two_stores_and_where_the_application_is() {
+        use crate::view_model::migration::MigrationForm;
+        let mut sim = Simulation::new(Scenario::default()).unwrap();
+        assert!(frame(&sim).migration.is_none());
+        let spec = Box::new(MigrationForm::default().to_spec().unwrap());
+        sim.command(Command::StartMigration { spec }).unwrap();
+        sim.advance_to(SimTime::from_ms(1_500), u64::MAX);
+        let f = frame(&sim);
+        let lane = f.migration.as_ref().expect("a lane");
+        assert_eq!(lane.source, "blue · SQL tables");
+        assert_eq!(lane.target, "green · documents");
+        assert!(!lane.app_on_target);
+        let svg = svg_of(&f, 1.0, false);
+        assert!(svg.contains("blue · SQL tables") && svg.contains("green · documents"));
+        assert!(svg.contains("◀ application"));
+        sim.advance_to(SimTime::from_ms(60_000), u64::MAX);
+        let lane = frame(&sim).migration.unwrap();
+        assert!(lane.app_on_target, "{lane:?}");
+        assert_eq!(lane.source_state, "retired");
+        assert_eq!(lane.target_state, "serving");
+        assert!(lane.dots.is_empty());
     }
 
     #[test]

@@ -247,6 +247,8 @@ fn direction_words(spec: &MigrationSpec) -> &'static str {
     match spec.config.direction {
         super::migrate::Direction::SqlToDocs => "SQL to documents",
         super::migrate::Direction::DocsToSql => "documents to SQL",
+        super::migrate::Direction::DocsToDocs => "documents to documents (schema change)",
+        super::migrate::Direction::SqlToSql => "SQL to SQL (schema change)",
     }
 }
 

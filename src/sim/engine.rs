@@ -187,6 +187,8 @@ pub struct Metrics {
     pub migration_copied_pct: Series,
     /// Share of the migration's records that failed, %.
     pub migration_failed_pct: Series,
+    /// The migration's read-through cache: hit ratio over its last window, %.
+    pub cache_hit_pct: Series,
     last: SampleBase,
 }
 
@@ -258,6 +260,7 @@ impl Simulation {
             in_flight: Series::new("messages in flight", ""),
             migration_copied_pct: Series::new("copied", "%"),
             migration_failed_pct: Series::new("failed", "%"),
+            cache_hit_pct: Series::new("cache hits", "%"),
             last: SampleBase::default(),
         };
         let cluster = Cluster::new(
@@ -756,6 +759,9 @@ impl Simulation {
             let pct = |n: u64| 100.0 * n as f64 / t.total.max(1) as f64;
             m.migration_copied_pct.push(now, pct(t.succeeded));
             m.migration_failed_pct.push(now, pct(t.failed));
+            if let Some(hit) = run.job().cache_hit_pct() {
+                m.cache_hit_pct.push(now, hit);
+            }
         }
         m.last = SampleBase {
             at: now,

@@ -9,7 +9,9 @@
 //! - [`side`]: what the job needs from the two stores. [`to_docs`] (SQL -> documents, on
 //!   [`source`]: typed rows with key and foreign-key lookups, tombstoned deletes and the
 //!   fan-out walk from a changed row to every document embedding it) and [`to_rows`]
-//!   (documents -> SQL).
+//!   (documents -> SQL), and the same-store copies: [`docs_to_docs`] (documents upgraded to
+//!   another `schema_version` by the collection's migration chain) and [`sql_to_sql`] (rows
+//!   transformed by the SQL store running the up script).
 //! - [`workload`]: the application's seeded writes and the change log (positions, images).
 //! - [`fault`]: injected failures as data, each with its reaction.
 //! - [`app`]: application versions v1 / v2 in expand / contract, the compatibility adapter,
@@ -23,6 +25,7 @@
 pub mod app;
 pub mod cache;
 pub mod config;
+pub mod docs_to_docs;
 pub mod expand;
 pub mod fault;
 pub mod in_place;
@@ -33,6 +36,7 @@ pub mod report;
 pub mod side;
 pub mod source;
 pub mod spec;
+pub mod sql_to_sql;
 pub mod to_docs;
 pub mod to_rows;
 pub mod workload;
@@ -43,6 +47,7 @@ pub use config::{
     CdcApply, ConfigError, CostModel, Direction, MigrationConfig, PostponeCutover, RollbackMode,
     Strategy, SyncMode, ValidationLevel,
 };
+pub use docs_to_docs::DocsToDocs;
 pub use expand::ExpandSettings;
 pub use fault::{Fault, FaultPlan};
 pub use in_place::{InPlaceChange, LockWindow};
@@ -51,7 +56,8 @@ pub use lazy::{LazySettings, VersionSample};
 pub use phase::{next, ErrorKind, IllegalTransition, Phase, Progress, RecordError, TableProgress};
 pub use report::MigrationReport;
 pub use side::{Side, SnapUnit, UnitKey};
-pub use spec::{run, MappingSpec, MigrationSpec};
+pub use spec::{run, MappingSpec, MigrationSpec, SchemaChange};
+pub use sql_to_sql::SqlToSql;
 pub use to_docs::{Fresh, ToDocs, Verification};
 pub use to_rows::{DocSource, ToRows, UnitRows};
 pub use workload::{ChangeEvent, ChangeLog, Op, WriteWorkload};

@@ -321,6 +321,7 @@ pub fn App() -> Html {
         use_node_ref(),
         use_node_ref(),
         use_node_ref(),
+        use_node_ref(),
     ];
     // The loop reads the newest state through this cell, so it never needs re-registering.
     let latest = use_mut_ref(|| (*state).clone());
@@ -406,6 +407,7 @@ pub fn App() -> Html {
         "Stale reads: share of reads that missed an acknowledged write",
         "Conflicts per second, lost updates and keys in disagreement",
         "Migration progress: share of the migration's records copied and failed",
+        "Cache hit ratio: share of the application's reads the read-through cache answered",
     ];
     html! {
         <div class="app">

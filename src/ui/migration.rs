@@ -8,7 +8,9 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::state::Action;
-use crate::sim::migrate::{CdcApply, Direction, Strategy, ValidationLevel};
+use crate::sim::migrate::{
+    CdcApply, Direction, Invalidation, RollbackMode, Strategy, SyncMode, ValidationLevel,
+};
 use crate::view_model::migration::{
     FaultButton, MigrationForm, MigrationView, Outcome, StepState, PAGE_ROWS,
 };
@@ -115,9 +117,16 @@ fn form_fields(f: &MigrationForm, on: &Callback<Action>) -> Html {
             }) }
         { choice("mig-direction", "Direction", &[
             ("sql_to_docs", "SQL → documents (shop)"),
-            ("docs_to_sql", "Documents → SQL (profiles)")],
-            if f.direction == Direction::SqlToDocs { "sql_to_docs" } else { "docs_to_sql" }, f, on,
-            |f, v| f.direction = if v == "docs_to_sql" { Direction::DocsToSql } else { Direction::SqlToDocs }) }
+            ("docs_to_sql", "Documents → SQL (profiles)"),
+            ("docs_to_docs", "Documents v1 → v4 (users)"),
+            ("sql_to_sql", "SQL → SQL (shop, Up script)")],
+            f.direction.name(), f, on,
+            |f, v| f.direction = match v {
+                "docs_to_sql" => Direction::DocsToSql,
+                "docs_to_docs" => Direction::DocsToDocs,
+                "sql_to_sql" => Direction::SqlToSql,
+                _ => Direction::SqlToDocs,
+            }) }
         { choice("mig-rows", "Dataset size", &rows, &f.rows.to_string(), f, on,
             |f, v| f.rows = v.parse().unwrap_or(2_000)) }
         { number("mig-batch", "Batch size (rows)", &f.batch_rows, f, on, |f, v| f.batch_rows = v) }
@@ -141,7 +150,56 @@ fn form_fields(f: &MigrationForm, on: &Callback<Action>) -> Html {
             &f.bad_one_in.to_string(), f, on, |f, v| f.bad_one_in = v.parse().unwrap_or(0)) }
         { number("mig-budget", "Error budget (records)", &f.error_budget, f, on,
             |f, v| f.error_budget = v) }
+        { number("mig-throttle", "Throttle above lag (ms, 0: never)", &f.throttle_lag_ms, f, on,
+            |f, v| f.throttle_lag_ms = v) }
+        { choice("mig-sync", "Blue-green sync", &[
+            ("change_log", "Change log (CDC)"), ("triggers", "Triggers"),
+            ("polling", "Polling every 500 ms")],
+            sync_value(f.sync), f, on, |f, v| f.sync = match v {
+                "triggers" => SyncMode::Triggers,
+                "polling" => SyncMode::Polling { interval_ms: 500, soft_delete: false },
+                _ => SyncMode::ChangeLog,
+            }) }
+        { choice("mig-rollback", "Rollback", &[
+            ("restore_checkpoint", "Restore the checkpoint"), ("drop_target", "Drop the target"),
+            ("down_steps", "Run the down steps"), ("schema_only", "Revert the schema only")],
+            rollback_value(f.rollback), f, on, |f, v| f.rollback = match v {
+                "drop_target" => RollbackMode::DropTarget,
+                "down_steps" => RollbackMode::DownSteps,
+                "schema_only" => RollbackMode::SchemaOnly,
+                _ => RollbackMode::RestoreCheckpoint,
+            }) }
+        { choice("mig-cache", "Read-through cache", &[
+            ("off", "None"), ("on_write", "Invalidate on write"),
+            ("ttl_only", "TTL only"), ("on_schema_change", "Flush on schema change")],
+            f.cache.map_or("off", Invalidation::name), f, on, |f, v| f.cache = match v {
+                "on_write" => Some(Invalidation::OnWrite),
+                "ttl_only" => Some(Invalidation::TtlOnly),
+                "on_schema_change" => Some(Invalidation::OnSchemaChange),
+                _ => None,
+            }) }
+        if f.cache.is_some() {
+            { number("mig-cache-ttl", "Cache TTL (ms)", &f.cache_ttl_ms, f, on,
+                |f, v| f.cache_ttl_ms = v) }
+        }
     </> }
+}
+
+fn sync_value(s: SyncMode) -> &'static str {
+    match s {
+        SyncMode::ChangeLog => "change_log",
+        SyncMode::Triggers => "triggers",
+        SyncMode::Polling { .. } => "polling",
+    }
+}
+
+fn rollback_value(r: RollbackMode) -> &'static str {
+    match r {
+        RollbackMode::RestoreCheckpoint => "restore_checkpoint",
+        RollbackMode::DropTarget => "drop_target",
+        RollbackMode::DownSteps => "down_steps",
+        RollbackMode::SchemaOnly => "schema_only",
+    }
 }
 
 fn validation_value(v: ValidationLevel) -> &'static str {

@@ -4,8 +4,8 @@
 
 use crate::sim::engine::migration::{ms_ceil, Job};
 use crate::sim::migrate::{
-    CdcApply, CostModel, Direction, ErrorKind, Fault, MappingSpec, Migration, MigrationSpec, Phase,
-    Side, Strategy, ValidationLevel,
+    CdcApply, CostModel, Direction, ErrorKind, Fault, Invalidation, MappingSpec, Migration,
+    MigrationSpec, Phase, RollbackMode, Side, Strategy, SyncMode, ValidationLevel,
 };
 use crate::sim::{SimDuration, SimTime, Simulation};
 
@@ -60,6 +60,16 @@ pub struct MigrationForm {
     /// by Start).
     pub sql_up: String,
     pub sql_down: String,
+    /// Pause the copy while the change lag exceeds this many ms ("0": never).
+    pub throttle_lag_ms: String,
+    /// How blue-green keeps the target in sync.
+    pub sync: SyncMode,
+    /// What a rollback does.
+    pub rollback: RollbackMode,
+    /// The read-through cache's invalidation policy; None: no cache.
+    pub cache: Option<Invalidation>,
+    /// The cache's entry lifetime, in ms.
+    pub cache_ttl_ms: String,
 }
 
 impl Default for MigrationForm {
@@ -77,6 +87,11 @@ impl Default for MigrationForm {
             mapping_json: String::new(),
             sql_up: String::new(),
             sql_down: String::new(),
+            throttle_lag_ms: "5000".into(),
+            sync: SyncMode::ChangeLog,
+            rollback: RollbackMode::RestoreCheckpoint,
+            cache: None,
+            cache_ttl_ms: "2000".into(),
         }
     }
 }
@@ -98,6 +113,8 @@ impl MigrationForm {
         match self.direction {
             Direction::SqlToDocs => ("ecommerce", "customers"),
             Direction::DocsToSql => ("profiles", "profiles"),
+            Direction::DocsToDocs => ("users", "users"),
+            Direction::SqlToSql => ("ecommerce", "customers"),
         }
     }
 
@@ -116,7 +133,7 @@ impl MigrationForm {
         if !self.mapping_json.trim().is_empty() {
             if self.direction != Direction::SqlToDocs {
                 return Err("Mapping rules (Schema view): they map SQL to documents; \
-                            clear them for documents → SQL"
+                            clear them for another direction"
                     .into());
             }
             let rules = super::schema::parse_mapping(&self.mapping_json).map_err(|e| {
@@ -129,11 +146,29 @@ impl MigrationForm {
         }
         c.validation = self.validation;
         c.cdc_apply = self.cdc_apply;
+        c.throttle_lag_ms = whole("Throttle above lag", &self.throttle_lag_ms, 0, 3_600_000)?;
+        c.sync = self.sync;
+        c.rollback = self.rollback;
+        if let Some(invalidation) = self.cache {
+            s.cache.enabled = true;
+            s.cache.invalidation = invalidation;
+            s.cache.ttl_ms = whole("Cache TTL", &self.cache_ttl_ms, 1, 3_600_000)?;
+        }
         c.batch_timeout_ms = 5_000;
         c.sync_ms_min = 3_000;
         c.verify_interval_ms = 1_000;
         c.cost = page_cost();
         s.workload.writes_per_s = PAGE_WRITES_PER_S;
+        if self.direction == Direction::SqlToSql {
+            if self.sql_up.trim().is_empty() {
+                return Err(
+                    "SQL → SQL copies every row through the Up script of the Schema \
+                            tab: type the change there first"
+                        .into(),
+                );
+            }
+            s.schema_change.up_script = self.sql_up.clone();
+        }
         if self.bad_one_in > 0 {
             s.faults.push(Fault::UnconvertibleRows {
                 table: root.into(),
@@ -210,6 +245,8 @@ fn with_job<R>(job: &Job, f: impl Fn(&dyn JobRead) -> R) -> R {
     match job {
         Job::ToDocs(j) => f(j.as_ref()),
         Job::ToRows(j) => f(j.as_ref()),
+        Job::DocsToDocs(j) => f(j.as_ref()),
+        Job::SqlToSql(j) => f(j.as_ref()),
     }
 }
 
@@ -217,6 +254,7 @@ fn with_job<R>(job: &Job, f: impl Fn(&dyn JobRead) -> R) -> R {
 trait JobRead {
     fn retries_and_crashes(&self) -> (u64, u64);
     fn view(&self, now: SimTime) -> MigrationView;
+    fn lane(&self, now: SimTime) -> Lane;
 }
 
 impl<S: Side> JobRead for Migration<S> {
@@ -226,6 +264,89 @@ impl<S: Side> JobRead for Migration<S> {
     fn view(&self, now: SimTime) -> MigrationView {
         project(self, now)
     }
+    fn lane(&self, now: SimTime) -> Lane {
+        lane_of(self, now)
+    }
+}
+
+/// The migration as the topology drawing shows it: the two stores, which one the application
+/// uses, and records in transit between them. Cheap enough for every animation frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lane {
+    /// "blue · SQL tables" (blue-green) or "source · SQL tables".
+    pub source: String,
+    /// "green · documents" or "target · documents".
+    pub target: String,
+    /// The source in words: "read-write", "read-only", "writes stopped", "retired".
+    pub source_state: &'static str,
+    /// The target in words: "12% copied", "in sync", "serving", "dropped".
+    pub target_state: String,
+    /// The application reads and writes the target.
+    pub app_on_target: bool,
+    /// Records in transit, as positions 0..1 from source to target (empty when none move).
+    pub dots: Vec<f64>,
+}
+
+/// Dots drawn in transit at most.
+const LANE_DOTS_MAX: usize = 4;
+
+fn lane_of<S: Side>(j: &Migration<S>, now: SimTime) -> Lane {
+    let cfg = j.config();
+    let blue_green = cfg.strategy == Strategy::BlueGreen;
+    let (src_kind, dst_kind) = match cfg.direction {
+        Direction::SqlToDocs => ("SQL tables", "documents"),
+        Direction::DocsToSql => ("documents", "SQL tables"),
+        Direction::DocsToDocs => ("documents", "documents (new version)"),
+        Direction::SqlToSql => ("SQL tables", "SQL tables (new schema)"),
+    };
+    let (src_name, dst_name) = if blue_green {
+        ("blue", "green")
+    } else {
+        ("source", "target")
+    };
+    let phase = j.phase();
+    let on_target = j.routing() == crate::sim::migrate::Routing::Target;
+    let read_only = matches!(j.read_only_window(), (Some(_), None));
+    let source_state = match (on_target, read_only, j.is_done()) {
+        (true, _, true) => "retired",
+        (_, true, _) if cfg.strategy == Strategy::BigBang => "writes stopped",
+        (_, true, _) => "read-only",
+        _ => "read-write",
+    };
+    let total = j.progress().total();
+    let pct = 100 * total.succeeded / total.total.max(1);
+    let rolled_back = phase == Phase::Rollback || (j.is_done() && phase != Phase::Complete);
+    let target_state = match phase {
+        _ if rolled_back => "dropped".to_string(),
+        _ if on_target => "serving".to_string(),
+        Phase::Verification | Phase::Cutover if blue_green => "in sync".to_string(),
+        _ => format!("{pct}% copied"),
+    };
+    let moving = !j.is_done()
+        && matches!(
+            phase,
+            Phase::Extraction | Phase::Transformation | Phase::Loading | Phase::Verification
+        );
+    let n = if moving { LANE_DOTS_MAX } else { 0 };
+    // Positions follow simulated time, so a paused run holds still and a replay matches.
+    let t = now.as_secs_f64() * 0.7;
+    let dots = (0..n)
+        .map(|i| (t + i as f64 / n as f64).rem_euclid(1.0))
+        .collect();
+    Lane {
+        source: format!("{src_name} · {src_kind}"),
+        target: format!("{dst_name} · {dst_kind}"),
+        source_state,
+        target_state,
+        app_on_target: on_target,
+        dots,
+    }
+}
+
+/// The drawing's view of the run's migration, if one was started.
+pub fn lane(sim: &Simulation) -> Option<Lane> {
+    let run = sim.migration()?;
+    Some(with_job(run.job(), |j| j.lane(sim.now())))
 }
 
 /// Where a pipeline step stands.
@@ -435,6 +556,8 @@ fn direction_label(d: Direction) -> &'static str {
     match d {
         Direction::SqlToDocs => "SQL tables → documents",
         Direction::DocsToSql => "documents → SQL tables",
+        Direction::DocsToDocs => "documents → documents (new schema version)",
+        Direction::SqlToSql => "SQL tables → SQL tables (new schema)",
     }
 }
 
@@ -774,6 +897,77 @@ mod tests {
             Ok(Fault::BatchTimeout { batch: 0, times: 1 })
         );
         assert_eq!(FaultButton::ALL.len(), 4);
+    }
+
+    #[test]
+    fn the_form_sets_throttle_sync_rollback_and_a_cache_whose_hit_ratio_is_charted() {
+        let form = MigrationForm {
+            throttle_lag_ms: "250".into(),
+            sync: SyncMode::Triggers,
+            rollback: RollbackMode::DownSteps,
+            cache: Some(Invalidation::TtlOnly),
+            cache_ttl_ms: "1500".into(),
+            ..MigrationForm::default()
+        };
+        let spec = form.to_spec().unwrap();
+        assert_eq!(spec.config.throttle_lag_ms, 250);
+        assert_eq!(spec.config.sync, SyncMode::Triggers);
+        assert_eq!(spec.config.rollback, RollbackMode::DownSteps);
+        assert!(spec.cache.enabled);
+        assert_eq!(spec.cache.invalidation, Invalidation::TtlOnly);
+        assert_eq!(spec.cache.ttl_ms, 1_500);
+        // A bad entry is named; no cache, no cache settings.
+        let bad = MigrationForm {
+            cache: Some(Invalidation::OnWrite),
+            cache_ttl_ms: "0".into(),
+            ..MigrationForm::default()
+        };
+        assert!(bad.to_spec().unwrap_err().contains("Cache TTL"));
+        assert!(!MigrationForm::default().to_spec().unwrap().cache.enabled);
+        // The page charts the cache's hit ratio while the migration runs.
+        let mut sim = started(&form);
+        sim.advance_to(SimTime::from_ms(6_000), u64::MAX);
+        let hits = &sim.metrics().cache_hit_pct;
+        assert!(hits.len() > 5, "{}", hits.len());
+        assert!(hits.points().all(|(_, v)| (0.0..=100.0).contains(v)));
+        assert!(hits.points().any(|(_, v)| *v > 0.0));
+        let charts = crate::view_model::charts(&sim);
+        assert_eq!(charts[7].title, "Cache hit ratio");
+        assert!(charts[7].series[0].points().count() > 5);
+    }
+
+    #[test]
+    fn same_store_copies_start_from_the_form_and_complete() {
+        let sql = MigrationForm {
+            direction: Direction::SqlToSql,
+            ..MigrationForm::default()
+        };
+        assert!(sql
+            .to_spec()
+            .unwrap_err()
+            .contains("Up script of the Schema tab"));
+        let sql = MigrationForm {
+            sql_up: "ALTER TABLE customers ADD COLUMN tier TEXT DEFAULT 'basic';".into(),
+            ..sql
+        };
+        let docs = MigrationForm {
+            direction: Direction::DocsToDocs,
+            ..MigrationForm::default()
+        };
+        for form in [sql, docs] {
+            let mut sim = started(&form);
+            sim.advance_to(SimTime::from_ms(60_000), u64::MAX);
+            let v = migration_view(&sim).unwrap();
+            assert_eq!(
+                v.outcome,
+                Outcome::Complete,
+                "{:?}: {:?}",
+                form.direction,
+                v.reason
+            );
+            assert!(v.direction.contains("(new"), "{}", v.direction);
+            assert_eq!(v.verification.passed, Some(true), "{:?}", form.direction);
+        }
     }
 
     #[test]

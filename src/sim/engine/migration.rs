@@ -10,15 +10,20 @@
 
 use crate::sim::hash::Fnv64;
 use crate::sim::migrate::{
-    ConfigError, Direction, Fault, Migration, MigrationSpec, Out, Phase, Progress, ToDocs, ToRows,
+    ConfigError, Direction, DocsToDocs, Fault, Migration, MigrationSpec, Out, Phase, Progress,
+    SqlToSql, ToDocs, ToRows,
 };
 use crate::sim::time::SimTime;
 
-/// The job over either direction's stores.
+/// The job over any direction's stores.
 #[derive(Clone, Debug)]
 pub enum Job {
     ToDocs(Box<Migration<ToDocs>>),
     ToRows(Box<Migration<ToRows>>),
+    /// Documents -> documents: a copy-based schema change of the `users` collection.
+    DocsToDocs(Box<Migration<DocsToDocs>>),
+    /// SQL -> SQL: a copy-based schema change of the SQL tables by an up script.
+    SqlToSql(Box<Migration<SqlToSql>>),
 }
 
 /// Run `$body` with `$j` bound to the job, whichever its side.
@@ -27,6 +32,8 @@ macro_rules! each {
         match $job {
             Job::ToDocs($j) => $body,
             Job::ToRows($j) => $body,
+            Job::DocsToDocs($j) => $body,
+            Job::SqlToSql($j) => $body,
         }
     };
 }
@@ -36,6 +43,8 @@ impl Job {
         Ok(match spec.config.direction {
             Direction::SqlToDocs => Job::ToDocs(Box::new(spec.build(seed)?)),
             Direction::DocsToSql => Job::ToRows(Box::new(spec.build_to_rows(seed)?)),
+            Direction::DocsToDocs => Job::DocsToDocs(Box::new(spec.build_docs_to_docs(seed)?)),
+            Direction::SqlToSql => Job::SqlToSql(Box::new(spec.build_sql_to_sql(seed)?)),
         })
     }
     pub fn phase(&self) -> Phase {
@@ -64,6 +73,11 @@ impl Job {
     }
     pub fn first_unstarted_batch(&self) -> Option<u64> {
         each!(self, j => j.first_unstarted_batch())
+    }
+    /// The read-through cache's hit ratio over its last closed window, in percent (None
+    /// without a cache or before its first window).
+    pub fn cache_hit_pct(&self) -> Option<f64> {
+        each!(self, j => j.cache().and_then(|c| c.last_sample()).map(|w| 100.0 * w.hit_ratio))
     }
 }
 

@@ -207,10 +207,10 @@ fn fan_out(t: &TableData, col: usize, parent: &str, parents: u64) -> FanOut {
     // Percentile over all parents: the childless ones are zeros below the sorted counts.
     let total = (childless + counts.len() as u64).max(1);
     let rank = (total * 99).div_ceil(100);
-    let p99 = if rank <= childless {
-        0
-    } else {
-        counts[(rank - childless - 1) as usize]
+    // No parent rows at all (an empty parent table): no children either.
+    let p99 = match (rank - childless.min(rank)).checked_sub(1) {
+        Some(i) => counts.get(i as usize).copied().unwrap_or(0),
+        None => 0,
     };
     let c = &t.schema.columns[col];
     FanOut {

@@ -417,6 +417,11 @@ impl Cache {
     }
 
     /// The report so far.
+    /// The last closed hit-ratio window, if any.
+    pub fn last_sample(&self) -> Option<&CacheSample> {
+        self.r.over_time.last()
+    }
+
     pub fn report(&self) -> CacheReport {
         let mut c = self.clone();
         if c.window.reads > 0 {

@@ -69,6 +69,30 @@ pub enum Direction {
     SqlToDocs,
     /// Document collections into SQL tables.
     DocsToSql,
+    /// A schema change inside the document store: each document copied into a second
+    /// collection, upgraded to the target `schema_version` by the collection's migration
+    /// chain (`schema_change.source_version`, `schema_change.target_version`).
+    DocsToDocs,
+    /// A schema change inside the SQL store: each table's rows copied into tables of the
+    /// shape `schema_change.up_script` gives, transformed by the SQL store running that script.
+    SqlToSql,
+}
+
+impl Direction {
+    /// The name used in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Direction::SqlToDocs => "sql_to_docs",
+            Direction::DocsToSql => "docs_to_sql",
+            Direction::DocsToDocs => "docs_to_docs",
+            Direction::SqlToSql => "sql_to_sql",
+        }
+    }
+
+    /// Whether the data stays in the same kind of store (a copy-based schema change).
+    pub fn is_same_store(self) -> bool {
+        matches!(self, Direction::DocsToDocs | Direction::SqlToSql)
+    }
 }
 
 /// How much the verification at the end of each phase checks.
@@ -440,6 +464,7 @@ impl MigrationConfig {
             );
             return Err(invalid("sync", why));
         }
+        self.check_direction()?;
         check("workers", self.workers.into(), 1, WORKERS_MAX.into())?;
         check(
             "max_retries",
@@ -529,6 +554,19 @@ impl MigrationConfig {
         self.cost.validate()
     }
 
+    /// Same-store directions are copies: only the copy strategies run them.
+    fn check_direction(&self) -> Result<(), ConfigError> {
+        if self.direction.is_same_store() && !Strategy::ALL.contains(&self.strategy) {
+            let why = format!(
+                "{} is a copy: it runs with big_bang, copy_and_switch and blue_green, not {}",
+                self.direction.name(),
+                self.strategy.name()
+            );
+            return Err(invalid("direction", why));
+        }
+        Ok(())
+    }
+
     /// The batch timeout in µs.
     pub fn batch_timeout_us(&self) -> u64 {
         self.batch_timeout_ms.saturating_mul(1_000)
@@ -588,5 +626,20 @@ mod tests {
         c.strategy = Strategy::CopyAndSwitch;
         c.validate().unwrap();
         assert!(serde_json::from_str::<MigrationConfig>(r#"{"workerz": 2}"#).is_err());
+        let same: MigrationConfig =
+            serde_json::from_str(r#"{"strategy": "in_place", "direction": "docs_to_docs"}"#)
+                .unwrap();
+        let e = same.validate().unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ConfigError::Invalid {
+                    field: "direction",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("not in_place"), "{e}");
     }
 }

@@ -1496,6 +1496,10 @@ impl<S: Side> Migration<S> {
     pub fn config(&self) -> &MigrationConfig {
         &self.cfg
     }
+    /// The read-through cache, when the job has one.
+    pub fn cache(&self) -> Option<&Cache> {
+        self.cache.as_ref()
+    }
     /// Change events captured and not applied yet.
     pub fn backlog(&self) -> u64 {
         self.log.backlog() as u64

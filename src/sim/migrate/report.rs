@@ -217,7 +217,7 @@ pub fn build<S: super::side::Side>(job: &mut Migration<S>) -> MigrationReport {
         .then(|| p.checkpoint == Some(after) && p.source_before == after);
     MigrationReport {
         strategy: p.cfg.strategy.name().into(),
-        direction: format!("{:?}", p.cfg.direction).to_lowercase(),
+        direction: p.cfg.direction.name().into(),
         seed: p.seed,
         outcome: outcome.into(),
         reason: p.reason,

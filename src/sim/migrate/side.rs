@@ -1,15 +1,16 @@
 //! What a migration job needs from its two stores, whichever way the data moves: the
 //! [`Migration`](super::Migration) job drives a [`Side`] (SQL -> documents:
-//! [`ToDocs`](super::ToDocs); documents -> SQL: [`ToRows`](super::ToRows)).
+//! [`ToDocs`](super::ToDocs); documents -> SQL: [`ToRows`](super::ToRows); same-store schema
+//! changes: [`DocsToDocs`](super::DocsToDocs) and [`SqlToSql`](super::SqlToSql)).
 //!
 //! A unit of work is one source record with everything the mapping takes along: a root row
-//! and its embedded rows (SQL -> documents), or one document (documents -> SQL), keyed by
-//! `(collection or table position, integer key)`.
+//! and its embedded rows (SQL -> documents), one document (documents -> SQL, documents ->
+//! documents) or one row (SQL -> SQL), keyed by `(collection or table position, integer key)`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::config::CdcApply;
-use super::phase::RecordError;
+use super::phase::{ErrorKind, RecordError};
 use super::to_docs::Verification;
 use super::workload::{ChangeEvent, Writer};
 use crate::sim::mapping::ContentChecksum;
@@ -90,5 +91,99 @@ pub trait Side: Clone + std::fmt::Debug {
     /// data back to the source would lose, on this data, in words.
     fn reversibility(&mut self) -> Vec<String> {
         vec!["no reversibility check for this direction".into()]
+    }
+}
+
+/// The target of a side whose units are single keyed records (a document's rows, a document,
+/// a row): one map of key -> payload per unit group, the position each unit was last read at,
+/// and the units that failed. What loading a unit and choosing the changes to apply share.
+#[derive(Clone, Debug)]
+pub struct Keyed<P> {
+    /// Unit group names (collections or tables), in group order.
+    pub names: Vec<String>,
+    pub target: Vec<BTreeMap<i64, P>>,
+    pub read_at: Vec<BTreeMap<i64, u64>>,
+    pub failed: BTreeSet<UnitKey>,
+}
+
+impl<P: Default> Keyed<P> {
+    pub fn new(names: Vec<String>) -> Keyed<P> {
+        let n = names.len();
+        Keyed {
+            names,
+            target: (0..n).map(|_| BTreeMap::new()).collect(),
+            read_at: vec![BTreeMap::new(); n],
+            failed: BTreeSet::new(),
+        }
+    }
+
+    /// The group of source table or collection `name`.
+    pub fn group(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    /// The change-log position unit `(c, key)` was last read at (0: never).
+    pub fn seen(&self, c: usize, key: i64) -> u64 {
+        self.read_at[c].get(&key).copied().unwrap_or(0)
+    }
+
+    /// Load one snapshot unit read at `position`. A correct load skips a unit the change
+    /// stream already wrote from a newer read; a unit that did not convert fails as a record.
+    pub fn load(
+        &mut self,
+        u: &mut SnapUnit<P>,
+        position: u64,
+        retries: u32,
+        mode: CdcApply,
+    ) -> Result<(), RecordError> {
+        let newer = self.seen(u.coll, u.key) > position;
+        match &mut u.payload {
+            Ok(_) if newer && mode == CdcApply::Correct => Ok(()),
+            Ok(p) => {
+                self.target[u.coll].insert(u.key, std::mem::take(p));
+                self.read_at[u.coll].insert(u.key, position);
+                Ok(())
+            }
+            Err(why) => {
+                self.failed.insert((u.coll, u.key));
+                self.target[u.coll].remove(&u.key);
+                Err(RecordError {
+                    table: self.names[u.coll].clone(),
+                    key: u.key.to_string(),
+                    kind: ErrorKind::Conversion,
+                    message: why.clone(),
+                    retries,
+                })
+            }
+        }
+    }
+
+    /// Units a waiting change will rewrite: changes newer than the unit's last read.
+    pub fn pending(&self, events: &mut dyn Iterator<Item = &ChangeEvent>) -> BTreeSet<UnitKey> {
+        let mut out = BTreeSet::new();
+        for e in events {
+            if let Some(c) = self.group(&e.table) {
+                if e.position > self.seen(c, e.key) {
+                    out.insert((c, e.key));
+                }
+            }
+        }
+        out
+    }
+
+    /// Units held in the target.
+    pub fn len(&self) -> usize {
+        self.target.iter().map(BTreeMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.target.iter().all(BTreeMap::is_empty)
+    }
+
+    /// Drop every unit of the target (the read positions and failures go with them).
+    pub fn clear(&mut self) {
+        self.target.iter_mut().for_each(BTreeMap::clear);
+        self.read_at.iter_mut().for_each(BTreeMap::clear);
+        self.failed.clear();
     }
 }

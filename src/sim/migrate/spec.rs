@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::app::AppSettings;
 use super::cache::CacheSettings;
 use super::config::{check, invalid, ConfigError, Direction, MigrationConfig, Strategy};
+use super::docs_to_docs::DocsToDocs;
 use super::expand::ExpandSettings;
 use super::fault::{Fault, FaultPlan};
 use super::in_place::InPlaceChange;
@@ -14,10 +15,12 @@ use super::job::Migration;
 use super::lazy::LazySettings;
 use super::report::MigrationReport;
 use super::side::Side;
+use super::sql_to_sql::SqlToSql;
 use super::to_docs::ToDocs;
 use super::to_rows::ToRows;
 use super::workload::{WriteWorkload, Writer};
 use crate::sim::dataset::{generate, DatasetKind, ROWS_MAX, ROWS_MIN};
+use crate::sim::doc::builtin::{sample_users, users_migrations, users_schema_v1, USERS};
 use crate::sim::mapping::profile::profile_docs;
 use crate::sim::mapping::suggest::{suggest_docs_to_sql, suggest_sql_to_docs};
 use crate::sim::mapping::{ConvertOptions, DocsToSql, SqlToDocs, Tables};
@@ -42,6 +45,61 @@ pub enum MappingSpec {
 impl Default for MappingSpec {
     fn default() -> Self {
         MappingSpec::Preset("suggested".into())
+    }
+}
+
+/// The schema change of a same-store copy (`direction`: `docs_to_docs` or `sql_to_sql`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchemaChange {
+    /// `docs_to_docs`: the `schema_version` of the source documents (the built-in `users`
+    /// documents, generated at v1, are moved there first). Default 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_version: Option<u32>,
+    /// `docs_to_docs`: the version the target collection holds, above `source_version`.
+    /// Default: the chain's latest (4).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_version: Option<u32>,
+    /// `sql_to_sql`: the up script, SQL statements separated by `;`, run on the source's
+    /// tables to give the target's. Required for `sql_to_sql`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub up_script: String,
+}
+
+impl SchemaChange {
+    fn is_default(&self) -> bool {
+        *self == SchemaChange::default()
+    }
+
+    /// The settings the direction uses, and no others.
+    fn validate(&self, direction: Direction) -> Result<(), ConfigError> {
+        let versions = self.source_version.is_some() || self.target_version.is_some();
+        let given = |field, d: Direction| {
+            let why = format!(
+                "is {}'s setting, the direction is {}",
+                d.name(),
+                direction.name()
+            );
+            Err(invalid(field, why))
+        };
+        match direction {
+            Direction::DocsToDocs if !self.up_script.is_empty() => {
+                given("schema_change.up_script", Direction::SqlToSql)
+            }
+            Direction::SqlToSql if versions => {
+                given("schema_change.target_version", Direction::DocsToDocs)
+            }
+            Direction::SqlToSql if self.up_script.trim().is_empty() => Err(invalid(
+                "schema_change.up_script",
+                "sql_to_sql needs the up script (e.g. \"ALTER TABLE customers ADD COLUMN tier \
+                 TEXT DEFAULT 'basic';\")",
+            )),
+            d if !d.is_same_store() && !self.is_default() => {
+                let why = format!("given, but the direction is {}", d.name());
+                Err(invalid("schema_change", why))
+            }
+            _ => Ok(()),
+        }
     }
 }
 
@@ -71,6 +129,9 @@ pub struct MigrationSpec {
     pub cache: CacheSettings,
     /// How the application versions write (`expand_contract`).
     pub app: AppSettings,
+    /// The schema change of a same-store copy (`docs_to_docs`, `sql_to_sql`).
+    #[serde(skip_serializing_if = "SchemaChange::is_default")]
+    pub schema_change: SchemaChange,
 }
 
 impl Default for MigrationSpec {
@@ -87,6 +148,7 @@ impl Default for MigrationSpec {
             expand: ExpandSettings::default(),
             cache: CacheSettings::default(),
             app: AppSettings::default(),
+            schema_change: SchemaChange::default(),
         }
     }
 }
@@ -96,6 +158,7 @@ impl MigrationSpec {
     pub fn validate(&self) -> Result<(), ConfigError> {
         check("rows", self.rows, ROWS_MIN, ROWS_MAX)?;
         self.cache.validate()?;
+        self.schema_change.validate(self.config.direction)?;
         let st = self.config.strategy;
         if self.cache.enabled && !Strategy::ALL.contains(&st) {
             let why = format!(
@@ -124,9 +187,17 @@ impl MigrationSpec {
             self.expand.validate()?;
             return self.lazy.validate();
         }
+        if self.config.direction == Direction::DocsToDocs {
+            return self.validate_docs_to_docs();
+        }
+        if self.config.direction == Direction::SqlToSql && self.mapping != MappingSpec::default() {
+            let why = "sql_to_sql moves rows through the up script, not a mapping";
+            return Err(invalid("mapping", why));
+        }
         DatasetKind::parse(&self.dataset).map_err(|e| invalid("dataset", e.to_string()))?;
         let to_docs = self.config.direction == Direction::SqlToDocs;
         match &self.mapping {
+            _ if self.config.direction == Direction::SqlToSql => {}
             MappingSpec::Preset(p) if p == "suggested" => {}
             MappingSpec::Preset(p) if p == "orders_with_copies" && to_docs => {}
             MappingSpec::Preset(p) => {
@@ -149,6 +220,11 @@ impl MigrationSpec {
             }
             _ => {}
         }
+        self.validate_tail()
+    }
+
+    /// The job, the writes, the in-place change and the faults.
+    fn validate_tail(&self) -> Result<(), ConfigError> {
         self.config.validate()?;
         self.workload.validate()?;
         if self.config.strategy == Strategy::InPlace {
@@ -158,6 +234,70 @@ impl MigrationSpec {
             return Err(invalid("in_place", why));
         }
         FaultPlan::new(self.faults.clone()).map(|_| ())
+    }
+
+    fn validate_docs_to_docs(&self) -> Result<(), ConfigError> {
+        if self.dataset != USERS {
+            let why = "docs_to_docs runs on the document store's built-in \"users\" collection";
+            return Err(invalid("dataset", why));
+        }
+        if self.mapping != MappingSpec::default() {
+            let why = "docs_to_docs moves documents through the users migration chain, \
+                       not a mapping";
+            return Err(invalid("mapping", why));
+        }
+        self.validate_tail()
+    }
+
+    /// Generate the `users` documents and build the queued documents -> documents job.
+    pub fn build_docs_to_docs(&self, seed: u64) -> Result<Migration<DocsToDocs>, ConfigError> {
+        self.validate()?;
+        if self.config.direction != Direction::DocsToDocs {
+            return Err(invalid(
+                "config.direction",
+                "build_docs_to_docs builds docs_to_docs jobs",
+            ));
+        }
+        let chain = users_migrations();
+        let latest = chain.last().map_or(1, |m| m.to_version);
+        let versions = (
+            self.schema_change.source_version.unwrap_or(1),
+            self.schema_change.target_version.unwrap_or(latest),
+        );
+        let docs = (USERS.to_string(), sample_users(self.rows));
+        let side = DocsToDocs::new(chain, &users_schema_v1(), versions, docs)?;
+        let writer = (self.workload.writes_per_s > 0)
+            .then(|| Writer::new(seed, self.workload.clone(), side.names().to_vec()));
+        let faults = FaultPlan::new(self.faults.clone())?;
+        Migration::new(self.config.clone(), seed, side, writer, faults)?
+            .with_cache(self.cache.clone())
+    }
+
+    /// Generate the SQL dataset and build the queued SQL -> SQL job.
+    pub fn build_sql_to_sql(&self, seed: u64) -> Result<Migration<SqlToSql>, ConfigError> {
+        self.validate()?;
+        if self.config.direction != Direction::SqlToSql {
+            return Err(invalid(
+                "config.direction",
+                "build_sql_to_sql builds sql_to_sql jobs",
+            ));
+        }
+        let kind =
+            DatasetKind::parse(&self.dataset).map_err(|e| invalid("dataset", e.to_string()))?;
+        let d = generate(kind, seed, self.rows).map_err(|e| invalid("dataset", e.to_string()))?;
+        if d.tables.iter().next().is_none() {
+            let why = format!(
+                "\"{}\" holds documents; sql_to_sql needs a SQL dataset",
+                self.dataset
+            );
+            return Err(invalid("dataset", why));
+        }
+        let side = SqlToSql::new(&d.ddl, d.tables, &self.schema_change.up_script)?;
+        let writer = (self.workload.writes_per_s > 0)
+            .then(|| Writer::new(seed, self.workload.clone(), side.names().to_vec()));
+        let faults = FaultPlan::new(self.faults.clone())?;
+        Migration::new(self.config.clone(), seed, side, writer, faults)?
+            .with_cache(self.cache.clone())
     }
 
     /// Generate the data and build the queued SQL -> documents job.
@@ -273,6 +413,8 @@ pub fn run(spec: &MigrationSpec, seed: u64) -> Result<MigrationReport, ConfigErr
     match spec.config.direction {
         Direction::SqlToDocs => finish(spec.build(seed)?),
         Direction::DocsToSql => finish(spec.build_to_rows(seed)?),
+        Direction::DocsToDocs => finish(spec.build_docs_to_docs(seed)?),
+        Direction::SqlToSql => finish(spec.build_sql_to_sql(seed)?),
     }
 }
 

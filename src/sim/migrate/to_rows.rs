@@ -13,8 +13,8 @@ use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::config::{invalid, CdcApply, ConfigError};
-use super::phase::{ErrorKind, RecordError};
-use super::side::{Side, SnapUnit, UnitKey};
+use super::phase::RecordError;
+use super::side::{Keyed, Side, SnapUnit, UnitKey};
 use super::to_docs::Verification;
 use super::workload::{ChangeEvent, Image, Op, Writer};
 use crate::sim::doc::ID_FIELD;
@@ -59,12 +59,9 @@ pub struct ToRows {
     mapper: RowMapper,
     /// The live source.
     pub src: DocSource,
-    names: Vec<String>,
     /// Mapper collection position per source collection.
     mapped: Vec<usize>,
-    target: Vec<BTreeMap<i64, UnitRows>>,
-    read_at: Vec<BTreeMap<i64, u64>>,
-    failed: BTreeSet<UnitKey>,
+    k: Keyed<UnitRows>,
 }
 
 struct Collect(Vec<(usize, Row)>);
@@ -105,16 +102,12 @@ impl ToRows {
             ));
         }
         let names: Vec<String> = src.colls.iter().map(|c| c.0.clone()).collect();
-        let n = names.len();
         Ok(ToRows {
             mapping,
             mapper,
             src,
-            names,
             mapped,
-            target: vec![BTreeMap::new(); n],
-            read_at: vec![BTreeMap::new(); n],
-            failed: BTreeSet::new(),
+            k: Keyed::new(names),
         })
     }
 
@@ -132,21 +125,21 @@ impl ToRows {
 
     /// Rewrite unit `(c, key)` from the live source read at `position`.
     fn refresh(&mut self, c: usize, key: i64, position: u64) -> u64 {
-        self.read_at[c].insert(key, position);
+        self.k.read_at[c].insert(key, position);
         let Some(doc) = self.src.colls[c].1.get(&key) else {
-            self.target[c].remove(&key);
+            self.k.target[c].remove(&key);
             return 0;
         };
         match self.rows_of(c, doc) {
             Ok(rows) => {
                 let n = rows.rows.len() as u64;
-                self.failed.remove(&(c, key));
-                self.target[c].insert(key, rows);
+                self.k.failed.remove(&(c, key));
+                self.k.target[c].insert(key, rows);
                 n
             }
             Err(_) => {
-                self.failed.insert((c, key));
-                self.target[c].remove(&key);
+                self.k.failed.insert((c, key));
+                self.k.target[c].remove(&key);
                 0
             }
         }
@@ -156,7 +149,7 @@ impl ToRows {
     fn target_tables(&self) -> Tables {
         tables_from(
             self.mapper.schemas(),
-            self.target.iter().flat_map(|t| t.values()),
+            self.k.target.iter().flat_map(|t| t.values()),
         )
     }
 
@@ -167,7 +160,7 @@ impl ToRows {
             .filter_map(|(c, k, d)| {
                 self.rows_of(c, d)
                     .ok()
-                    .filter(|_| !self.failed.contains(&(c, k)))
+                    .filter(|_| !self.k.failed.contains(&(c, k)))
             })
             .collect();
         tables_from(self.mapper.schemas(), units.iter())
@@ -213,13 +206,13 @@ impl Side for ToRows {
     type Checkpoint = DocSource;
 
     fn names(&self) -> &[String] {
-        &self.names
+        &self.k.names
     }
     fn entity(&self, c: usize) -> &str {
-        &self.names[c]
+        &self.k.names[c]
     }
     fn is_unit_entity(&self, name: &str) -> bool {
-        self.names.iter().any(|n| n == name)
+        self.k.names.iter().any(|n| n == name)
     }
     fn source_records(&self) -> u64 {
         self.src.len() as u64
@@ -248,10 +241,10 @@ impl Side for ToRows {
     ) -> Vec<SnapUnit<UnitRows>> {
         let mut out = Vec::with_capacity(self.src.len());
         for (c, k, d) in self.live_units() {
-            let payload = if unconvertible(&self.names[c], k) {
+            let payload = if unconvertible(&self.k.names[c], k) {
                 Err(format!(
                     "{} {k}: value does not convert (injected)",
-                    self.names[c]
+                    self.k.names[c]
                 ))
             } else {
                 self.rows_of(c, d)
@@ -274,28 +267,7 @@ impl Side for ToRows {
         retries: u32,
         mode: CdcApply,
     ) -> Result<(), RecordError> {
-        let newer = self.read_at[u.coll]
-            .get(&u.key)
-            .is_some_and(|p| *p > position);
-        match &mut u.payload {
-            Ok(_) if newer && mode == CdcApply::Correct => Ok(()),
-            Ok(rows) => {
-                self.target[u.coll].insert(u.key, std::mem::take(rows));
-                self.read_at[u.coll].insert(u.key, position);
-                Ok(())
-            }
-            Err(why) => {
-                self.failed.insert((u.coll, u.key));
-                self.target[u.coll].remove(&u.key);
-                Err(RecordError {
-                    table: self.names[u.coll].clone(),
-                    key: u.key.to_string(),
-                    kind: ErrorKind::Conversion,
-                    message: why.clone(),
-                    retries,
-                })
-            }
-        }
+        self.k.load(u, position, retries, mode)
     }
 
     fn write(&mut self, w: &mut Writer, at: SimTime) -> Option<ChangeEvent> {
@@ -305,29 +277,20 @@ impl Side for ToRows {
     fn apply(&mut self, batch: &[ChangeEvent], mode: CdcApply, position: u64) -> u64 {
         let mut rows = 0;
         for e in batch {
-            let Some(c) = self.names.iter().position(|n| *n == e.table) else {
+            let Some(c) = self.k.group(&e.table) else {
                 continue;
             };
-            let seen = self.read_at[c].get(&e.key).copied().unwrap_or(0);
-            match mode {
-                CdcApply::Correct if e.position <= seen => {}
-                CdcApply::Correct => rows += self.refresh(c, e.key, position),
-                CdcApply::Naive => rows += self.apply_naive(c, e, position),
-            }
+            rows += match mode {
+                CdcApply::Correct if e.position <= self.k.seen(c, e.key) => 0,
+                CdcApply::Correct => self.refresh(c, e.key, position),
+                CdcApply::Naive => self.apply_naive(c, e, position),
+            };
         }
         rows
     }
 
     fn pending_units(&self, events: &mut dyn Iterator<Item = &ChangeEvent>) -> BTreeSet<UnitKey> {
-        let mut out = BTreeSet::new();
-        for e in events {
-            if let Some(c) = self.names.iter().position(|n| *n == e.table) {
-                if e.position > self.read_at[c].get(&e.key).copied().unwrap_or(0) {
-                    out.insert((c, e.key));
-                }
-            }
-        }
-        out
+        self.k.pending(events)
     }
 
     fn units_from(&self, cursor: &mut UnitKey, n: usize) -> Vec<UnitKey> {
@@ -335,9 +298,9 @@ impl Side for ToRows {
         let mut out = Vec::with_capacity(n);
         for _ in 0..2 {
             let start = *cursor;
-            for c in start.0..self.names.len() {
+            for c in start.0..self.k.names.len() {
                 let from = if c == start.0 { start.1 } else { i64::MIN };
-                for &k in self.target[c].range(from..).map(|(k, _)| k) {
+                for &k in self.k.target[c].range(from..).map(|(k, _)| k) {
                     if out.len() >= n {
                         return out;
                     }
@@ -353,7 +316,7 @@ impl Side for ToRows {
     fn check_units(&self, units: &[UnitKey], pending: &BTreeSet<UnitKey>) -> (u64, u64, u64) {
         let mut h = RecordHasher::new(self.mapper.schemas());
         let (mut p, mut ok, mut bad) = (0, 0, 0);
-        for u in units.iter().filter(|u| !self.failed.contains(u)) {
+        for u in units.iter().filter(|u| !self.k.failed.contains(u)) {
             if pending.contains(u) {
                 p += 1;
                 continue;
@@ -362,7 +325,7 @@ impl Side for ToRows {
                 .1
                 .get(&u.1)
                 .map(|d| self.rows_of(u.0, d));
-            let actual = self.target[u.0].get(&u.1);
+            let actual = self.k.target[u.0].get(&u.1);
             let same = match (expected, actual) {
                 (Some(Ok(e)), Some(a)) => self.digests(&mut h, &e) == self.digests(&mut h, a),
                 (None, None) => true,
@@ -381,7 +344,7 @@ impl Side for ToRows {
         let expected = self.expected_tables();
         let actual = self.target_tables();
         let mut v = Verification {
-            failed_excluded: self.failed.len() as u64,
+            failed_excluded: self.k.failed.len() as u64,
             ..Verification::default()
         };
         for (e, a) in expected.iter().zip(actual.iter()) {
@@ -411,13 +374,11 @@ impl Side for ToRows {
     }
 
     fn drop_target(&mut self) {
-        self.target.iter_mut().for_each(BTreeMap::clear);
-        self.read_at.iter_mut().for_each(BTreeMap::clear);
-        self.failed.clear();
+        self.k.clear();
     }
 
     fn target_len(&self) -> usize {
-        self.target.iter().map(BTreeMap::len).sum()
+        self.k.len()
     }
     fn unit_key_max(&self, c: usize) -> i64 {
         let keys = self.src.colls.get(c).map(|x| x.1.keys().next_back());
@@ -439,12 +400,12 @@ impl ToRows {
             return self.refresh(c, e.key, position);
         };
         let n = rows.rows.len() as u64;
-        self.target[c]
+        self.k.target[c]
             .entry(e.key)
             .or_default()
             .rows
             .extend(rows.rows);
-        self.read_at[c].insert(e.key, position);
+        self.k.read_at[c].insert(e.key, position);
         n
     }
 
@@ -452,16 +413,16 @@ impl ToRows {
     fn compare_all(&self, v: &mut Verification) {
         let mut h = RecordHasher::new(self.mapper.schemas());
         let mut keys: BTreeSet<UnitKey> = self.live_units().map(|(c, k, _)| (c, k)).collect();
-        for (c, t) in self.target.iter().enumerate() {
+        for (c, t) in self.k.target.iter().enumerate() {
             keys.extend(t.keys().map(|k| (c, *k)));
         }
-        for u in keys.into_iter().filter(|u| !self.failed.contains(u)) {
+        for u in keys.into_iter().filter(|u| !self.k.failed.contains(u)) {
             v.compared += 1;
             let expected = self.src.colls[u.0]
                 .1
                 .get(&u.1)
                 .and_then(|d| self.rows_of(u.0, d).ok());
-            let actual = self.target[u.0].get(&u.1);
+            let actual = self.k.target[u.0].get(&u.1);
             let same = match (&expected, actual) {
                 (Some(e), Some(a)) => self.digests(&mut h, e) == self.digests(&mut h, a),
                 (None, None) => true,
@@ -471,7 +432,7 @@ impl ToRows {
                 v.mismatched += 1;
                 if v.mismatched_keys.len() < super::to_docs::MISMATCHES_KEPT_MAX {
                     v.mismatched_keys
-                        .push(format!("{}/{}", self.names[u.0], u.1));
+                        .push(format!("{}/{}", self.k.names[u.0], u.1));
                 }
             }
         }
@@ -513,11 +474,11 @@ mod tests {
                     break e;
                 }
             };
-            let once = s.target[0][&e.key].rows.len();
+            let once = s.k.target[0][&e.key].rows.len();
             assert!(once > 0);
             // The same event delivered again (a snapshot overlap or a crash).
             s.apply(std::slice::from_ref(&e), mode, pos);
-            let twice = s.target[0][&e.key].rows.len();
+            let twice = s.k.target[0][&e.key].rows.len();
             let v = s.verify(20, 1, true);
             match mode {
                 CdcApply::Correct => assert!(twice == once && v.passed, "{v:?}"),

@@ -175,16 +175,20 @@ pub fn migration_data(sim: &Simulation) -> Option<MigrationData> {
     Some(match run.job() {
         Job::ToDocs(j) => to_docs_data(j),
         Job::ToRows(j) => to_rows_data(j),
+        // Same-store copies have no record view yet: the header only.
+        Job::DocsToDocs(j) => head(j, j.side().names()[0].clone(), Vec::new()),
+        Job::SqlToSql(j) => head(j, j.side().names()[0].clone(), Vec::new()),
     })
 }
 
 fn head<S: Side>(j: &Migration<S>, entity: String, records: Vec<RecordView>) -> MigrationData {
     let sql_to_docs = j.config().direction == Direction::SqlToDocs;
     MigrationData {
-        direction: if sql_to_docs {
-            "SQL tables → documents"
-        } else {
-            "documents → SQL tables"
+        direction: match j.config().direction {
+            Direction::SqlToDocs => "SQL tables → documents",
+            Direction::DocsToSql => "documents → SQL tables",
+            Direction::DocsToDocs => "documents → documents at a new schema version",
+            Direction::SqlToSql => "SQL tables → SQL tables under a new schema",
         },
         sql_to_docs,
         phase: j.phase().name().replace('_', " "),

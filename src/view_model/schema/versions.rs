@@ -165,6 +165,8 @@ pub fn run_sides(sim: &Simulation) -> Option<RunSides> {
     let routing = match job {
         Job::ToDocs(j) => j.routing(),
         Job::ToRows(j) => j.routing(),
+        Job::DocsToDocs(j) => j.routing(),
+        Job::SqlToSql(j) => j.routing(),
     };
     let t = job.progress().total();
     let copied_pct = match t.total {
@@ -459,6 +461,8 @@ fn run_rows(r: &RunSides, sql_current: Option<u32>) -> Vec<WhoRow> {
             "documents as generated".to_string(),
             "SQL tables",
         ),
+        Direction::DocsToDocs => ("documents (users)", "users v1".to_string(), "documents"),
+        Direction::SqlToSql => ("SQL tables (shop)", sql_v, "SQL tables"),
     };
     let tgt_version = format!("{tgt_store} in the mapping's shape");
     let serving = |on: bool| {
