@@ -436,6 +436,8 @@ pub struct ChartView {
     pub series: Vec<SeriesView>,
     pub x_range: (f64, f64),
     pub y_range: (f64, f64),
+    /// What the chart says while it has no points.
+    pub empty_note: &'static str,
 }
 
 /// The charts show the last this many simulated seconds.
@@ -468,6 +470,7 @@ fn chart(title: &str, unit: &str, series: &[&Series], now: SimTime, gap_s: f64) 
         series,
         x_range: (x_lo, x_hi),
         y_range: (0.0, nice_ceiling(y_max)),
+        empty_note: "waiting for data…",
     }
 }
 
@@ -556,6 +559,11 @@ fn migration_chart(
     gap_s: f64,
 ) -> ChartView {
     let mut c = chart(title, unit, series, sim.now(), gap_s);
+    c.empty_note = match sim.migration() {
+        None => "no migration yet: start one in the Migration tab",
+        Some(_) if title.starts_with("Cache") => "no cache: choose one in the Migration tab",
+        Some(_) => c.empty_note,
+    };
     if let Some(run) = sim.migration() {
         let start = run.started_at().as_secs_f64();
         let hi = sim.now().as_secs_f64().max(start + CHART_WINDOW_S);
@@ -959,6 +967,9 @@ mod tests {
         let cs = charts(&sim);
         assert_eq!(cs.len(), CHART_COUNT);
         assert_eq!(cs[3].series.len(), 5, "lag: one series per node");
+        // Without a migration its charts say where to start one.
+        assert!(cs[6].empty_note.contains("Migration tab"));
+        assert!(cs[7].empty_note.contains("Migration tab"));
         assert_eq!(cs[0].x_range, (10.0, 40.0));
         assert!(cs[0].series[0].points().all(|p| p.0 >= 10.0));
         assert_eq!(

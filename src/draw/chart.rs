@@ -74,7 +74,7 @@ pub fn draw_chart<DB: DrawingBackend>(
     if chart.series.iter().all(|s| s.segments.is_empty()) {
         let (w, h) = area.dim_in_pixel();
         area.draw(&Text::new(
-            "waiting for data…",
+            chart.empty_note,
             ((w / 2) as i32, (h / 2) as i32),
             font(12.0, s, palette::MUTED, HPos::Center, VPos::Center),
         ))?;
