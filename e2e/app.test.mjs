@@ -73,6 +73,15 @@ test('faults: cut a link and crash a node from the panel, heal, see the log', as
   await page.getByRole('button', { name: 'Restart node n2' }).click();
   await page.waitForFunction(() => /in sync|keys behind/.test(document.querySelector('#node-1').textContent));
   await page.getByRole('button', { name: 'Isolate n1' }).waitFor();
+  // A single link from the keyboard: choose it, cut it, heal it.
+  await page.focus('#link-choice');
+  await page.selectOption('#link-choice', '2-4');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => /link n2–n4 cut/.test(document.querySelector('#event-log').textContent));
+  await page.waitForFunction(() => /n2–n4 \(cut\)/.test(document.querySelector('#link-choice').textContent));
+  await page.click('#link-heal');
+  await page.waitForFunction(() => /link n2–n4 healed/.test(document.querySelector('#event-log').textContent));
   assert.deepEqual(errors, []);
   await page.close();
 });

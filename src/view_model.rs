@@ -664,6 +664,8 @@ pub struct Status {
     pub latency: Latency,
     /// Whether a partition is in force.
     pub partitioned: bool,
+    /// Every link (a < b) and how it is blocked, if it is ("cut", "one-way cut", "partition").
+    pub links: Vec<(NodeId, NodeId, Option<&'static str>)>,
     pub seed: u64,
     /// The migration job, once one was started.
     pub migration: Option<migration::MigrationView>,
@@ -725,6 +727,10 @@ pub fn status_with(run: &Timeline, data: bool) -> Status {
         loss: sim.network().params.loss,
         latency: sim.network().params.latency.clone(),
         partitioned: sim.network().partition_groups().is_some(),
+        links: (0..n_nodes)
+            .flat_map(|a| ((a + 1)..n_nodes).map(move |b| (a, b)))
+            .map(|(a, b)| (a, b, cut_label(sim.network(), a, b)))
+            .collect(),
         seed: sim.scenario().seed,
         migration: migration::migration_view(sim),
         settings: settings::Settings::of(sim),

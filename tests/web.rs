@@ -131,6 +131,14 @@ mod panels {
         assert!(text("#node-1").contains("Isolate"));
         assert!(text("#replication").contains("leaderless N=3 R=2 W=2"));
         assert!(text("#faults-title").contains("steering B · fork"));
+        // Every link can be cut or healed from the keyboard; n3's are partitioned.
+        let options = root.query_selector_all("#link-choice option").unwrap();
+        assert_eq!(options.length(), 10);
+        assert!(text("#link-choice").contains("n0–n3 (partition)"));
+        assert!(!text("#link-choice").contains("n0–n1 ("));
+        assert!(find(&root, "label[for='link-choice']")
+            .text_content()
+            .is_some());
     }
 
     #[wasm_bindgen_test]

@@ -25,12 +25,20 @@ use crate::view_model::{charts, drop_partition, frame, hit, Hit, CHART_COUNT};
 /// Charts and panels refresh this often (wall ms); the topology redraws every frame.
 const SLOW_REFRESH_MS: f64 = 250.0;
 
+/// Charts drawn in one animation frame: the slow refresh spreads its work over a few frames
+/// (charts first, then the panels) so no single frame carries all of it.
+const CHARTS_PER_FRAME: usize = 3;
+
 #[derive(Default)]
 struct LoopClock {
     last_ts: Option<f64>,
     last_slow_ts: f64,
     drawn_version: Option<u64>,
     charted_version: Option<u64>,
+    /// The charts of the last slow refresh, still to draw, with their canvas index.
+    charts_left: Vec<(usize, crate::view_model::ChartView)>,
+    /// The panels are to re-read the simulation once the charts are drawn.
+    refresh_due: bool,
 }
 
 struct Canvases {
@@ -73,17 +81,26 @@ fn tick(
     }
     let slow_due = ts - clk.last_slow_ts >= SLOW_REFRESH_MS;
     if (st.playing && slow_due) || clk.charted_version != Some(st.version) {
-        let views = charts(st.sim.borrow().sim());
-        for (r, view) in c.charts.iter().zip(&views) {
-            if let Some(canvas) = r.cast::<HtmlCanvasElement>() {
-                draw_on(&canvas, |area, dpr| draw_chart(area, view, dpr));
-            }
-        }
+        // Newest views first in the list's tail, so `pop` draws them in canvas order.
+        clk.charts_left = charts(st.sim.borrow().sim())
+            .into_iter()
+            .enumerate()
+            .rev()
+            .collect();
         clk.last_slow_ts = ts;
         clk.charted_version = Some(st.version);
-        if st.playing {
-            dispatch.dispatch(Action::Refresh);
+        clk.refresh_due = st.playing;
+    } else if !clk.charts_left.is_empty() {
+        for _ in 0..CHARTS_PER_FRAME {
+            let Some((i, view)) = clk.charts_left.pop() else {
+                break;
+            };
+            if let Some(canvas) = c.charts.get(i).and_then(|r| r.cast::<HtmlCanvasElement>()) {
+                draw_on(&canvas, |area, dpr| draw_chart(area, &view, dpr));
+            }
         }
+    } else if std::mem::take(&mut clk.refresh_due) {
+        dispatch.dispatch(Action::Refresh);
     }
 }
 

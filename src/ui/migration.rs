@@ -16,12 +16,22 @@ use crate::view_model::migration::{
 };
 use crate::view_model::Status;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct MigrationPanelProps {
     /// The steered run's status; its `migration` is what the panel shows.
     pub status: Rc<Status>,
     pub form: MigrationForm,
     pub on: Callback<Action>,
+}
+
+/// Equal when what the panel shows is: the rest of the status changes several times a
+/// second and must not re-render it.
+impl PartialEq for MigrationPanelProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.status.migration == other.status.migration
+            && self.form == other.form
+            && self.on == other.on
+    }
 }
 
 fn select_value(e: &Event) -> String {

@@ -154,8 +154,50 @@ pub fn FaultPanel(p: &FaultPanelProps) -> Html {
                     { if st.partitioned { "Heal partition" } else { "Partition {n0, n1} | rest" } }
                 </button>
             </div>
+            { link_control(st, &p.on) }
             <p class="replication" id="replication">{st.replication.clone()}</p>
         </section>
+    }
+}
+
+/// One link chosen from a list, cut or healed: what a click on the drawing does, from the
+/// keyboard.
+fn link_control(st: &Status, on: &Callback<Action>) -> Html {
+    let choice = NodeRef::default();
+    let act = |cut: bool| {
+        let (on, choice) = (on.clone(), choice.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some(sel) = choice.cast::<web_sys::HtmlSelectElement>() else {
+                return;
+            };
+            let value = sel.value();
+            let Some((a, b)) = value.split_once('-') else {
+                return;
+            };
+            let (Ok(a), Ok(b)) = (a.parse(), b.parse()) else {
+                return;
+            };
+            let cmd = if cut {
+                Command::CutLink { a, b }
+            } else {
+                Command::HealLink { a, b }
+            };
+            on.emit(Action::Issue(cmd));
+        })
+    };
+    html! {
+        <div class="link-control">
+            <label for="link-choice">{"Link"}</label>
+            <select id="link-choice" ref={choice.clone()}>
+                { for st.links.iter().map(|(a, b, how)| html! {
+                    <option value={format!("{a}-{b}")}>
+                        {format!("n{a}–n{b}{}", how.map(|h| format!(" ({h})")).unwrap_or_default())}
+                    </option>
+                }) }
+            </select>
+            <button id="link-cut" class="danger" onclick={act(true)}>{"Cut"}</button>
+            <button id="link-heal" onclick={act(false)}>{"Heal"}</button>
+        </div>
     }
 }
 
