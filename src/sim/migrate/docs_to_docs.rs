@@ -209,31 +209,6 @@ impl DocsToDocs {
     }
 }
 
-/// Up to `n` keys of `maps` from `cursor` on, wrapping once.
-pub(crate) fn keys_from<T>(
-    maps: &[BTreeMap<i64, T>],
-    cursor: &mut UnitKey,
-    n: usize,
-) -> Vec<UnitKey> {
-    let n = n.min(maps.iter().map(BTreeMap::len).sum());
-    let mut out = Vec::with_capacity(n);
-    for _ in 0..2 {
-        let start = *cursor;
-        for (c, m) in maps.iter().enumerate().skip(start.0) {
-            let from = if c == start.0 { start.1 } else { i64::MIN };
-            for &k in m.range(from..).map(|(k, _)| k) {
-                if out.len() >= n {
-                    return out;
-                }
-                out.push((c, k));
-                *cursor = (c, k.saturating_add(1));
-            }
-        }
-        *cursor = (0, i64::MIN);
-    }
-    out
-}
-
 /// Up to `n` distinct keys of `keys`, chosen by the seeded sample stream (partial shuffle).
 pub(crate) fn sample_keys<K: Clone>(keys: &[K], n: usize, seed: u64) -> Vec<K> {
     let mut idx: Vec<usize> = (0..keys.len()).collect();
@@ -333,7 +308,7 @@ impl Side for DocsToDocs {
     }
 
     fn units_from(&self, cursor: &mut UnitKey, n: usize) -> Vec<UnitKey> {
-        keys_from(&self.k.target, cursor, n)
+        self.k.keys_from(cursor, n)
     }
 
     fn check_units(&self, units: &[UnitKey], pending: &BTreeSet<UnitKey>) -> (u64, u64, u64) {
@@ -387,11 +362,7 @@ impl Side for DocsToDocs {
             v.sample_diffs += u64::from(actual.get(&k).copied() != expected.get(&k));
         }
         v.violations = self.violations();
-        v.passed = v.expected_counts == v.actual_counts
-            && v.mismatched == 0
-            && v.checksum_differs.is_empty()
-            && v.sample_diffs == 0
-            && v.violations == 0;
+        v.passed = v.all_clean();
         v
     }
 

@@ -171,6 +171,28 @@ impl<P: Default> Keyed<P> {
         out
     }
 
+    /// Up to `n` target units from `cursor` on, in (group, key) order, wrapping once; the
+    /// cursor moves past the last one returned.
+    pub fn keys_from(&self, cursor: &mut UnitKey, n: usize) -> Vec<UnitKey> {
+        let n = n.min(self.len());
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..2 {
+            let start = *cursor;
+            for (c, m) in self.target.iter().enumerate().skip(start.0) {
+                let from = if c == start.0 { start.1 } else { i64::MIN };
+                for &k in m.range(from..).map(|(k, _)| k) {
+                    if out.len() >= n {
+                        return out;
+                    }
+                    out.push((c, k));
+                    *cursor = (c, k.saturating_add(1));
+                }
+            }
+            *cursor = (0, i64::MIN);
+        }
+        out
+    }
+
     /// Units held in the target.
     pub fn len(&self) -> usize {
         self.target.iter().map(BTreeMap::len).sum()

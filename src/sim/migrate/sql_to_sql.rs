@@ -20,7 +20,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::config::{invalid, CdcApply, ConfigError};
-use super::docs_to_docs::keys_from;
 use super::phase::RecordError;
 use super::side::{Keyed, Side, SnapUnit, UnitKey};
 use super::source::{int, SqlSource};
@@ -401,7 +400,7 @@ impl Side for SqlToSql {
     }
 
     fn units_from(&self, cursor: &mut UnitKey, n: usize) -> Vec<UnitKey> {
-        keys_from(&self.k.target, cursor, n)
+        self.k.keys_from(cursor, n)
     }
 
     fn check_units(&self, units: &[UnitKey], pending: &BTreeSet<UnitKey>) -> (u64, u64, u64) {
@@ -468,11 +467,7 @@ impl Side for SqlToSql {
         v.sample_checked = s.checked;
         v.sample_diffs = s.diffs_total + s.missing;
         v.violations = validate_tables(&actual).violations_total;
-        v.passed = v.expected_counts == v.actual_counts
-            && v.mismatched == 0
-            && v.checksum_differs.is_empty()
-            && v.sample_diffs == 0
-            && v.violations == 0;
+        v.passed = v.all_clean();
         v
     }
 

@@ -261,6 +261,18 @@ pub struct Verification {
     pub passed: bool,
 }
 
+impl Verification {
+    /// Counts equal and nothing found: no mismatched record, checksum difference, sample
+    /// difference or constraint violation.
+    pub fn all_clean(&self) -> bool {
+        self.expected_counts == self.actual_counts
+            && self.mismatched == 0
+            && self.checksum_differs.is_empty()
+            && self.sample_diffs == 0
+            && self.violations == 0
+    }
+}
+
 /// The SQL -> documents side of a job.
 #[derive(Clone, Debug)]
 pub struct ToDocs {
@@ -776,11 +788,7 @@ impl ToDocs {
         }
         self.checksums(&mut v, target);
         self.sample(&mut v, &mapper, sample, seed);
-        v.passed = v.expected_counts == v.actual_counts
-            && v.mismatched == 0
-            && v.checksum_differs.is_empty()
-            && v.sample_diffs == 0
-            && v.violations == 0;
+        v.passed = v.all_clean();
         v
     }
 

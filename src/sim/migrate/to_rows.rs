@@ -294,23 +294,7 @@ impl Side for ToRows {
     }
 
     fn units_from(&self, cursor: &mut UnitKey, n: usize) -> Vec<UnitKey> {
-        let n = n.min(self.target_len());
-        let mut out = Vec::with_capacity(n);
-        for _ in 0..2 {
-            let start = *cursor;
-            for c in start.0..self.k.names.len() {
-                let from = if c == start.0 { start.1 } else { i64::MIN };
-                for &k in self.k.target[c].range(from..).map(|(k, _)| k) {
-                    if out.len() >= n {
-                        return out;
-                    }
-                    out.push((c, k));
-                    *cursor = (c, k.saturating_add(1));
-                }
-            }
-            *cursor = (0, i64::MIN);
-        }
-        out
+        self.k.keys_from(cursor, n)
     }
 
     fn check_units(&self, units: &[UnitKey], pending: &BTreeSet<UnitKey>) -> (u64, u64, u64) {
@@ -365,11 +349,7 @@ impl Side for ToRows {
         v.sample_checked = s.checked;
         v.sample_diffs = s.diffs_total + s.missing;
         v.violations = validate_tables(&actual).violations_total;
-        v.passed = v.expected_counts == v.actual_counts
-            && v.mismatched == 0
-            && v.checksum_differs.is_empty()
-            && v.sample_diffs == 0
-            && v.violations == 0;
+        v.passed = v.all_clean();
         v
     }
 
