@@ -177,10 +177,14 @@ fn Replicas(p: &ReplicasProps) -> Html {
     let n = &p.node;
     html! { <>
         <p class="muted" id="data-summary">{summary(n)}</p>
-        <div class="data-columns">
-            <div class="data-scroll">{rows_table(n)}</div>
-            {docs_list(n)}
-        </div>
+        if n.keys.is_empty() {
+            <p class="muted">{"No keys on this node yet: press Play and the clients' writes appear here as rows and as documents."}</p>
+        } else {
+            <div class="data-columns">
+                <div class="data-scroll">{rows_table(n)}</div>
+                {docs_list(n)}
+            </div>
+        }
         {diffs(n)}
         {siblings(n)}
     </> }
@@ -277,7 +281,7 @@ struct MigrationProps {
 fn Migration(p: &MigrationProps) -> Html {
     let Some(m) = p.data.as_deref() else {
         return html! { <div id="data-migration"><h3>{"Migration"}</h3>
-            <p class="muted">{"No migration yet: start one in the Migration panel to watch its records change sides."}</p>
+            <p class="muted">{"No migration yet: start one in the Migration tab to watch its records change sides."}</p>
         </div> };
     };
     html! {
