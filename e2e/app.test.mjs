@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { SUB_PATH } from './server.mjs';
 import { watchErrors, inkShare, nodePosition, clickLink, suite } from './browser.mjs';
 
-const s = await suite(before, after);
+const s = suite(before, after);
 const SHOTS = s.SHOTS;
 
 const simTime = (page) => page.locator('#sim-time').textContent();

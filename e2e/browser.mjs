@@ -1,5 +1,7 @@
 // Headless Debian Chromium through playwright-core: no browser download, no network.
+import fs from 'node:fs';
 import { chromium } from 'playwright-core';
+import { startServer, DIST } from './server.mjs';
 
 export const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -47,9 +49,7 @@ export async function clickLink(page, a, b, n = 5) {
 
 // One browser and one server for a test file: registers node:test's before/after and returns
 // an object whose `srv` and `browser` are set once the suite has started.
-export async function suite(before, after) {
-  const fs = await import('node:fs');
-  const { startServer, DIST } = await import('./server.mjs');
+export function suite(before, after) {
   const s = { srv: null, browser: null, SHOTS: 'e2e/screenshots' };
   before(async () => {
     if (!fs.existsSync(`${DIST}/index.html`)) throw new Error(`${DIST}/ is missing: run trunk build --release first`);

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { watchErrors, clickLink, suite } from './browser.mjs';
 
-const s = await suite(before, after);
+const s = suite(before, after);
 const SHOTS = s.SHOTS;
 
 // The value of one key figure ("conflicts", "availability", ...) as shown.

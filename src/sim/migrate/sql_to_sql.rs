@@ -25,8 +25,7 @@ use super::side::{Keyed, Side, SnapUnit, UnitKey};
 use super::source::{int, SqlSource};
 use super::to_docs::{Verification, MISMATCHES_KEPT_MAX};
 use super::workload::{ChangeEvent, Image, Writer};
-use crate::sim::mapping::checksum::{checksum_tables, RecordHasher};
-use crate::sim::mapping::verify::{sample_compare_tables, validate_tables};
+use crate::sim::mapping::checksum::RecordHasher;
 use crate::sim::mapping::{
     CollectionMap, ContentChecksum, SqlToDocs, TableData, TableSchema, Tables,
 };
@@ -438,37 +437,27 @@ impl Side for SqlToSql {
     fn verify(&mut self, sample: usize, seed: u64, compare_all: bool) -> Verification {
         self.src.compact();
         let actual = self.actual_tables();
-        let mut v = Verification {
-            failed_excluded: self.k.failed.len() as u64,
-            ..Verification::default()
-        };
+        let failed = self.k.failed.len() as u64;
         let expected = match self.expected_tables() {
             Ok(e) => e,
             Err(why) => {
+                let mut v = Verification {
+                    failed_excluded: failed,
+                    ..Verification::default()
+                };
                 v.mismatched_keys
                     .push(format!("the up script fails on the source: {why}"));
                 return v;
             }
         };
-        for (e, a) in expected.iter().zip(actual.iter()) {
-            let name = e.schema.name.clone();
-            v.expected_counts.insert(name.clone(), e.rows.len() as u64);
-            v.actual_counts.insert(name, a.rows.len() as u64);
-        }
-        let source = checksum_tables(&expected, None);
-        let target = checksum_tables(&actual, None);
-        v.checksum_differs = source.differing(&target);
-        v.source_checksum = source.total().text();
-        v.target_checksum = target.total().text();
-        if compare_all {
-            self.compare_all(&expected, &mut v);
-        }
-        let s = sample_compare_tables(&expected, &actual, sample, seed);
-        v.sample_checked = s.checked;
-        v.sample_diffs = s.diffs_total + s.missing;
-        v.violations = validate_tables(&actual).violations_total;
-        v.passed = v.all_clean();
-        v
+        let compare = |v: &mut Verification| self.compare_all(&expected, v);
+        Verification::of_tables(
+            &expected,
+            &actual,
+            failed,
+            (sample, seed),
+            compare_all.then_some(&compare as &dyn Fn(&mut Verification)),
+        )
     }
 
     fn drop_target(&mut self) {

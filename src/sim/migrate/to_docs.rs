@@ -262,6 +262,42 @@ pub struct Verification {
 }
 
 impl Verification {
+    /// Target tables `actual` checked against `expected` (the source as the target should
+    /// hold it): counts per table (by the expected table's name), checksums, `compare` when
+    /// every record is to be compared, a seeded sample of `sample` records, the target's
+    /// constraints, and the verdict.
+    pub fn of_tables(
+        expected: &Tables,
+        actual: &Tables,
+        failed_excluded: u64,
+        (sample, seed): (usize, u64),
+        compare: Option<&dyn Fn(&mut Verification)>,
+    ) -> Verification {
+        let mut v = Verification {
+            failed_excluded,
+            ..Verification::default()
+        };
+        for (e, a) in expected.iter().zip(actual.iter()) {
+            let name = e.schema.name.clone();
+            v.expected_counts.insert(name.clone(), e.rows.len() as u64);
+            v.actual_counts.insert(name, a.rows.len() as u64);
+        }
+        let source = crate::sim::mapping::checksum_tables(expected, None);
+        let target = crate::sim::mapping::checksum_tables(actual, None);
+        v.checksum_differs = source.differing(&target);
+        v.source_checksum = source.total().text();
+        v.target_checksum = target.total().text();
+        if let Some(compare) = compare {
+            compare(&mut v);
+        }
+        let s = crate::sim::mapping::verify::sample_compare_tables(expected, actual, sample, seed);
+        v.sample_checked = s.checked;
+        v.sample_diffs = s.diffs_total + s.missing;
+        v.violations = crate::sim::mapping::verify::validate_tables(actual).violations_total;
+        v.passed = v.all_clean();
+        v
+    }
+
     /// Counts equal and nothing found: no mismatched record, checksum difference, sample
     /// difference or constraint violation.
     pub fn all_clean(&self) -> bool {

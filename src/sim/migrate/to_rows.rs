@@ -19,7 +19,6 @@ use super::to_docs::Verification;
 use super::workload::{ChangeEvent, Image, Op, Writer};
 use crate::sim::doc::ID_FIELD;
 use crate::sim::mapping::checksum::{checksum_docs, RecordHasher};
-use crate::sim::mapping::verify::{sample_compare_tables, validate_tables};
 use crate::sim::mapping::{
     ContentChecksum, DocsToSql, RowMapper, RowSink, TableData, Tables, Tally,
 };
@@ -325,32 +324,14 @@ impl Side for ToRows {
     }
 
     fn verify(&mut self, sample: usize, seed: u64, compare_all: bool) -> Verification {
-        let expected = self.expected_tables();
-        let actual = self.target_tables();
-        let mut v = Verification {
-            failed_excluded: self.k.failed.len() as u64,
-            ..Verification::default()
-        };
-        for (e, a) in expected.iter().zip(actual.iter()) {
-            v.expected_counts
-                .insert(e.schema.name.clone(), e.rows.len() as u64);
-            v.actual_counts
-                .insert(a.schema.name.clone(), a.rows.len() as u64);
-        }
-        let source = crate::sim::mapping::checksum_tables(&expected, None);
-        let target = crate::sim::mapping::checksum_tables(&actual, None);
-        v.checksum_differs = source.differing(&target);
-        v.source_checksum = source.total().text();
-        v.target_checksum = target.total().text();
-        if compare_all {
-            self.compare_all(&mut v);
-        }
-        let s = sample_compare_tables(&expected, &actual, sample, seed);
-        v.sample_checked = s.checked;
-        v.sample_diffs = s.diffs_total + s.missing;
-        v.violations = validate_tables(&actual).violations_total;
-        v.passed = v.all_clean();
-        v
+        let compare = |v: &mut Verification| self.compare_all(v);
+        Verification::of_tables(
+            &self.expected_tables(),
+            &self.target_tables(),
+            self.k.failed.len() as u64,
+            (sample, seed),
+            compare_all.then_some(&compare as &dyn Fn(&mut Verification)),
+        )
     }
 
     fn drop_target(&mut self) {
