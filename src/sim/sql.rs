@@ -1,8 +1,10 @@
-//! The SQL table store: typed tables driven by real SQL text (parsed with sqlparser's
-//! PostgreSQL dialect), with PostgreSQL's semantics for the subset it models.
+//! The SQL table store: typed tables driven by real SQL text, with PostgreSQL's syntax and
+//! semantics for the subset it models.
 //!
+//! - `lex` / `parse` / `ast`: PostgreSQL's lexical rules and grammar for exactly the
+//!   statements the store runs; anything else is refused by name, never skipped.
 //! - [`value`]: column types and values, text input/output, casts (reused by the mapping layer).
-//! - `expr`: type-checks sqlparser expressions once per statement, then evaluates per row.
+//! - `expr`: type-checks parsed expressions once per statement, then evaluates per row.
 //! - `table`: rows keyed by a growing row id (like a heap), unique and secondary indexes.
 //! - `ddl` / `dml`: `CREATE`/`DROP`/`ALTER` and `INSERT`/`UPDATE`/`DELETE` with constraints
 //!   and foreign-key actions.
@@ -15,6 +17,7 @@
 //! taken, whether the table was rewritten.
 
 mod alter;
+mod ast;
 pub mod datetime;
 mod ddl;
 mod dml;
@@ -22,18 +25,17 @@ pub mod dump;
 pub mod evolution;
 mod expr;
 mod fk;
+mod lex;
 mod numeric;
+mod parse;
 mod table;
 pub mod value;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use sqlparser::ast::{ObjectName, ObjectType, Statement};
-use sqlparser::dialect::PostgreSqlDialect;
-use sqlparser::keywords::Keyword;
-use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::Token;
+use ast::{ObjectName, ObjectType, Statement};
+use parse::Parser;
 
 pub use table::{Column, Constraint, ConstraintKind, FkAction, Index, Row, Table};
 pub use value::{Failure, Numeric, SqlType, Value};
@@ -50,8 +52,9 @@ pub const TABLES_MAX: usize = 10_000;
 pub const INDEXES_PER_TABLE_MAX: usize = 100;
 /// Row changes one transaction may make before it is refused (bounds the undo log).
 pub const UNDO_ENTRIES_MAX: usize = 4_000_000;
-/// Nesting depth of one expression (sqlparser's recursion limit).
-const EXPR_DEPTH_MAX: usize = 50;
+/// Depth of one expression: nesting plus chained operators (`a OR b OR ...`). Bounds the
+/// recursion of type checking and evaluation.
+const EXPR_DEPTH_MAX: usize = 200;
 
 /// The table-level lock a statement takes, named as in PostgreSQL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -147,6 +150,8 @@ pub struct SqlError {
     pub message: String,
     /// PostgreSQL's `DETAIL`, naming the row or key, e.g. `Key (id)=(1) already exists.`
     pub detail: Option<String>,
+    /// For an error found while parsing: the 1-based line of the text where parsing stopped.
+    pub line: Option<usize>,
 }
 
 impl fmt::Display for SqlError {
@@ -249,31 +254,23 @@ impl SqlStore {
             statement,
             message: f.message,
             detail: f.detail,
+            line: None,
         };
         if sql.len() > SQL_TEXT_BYTES_MAX {
             let what = format!("SQL text longer than {SQL_TEXT_BYTES_MAX} bytes");
             return Err(fail(0, Failure::unsupported(what)));
         }
-        let dialect = PostgreSqlDialect {};
-        let mut parser = Parser::new(&dialect)
-            .with_recursion_limit(EXPR_DEPTH_MAX)
-            .try_with_sql(sql)
-            .map_err(|e| fail(0, Failure::new(format!("syntax error: {e}"))))?;
+        let mut parser = Parser::new(sql, EXPR_DEPTH_MAX);
         let mut outcomes = Vec::new();
-        loop {
-            while parser.consume_token(&Token::SemiColon) {}
-            if parser.peek_token().token == Token::EOF {
-                return Ok(outcomes);
-            }
+        while !parser.at_end() {
             let index = outcomes.len();
-            let stmt = parse_statement(&mut parser).map_err(|f| fail(index, f))?;
-            let next = parser.peek_token().token;
-            if next != Token::SemiColon && next != Token::EOF {
-                let msg = format!("syntax error at or near \"{next}\"");
-                return Err(fail(index, Failure::new(msg)));
-            }
+            let stmt = parser.statement().map_err(|f| SqlError {
+                line: Some(parser.line()),
+                ..fail(index, f)
+            })?;
             outcomes.push(self.run(&stmt).map_err(|f| fail(index, f))?);
         }
+        Ok(outcomes)
     }
 
     /// One statement with transaction bookkeeping and statement-level atomicity.
@@ -308,7 +305,7 @@ impl SqlStore {
         stmt: &Statement,
     ) -> Result<Option<StatementOutcome>, Failure> {
         let kind = match stmt {
-            Statement::StartTransaction { statements, .. } if statements.is_empty() => {
+            Statement::Begin => {
                 if self.tx == TxState::Aborted {
                     return Err(Failure::new(ABORTED));
                 }
@@ -316,7 +313,7 @@ impl SqlStore {
                 self.tx = TxState::Open;
                 StatementKind::Begin
             }
-            Statement::Commit { chain: false, .. } => {
+            Statement::Commit => {
                 let kind = if self.tx == TxState::Aborted {
                     self.rollback_to(0);
                     StatementKind::Rollback
@@ -327,23 +324,10 @@ impl SqlStore {
                 self.tx = TxState::Idle;
                 kind
             }
-            Statement::Rollback {
-                chain: false,
-                savepoint: None,
-            } => {
+            Statement::Rollback => {
                 self.rollback_to(0);
                 self.tx = TxState::Idle;
                 StatementKind::Rollback
-            }
-            Statement::StartTransaction { .. } => {
-                return Err(Failure::unsupported("BEGIN with transaction modes"));
-            }
-            Statement::Commit { .. } => return Err(Failure::unsupported("COMMIT AND CHAIN")),
-            Statement::Rollback { chain: true, .. } => {
-                return Err(Failure::unsupported("ROLLBACK AND CHAIN"));
-            }
-            Statement::Rollback { .. } => {
-                return Err(Failure::unsupported("ROLLBACK TO SAVEPOINT"));
             }
             _ => return Ok(None),
         };
@@ -360,20 +344,17 @@ impl SqlStore {
                 if_exists,
                 names,
                 cascade,
-                temporary: false,
-                purge: false,
-                table: None,
-                ..
             } => match object_type {
                 ObjectType::Table => self.drop_tables(names, *if_exists, *cascade),
                 ObjectType::Index => self.drop_indexes(names, *if_exists, *cascade),
-                other => Err(Failure::unsupported(format!("DROP {other}"))),
             },
             Statement::Insert(ins) => self.insert(ins),
             Statement::Update(upd) => self.update(upd),
             Statement::Delete(del) => self.delete(del),
-            Statement::Query(q) => self.select(q),
-            _ => Err(Failure::unsupported("this form of the statement")),
+            Statement::Select(q) => self.select(q),
+            Statement::Begin | Statement::Commit | Statement::Rollback => {
+                Err(Failure::new("internal: transaction control reached apply"))
+            }
         }
     }
 
@@ -471,12 +452,7 @@ impl SqlStore {
 
 /// The stored name of a table: unquoted parts fold to lower case; only the `public` schema.
 fn object_name(name: &ObjectName) -> Result<String, Failure> {
-    let parts: Vec<String> = name
-        .0
-        .iter()
-        .map(|p| p.as_ident().map(expr::ident_name))
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| Failure::unsupported("names that are not plain identifiers"))?;
+    let parts: Vec<String> = name.0.iter().map(ast::Ident::name).collect();
     match parts.as_slice() {
         [t] => Ok(t.clone()),
         [s, t] if s == "public" => Ok(t.clone()),
@@ -484,67 +460,6 @@ fn object_name(name: &ObjectName) -> Result<String, Failure> {
             "schema-qualified name {name}"
         ))),
     }
-}
-
-/// Parse the next statement if it is one of the kinds the store runs: `SELECT` (and `WITH`,
-/// `VALUES`), `INSERT`, `UPDATE`, `DELETE`, `CREATE TABLE`, `CREATE [UNIQUE] INDEX`,
-/// `ALTER TABLE`, `DROP` and transaction control. Any other statement is refused by its first
-/// words. Dispatching here, rather than through `Parser::parse_statement` (which knows every
-/// statement of every dialect), keeps the parsers of statements the store never runs out of
-/// the page's WebAssembly.
-fn parse_statement(parser: &mut Parser) -> Result<Statement, Failure> {
-    let syntax = |e: ParserError| Failure::new(format!("syntax error: {e}"));
-    let first = parser.next_token();
-    let keyword = match &first.token {
-        Token::Word(w) => w.keyword,
-        Token::LParen => Keyword::SELECT,
-        other => return Err(Failure::new(format!("syntax error at or near \"{other}\""))),
-    };
-    let refuse = |parser: &mut Parser, what: &str| {
-        let next = match parser.peek_token().token {
-            Token::Word(w) => format!(" {}", w.value.to_uppercase()),
-            _ => String::new(),
-        };
-        Err(Failure::unsupported(format!("statement {what}{next}")))
-    };
-    let parsed = match keyword {
-        Keyword::SELECT | Keyword::WITH | Keyword::VALUES => {
-            parser.prev_token();
-            parser.parse_query().map(Statement::Query)
-        }
-        Keyword::INSERT => parser.parse_insert(first),
-        Keyword::UPDATE => parser.parse_update(first),
-        Keyword::DELETE => parser.parse_delete(first),
-        Keyword::CREATE => {
-            if parser.parse_keyword(Keyword::TABLE) {
-                parser
-                    .parse_create_table(false, false, false, None, false, false, None)
-                    .map(Statement::CreateTable)
-            } else if parser.parse_keyword(Keyword::INDEX) {
-                parser.parse_create_index(false).map(Statement::CreateIndex)
-            } else if parser.parse_keywords(&[Keyword::UNIQUE, Keyword::INDEX]) {
-                parser.parse_create_index(true).map(Statement::CreateIndex)
-            } else {
-                return refuse(parser, "CREATE");
-            }
-        }
-        Keyword::ALTER => {
-            if parser.parse_keyword(Keyword::TABLE) {
-                parser.parse_alter_table(false)
-            } else {
-                return refuse(parser, "ALTER");
-            }
-        }
-        Keyword::DROP => parser.parse_drop(),
-        Keyword::BEGIN => parser.parse_begin(),
-        Keyword::START => parser.parse_start_transaction(),
-        Keyword::COMMIT => parser.parse_commit(),
-        Keyword::END => parser.parse_end(),
-        Keyword::ROLLBACK => parser.parse_rollback(),
-        Keyword::ABORT => parser.parse_abort(),
-        _ => return Err(Failure::unsupported(format!("statement {}", first.token))),
-    };
-    parsed.map_err(syntax)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::sim::dataset::{generate, DatasetKind};
 use crate::sim::mapping::suggest::suggest_sql_to_docs;
 use crate::sim::mapping::{ConvertOptions, DocMapper, SqlToDocs, Tables, Tally};
 use crate::sim::migrate::{self, Direction, MigrationSpec, Strategy};
+use crate::sim::sql::SqlError;
 
 use super::migration::{page_cost, PAGE_WRITES_PER_S};
 
@@ -129,25 +130,13 @@ pub struct SqlCheck {
     pub ran: bool,
 }
 
-/// Move sqlparser's "at Line: L, Column: C" (counted from the statement's start) to the
-/// line in the box, and drop the position from the message.
-fn place_error(list: &'static str, st: &SqlText, message: &str) -> LineError {
-    let (msg, line) = match message.rfind(" at Line: ") {
-        Some(k) => {
-            let rest = &message[k + " at Line: ".len()..];
-            let rel: usize = rest
-                .split(',')
-                .next()
-                .and_then(|n| n.trim().parse().ok())
-                .unwrap_or(1);
-            (message[..k].to_string(), st.line + rel.max(1) - 1)
-        }
-        None => (message.to_string(), st.line),
-    };
+/// Place an error at its line in the box: a parse error at the line where parsing stopped
+/// (counted from the statement's start), any other error at the statement's first line.
+fn place_error(list: &'static str, st: &SqlText, e: &SqlError) -> LineError {
     LineError {
         list,
-        line,
-        message: msg,
+        line: st.line + e.line.unwrap_or(1).max(1) - 1,
+        message: e.message.clone(),
     }
 }
 
@@ -192,7 +181,7 @@ pub fn check_sql_change(up: &str, down: &str) -> SqlCheck {
             .iter()
             .find_map(|st| copy.execute(&st.text).err().map(|e| (st, e)))
         {
-            check.errors.push(place_error(list, st, &e.message));
+            check.errors.push(place_error(list, st, &e));
             return check;
         }
     }

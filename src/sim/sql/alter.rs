@@ -4,9 +4,8 @@
 //! `ADD COLUMN` with a constant default does not rewrite, `ALTER COLUMN TYPE` does unless the
 //! new type is binary-compatible (a longer `VARCHAR`, a wider `NUMERIC` with the same scale).
 
-use sqlparser::ast::{
-    AlterColumnOperation, AlterTable, AlterTableOperation, DataType, DropBehavior, Expr,
-    RenameTableNameKind,
+use super::ast::{
+    AlterColumnOperation, AlterTable, AlterTableOperation, ColumnDef, DataType, Expr,
 };
 
 use super::ddl::{column_def, column_default, rename_idents, table_constraint, Spec};
@@ -40,11 +39,6 @@ fn binary_compatible(from: &SqlType, to: &SqlType) -> bool {
 impl SqlStore {
     pub(crate) fn alter_table(&mut self, at: &AlterTable) -> Result<StatementOutcome, Failure> {
         let mut name = object_name(&at.name)?;
-        if at.location.is_some() || at.on_cluster.is_some() || at.table_type.is_some() {
-            return Err(Failure::unsupported(
-                "ALTER TABLE options outside PostgreSQL",
-            ));
-        }
         let mut out = StatementOutcome::new(
             StatementKind::AlterTable,
             Some(name.clone()),
@@ -60,7 +54,7 @@ impl SqlStore {
         let rename = |op: &AlterTableOperation| {
             matches!(
                 op,
-                AlterTableOperation::RenameColumn { .. } | AlterTableOperation::RenameTable { .. }
+                AlterTableOperation::RenameColumn { .. } | AlterTableOperation::RenameTable(_)
             )
         };
         if at.operations.len() > 1 && at.operations.iter().any(rename) {
@@ -102,46 +96,28 @@ impl SqlStore {
             AlterTableOperation::AddColumn {
                 if_not_exists,
                 column_def: def,
-                column_position: None,
-                ..
             } => self.add_column(table, def, *if_not_exists, out)?,
             AlterTableOperation::DropColumn {
-                column_names,
+                name,
                 if_exists,
-                drop_behavior,
-                ..
-            } => {
-                let cascade = *drop_behavior == Some(DropBehavior::Cascade);
-                for c in column_names {
-                    self.drop_column(table, &ident_name(c), *if_exists, cascade)?;
-                }
+                cascade,
+            } => self.drop_column(table, &ident_name(name), *if_exists, *cascade)?,
+            AlterTableOperation::RenameColumn { old, new } => {
+                self.rename_column(table, &ident_name(old), &ident_name(new))?
             }
-            AlterTableOperation::RenameColumn {
-                old_column_name,
-                new_column_name,
-            } => self.rename_column(
-                table,
-                &ident_name(old_column_name),
-                &ident_name(new_column_name),
-            )?,
-            AlterTableOperation::RenameTable { table_name } => {
-                let (RenameTableNameKind::To(n) | RenameTableNameKind::As(n)) = table_name;
+            AlterTableOperation::RenameTable(n) => {
                 let new = object_name(n)?;
                 self.rename_table(table, &new)?;
                 *table = new;
             }
-            AlterTableOperation::AlterColumn { column_name, op } => {
-                lock = self.alter_column(table, &ident_name(column_name), op, out)?;
+            AlterTableOperation::AlterColumn { column, op } => {
+                lock = self.alter_column(table, &ident_name(column), op, out)?;
             }
             AlterTableOperation::DropConstraint {
                 if_exists,
                 name,
-                drop_behavior,
-            } => {
-                let cascade = *drop_behavior == Some(DropBehavior::Cascade);
-                self.drop_constraint(table, &ident_name(name), *if_exists, cascade)?;
-            }
-            _ => return Err(Failure::unsupported("this ALTER TABLE action")),
+                cascade,
+            } => self.drop_constraint(table, &ident_name(name), *if_exists, *cascade)?,
         }
         out.lock = out.lock.max(lock);
         Ok(())
@@ -150,7 +126,7 @@ impl SqlStore {
     fn add_column(
         &mut self,
         table: &str,
-        def: &sqlparser::ast::ColumnDef,
+        def: &ColumnDef,
         if_not_exists: bool,
         out: &mut StatementOutcome,
     ) -> Result<(), Failure> {
@@ -365,15 +341,14 @@ impl SqlStore {
                 }
                 self.table_mut(table)?.columns[pos].not_null = false;
             }
-            AlterColumnOperation::SetDefault { value } => {
+            AlterColumnOperation::SetDefault(value) => {
                 let v = column_default(value, &t.columns[pos])?;
                 self.table_mut(table)?.columns[pos].default = Some(v);
             }
             AlterColumnOperation::DropDefault => self.table_mut(table)?.columns[pos].default = None,
-            AlterColumnOperation::SetDataType {
-                data_type, using, ..
-            } => self.alter_type(table, pos, data_type, using.as_ref(), out)?,
-            _ => return Err(Failure::unsupported("this ALTER COLUMN action")),
+            AlterColumnOperation::SetDataType { data_type, using } => {
+                self.alter_type(table, pos, data_type, using.as_ref(), out)?
+            }
         }
         Ok(LockKind::AccessExclusive)
     }

@@ -2,10 +2,9 @@
 //! unique indexes; foreign keys at the end of the statement. Rows are visited in physical
 //! order, so `UPDATE t SET id = id + 1` fails on a unique key just where PostgreSQL does.
 
-use sqlparser::ast::{
-    AssignmentTarget, ConflictTarget, Delete, Expr, FromTable, GroupByExpr, Insert,
-    OnConflictAction, OnInsert, Query, SelectItem, SetExpr, TableFactor, TableObject,
-    TableWithJoins, Update,
+use super::ast::{
+    Assignment, ConflictTarget, Delete, Expr, Ident, Insert, InsertSource, Select, SelectItem,
+    TableRef, Update,
 };
 
 use super::expr::{
@@ -24,23 +23,13 @@ enum Item {
 
 /// `SET col = expr, ...`: target positions and values coerced to the column types.
 fn compile_sets(
-    assignments: &[sqlparser::ast::Assignment],
+    assignments: &[Assignment],
     table: &str,
     scope: Scope,
 ) -> Result<Vec<(usize, Item)>, Failure> {
     let mut sets: Vec<(usize, Item)> = Vec::new();
     for a in assignments {
-        let AssignmentTarget::ColumnName(name) = &a.target else {
-            return Err(Failure::unsupported("multi-column assignment"));
-        };
-        let col_name = match name.0.as_slice() {
-            [part] => part.as_ident().map(ident_name).unwrap_or_default(),
-            _ => {
-                return Err(Failure::unsupported(
-                    "qualified assignment targets (table.column)",
-                ))
-            }
-        };
+        let col_name = ident_name(&a.column);
         // PostgreSQL analyses the value before it looks up the target column.
         let value = match is_default_keyword(&a.value) {
             true => None,
@@ -121,64 +110,28 @@ fn fold_items(items: Vec<Item>) -> Result<Vec<Item>, Failure> {
 }
 
 fn is_default_keyword(e: &Expr) -> bool {
-    matches!(e, Expr::Identifier(id) if id.quote_style.is_none() && id.value.eq_ignore_ascii_case("default"))
+    matches!(e, Expr::Default)
 }
 
-fn unsupported_if(cond: bool, what: &str) -> Result<(), Failure> {
-    if cond {
-        Err(Failure::unsupported(what))
-    } else {
-        Ok(())
-    }
-}
-
-/// The single plain table an `UPDATE`/`DELETE` names, and the name expressions use for it.
-fn single_table(t: &TableWithJoins) -> Result<(String, String), Failure> {
-    let TableFactor::Table {
-        name,
-        alias,
-        args: None,
-        ..
-    } = &t.relation
-    else {
-        return Err(Failure::unsupported(
-            "UPDATE / DELETE of anything but a table",
-        ));
-    };
-    unsupported_if(!t.joins.is_empty(), "joins in UPDATE / DELETE")?;
-    let table = object_name(name)?;
-    let scope_name = match alias {
-        Some(a) if a.columns.is_empty() => ident_name(&a.name),
-        Some(_) => return Err(Failure::unsupported("column aliases")),
-        None => table.clone(),
-    };
+/// The table an `UPDATE`/`DELETE`/`SELECT` names, and the name expressions use for it.
+fn single_table(t: &TableRef) -> Result<(String, String), Failure> {
+    let table = object_name(&t.name)?;
+    let scope_name = t.scope_name(&table);
     Ok((table, scope_name))
 }
 
 impl SqlStore {
     pub(crate) fn insert(&mut self, ins: &Insert) -> Result<StatementOutcome, Failure> {
-        let plain = ins.or.is_none()
-            && !ins.ignore
-            && !ins.overwrite
-            && ins.partitioned.is_none()
-            && ins.returning.is_none()
-            && !ins.replace_into
-            && ins.assignments.is_empty()
-            && ins.after_columns.is_empty();
-        unsupported_if(!plain, "INSERT with RETURNING or other clauses")?;
-        let TableObject::TableName(name) = &ins.table else {
-            return Err(Failure::unsupported("INSERT into a table function"));
-        };
-        let table = object_name(name)?;
+        let table = object_name(&ins.table)?;
         let mut out = StatementOutcome::new(
             StatementKind::Insert,
             Some(table.clone()),
             LockKind::RowExclusive,
         );
-        let arbiter = self.on_conflict(&table, ins.on.as_ref())?;
+        let arbiter = self.on_conflict(&table, ins.on_conflict.as_ref())?;
         let targets = self.insert_targets(&table, &ins.columns)?;
         let explicit = !ins.columns.is_empty();
-        let source = self.compile_source(&table, &targets, explicit, ins.source.as_deref())?;
+        let source = self.compile_source(&table, &targets, explicit, &ins.source)?;
         let checks = self.compiled_checks(&table)?;
         let mut events = Vec::new();
         for (k, src) in &source.rows {
@@ -220,27 +173,21 @@ impl SqlStore {
     fn on_conflict(
         &self,
         table: &str,
-        on: Option<&OnInsert>,
+        on: Option<&ConflictTarget>,
     ) -> Result<Option<Option<String>>, Failure> {
-        let conflict = match on {
-            None => return Ok(None),
-            Some(OnInsert::OnConflict(c)) if c.action == OnConflictAction::DoNothing => c,
-            Some(_) => {
-                return Err(Failure::unsupported(
-                    "ON CONFLICT DO UPDATE / ON DUPLICATE KEY",
-                ))
-            }
+        let Some(target) = on else {
+            return Ok(None);
         };
         let t = self.table_ref(table)?;
-        let index = match &conflict.conflict_target {
-            None => return Ok(Some(None)),
-            Some(ConflictTarget::Columns(cols)) => {
+        let index = match target {
+            ConflictTarget::Any => return Ok(Some(None)),
+            ConflictTarget::Columns(cols) => {
                 let cols: Vec<String> = cols.iter().map(ident_name).collect();
                 let positions =
                     super::ddl::positions(t, &cols, |c| format!("column \"{c}\" does not exist"))?;
                 super::fk::unique_index_for(t, &positions).map(|i| t.indexes[i].name.clone())
             }
-            Some(ConflictTarget::OnConstraint(name)) => {
+            ConflictTarget::OnConstraint(name) => {
                 let name = object_name(name)?;
                 if !t.constraints.iter().any(|c| c.name == name) {
                     return Err(Failure::new(format!(
@@ -262,25 +209,14 @@ impl SqlStore {
     }
 
     /// Target column positions: the list given, or every column in order.
-    fn insert_targets(
-        &self,
-        table: &str,
-        cols: &[sqlparser::ast::ObjectName],
-    ) -> Result<Vec<usize>, Failure> {
+    fn insert_targets(&self, table: &str, cols: &[Ident]) -> Result<Vec<usize>, Failure> {
         let t = self.table_ref(table)?;
         if cols.is_empty() {
             return Ok((0..t.columns.len()).collect());
         }
         let mut out: Vec<usize> = Vec::new();
         for c in cols {
-            let name = match c.0.as_slice() {
-                [part] => part.as_ident().map(ident_name).unwrap_or_default(),
-                _ => {
-                    return Err(Failure::unsupported(
-                        "qualified names in an INSERT column list",
-                    ))
-                }
-            };
+            let name = ident_name(c);
             let pos = t.column_index(&name).ok_or_else(|| {
                 Failure::new(format!(
                     "column \"{name}\" of relation \"{table}\" does not exist"
@@ -303,27 +239,18 @@ impl SqlStore {
         table: &str,
         targets: &[usize],
         explicit: bool,
-        source: Option<&Query>,
+        source: &InsertSource,
     ) -> Result<Source, Failure> {
-        let Some(q) = source else {
-            // INSERT ... DEFAULT VALUES
-            return Ok(Source {
+        let t = self.table_ref(table)?;
+        match source {
+            InsertSource::DefaultValues => Ok(Source {
                 items: vec![Vec::new()],
                 rows: vec![(0, Vec::new())],
-            });
-        };
-        let t = self.table_ref(table)?;
-        match q.body.as_ref() {
-            SetExpr::Values(values) => {
-                let simple = q.with.is_none()
-                    && q.order_by.is_none()
-                    && q.limit_clause.is_none()
-                    && q.fetch.is_none();
-                unsupported_if(!simple, "INSERT with WITH / ORDER BY / LIMIT")?;
-                let mut items = Vec::with_capacity(values.rows.len());
-                for row in &values.rows {
+            }),
+            InsertSource::Values(values) => {
+                let mut items = Vec::with_capacity(values.len());
+                for row in values {
                     let exprs = row
-                        .content
                         .iter()
                         .map(|e| match is_default_keyword(e) {
                             true => Ok(None),
@@ -340,24 +267,17 @@ impl SqlStore {
                 let rows = (0..items.len()).map(|k| (k, Vec::new())).collect();
                 Ok(Source { items, rows })
             }
-            SetExpr::Select(_) => {
+            InsertSource::Select(q) => {
                 let selected = self.run_select(q)?;
                 let exprs = selected.items.into_iter().map(Some).collect();
                 let items = vec![fold_items(assign_items(t, targets, explicit, exprs)?)?];
                 let rows = selected.rows.into_iter().map(|r| (0, r)).collect();
                 Ok(Source { items, rows })
             }
-            _ => Err(Failure::unsupported("INSERT from set operations")),
         }
     }
 
     pub(crate) fn update(&mut self, upd: &Update) -> Result<StatementOutcome, Failure> {
-        let plain = upd.from.is_none()
-            && upd.returning.is_none()
-            && upd.or.is_none()
-            && upd.order_by.is_empty()
-            && upd.limit.is_none();
-        unsupported_if(!plain, "UPDATE with FROM, RETURNING, ORDER BY or LIMIT")?;
         let (table, scope_name) = single_table(&upd.table)?;
         let mut out = StatementOutcome::new(
             StatementKind::Update,
@@ -421,19 +341,7 @@ impl SqlStore {
     }
 
     pub(crate) fn delete(&mut self, del: &Delete) -> Result<StatementOutcome, Failure> {
-        let plain = del.tables.is_empty()
-            && del.using.is_none()
-            && del.returning.is_none()
-            && del.order_by.is_empty()
-            && del.limit.is_none();
-        unsupported_if(!plain, "DELETE with USING, RETURNING, ORDER BY or LIMIT")?;
-        let from = match &del.from {
-            FromTable::WithFromKeyword(v) | FromTable::WithoutKeyword(v) => v,
-        };
-        let [target] = from.as_slice() else {
-            return Err(Failure::unsupported("DELETE from several tables"));
-        };
-        let (table, scope_name) = single_table(target)?;
+        let (table, scope_name) = single_table(&del.table)?;
         let mut out = StatementOutcome::new(
             StatementKind::Delete,
             Some(table.clone()),
@@ -471,7 +379,7 @@ impl SqlStore {
 impl SqlStore {
     /// `SELECT items [FROM table] [WHERE ...]`: type-checked and evaluated like PostgreSQL
     /// evaluates it (so its errors abort a transaction), counting the rows it returns.
-    pub(crate) fn select(&mut self, q: &Query) -> Result<StatementOutcome, Failure> {
+    pub(crate) fn select(&mut self, q: &Select) -> Result<StatementOutcome, Failure> {
         let selected = self.run_select(q)?;
         let lock = match selected.table {
             Some(_) => LockKind::AccessShare,
@@ -489,26 +397,13 @@ impl SqlStore {
     }
 
     /// Compile a `SELECT` over at most one table and collect the rows its `WHERE` keeps.
-    fn run_select(&self, q: &Query) -> Result<Selected, Failure> {
-        let simple = q.with.is_none() && q.fetch.is_none() && q.locks.is_empty();
-        let SetExpr::Select(sel) = q.body.as_ref() else {
-            return Err(Failure::unsupported("set operations and VALUES queries"));
-        };
-        let plain = sel.distinct.is_none()
-            && sel.into.is_none()
-            && sel.having.is_none()
-            && matches!(&sel.group_by, GroupByExpr::Expressions(v, m) if v.is_empty() && m.is_empty());
-        unsupported_if(
-            !simple || !plain,
-            "SELECT beyond a filtered scan of one table",
-        )?;
-        let (table, scope_name) = match sel.from.as_slice() {
-            [] => (None, String::new()),
-            [one] => {
-                let (t, s) = single_table(one)?;
+    fn run_select(&self, q: &Select) -> Result<Selected, Failure> {
+        let (table, scope_name) = match &q.from {
+            None => (None, String::new()),
+            Some(t) => {
+                let (t, s) = single_table(t)?;
                 (Some(t), s)
             }
-            _ => return Err(Failure::unsupported("SELECT from several tables")),
         };
         let source = table.as_deref().map(|t| self.table_ref(t)).transpose()?;
         let columns = source.map(|t| t.columns.as_slice()).unwrap_or(&[]);
@@ -516,8 +411,13 @@ impl SqlStore {
             table: &scope_name,
             columns,
         };
-        let items = select_items(&sel.projection, source.is_some(), scope)?;
-        let filter = self.compile_where(sel.selection.as_ref(), scope)?;
+        let items = select_items(&q.items, source.is_some(), scope)?;
+        let filter = self.compile_where(q.selection.as_ref(), scope)?;
+        for e in &q.order_by {
+            compile(e, scope)?;
+        }
+        let offset = row_count(q.offset.as_ref(), "OFFSET")?.unwrap_or(0);
+        let limit = row_count(q.limit.as_ref(), "LIMIT")?;
         let items = items
             .into_iter()
             .map(|t| {
@@ -543,6 +443,9 @@ impl SqlStore {
                 rows.push(row);
             }
         }
+        let keep = rows.len().saturating_sub(offset);
+        rows.drain(..rows.len() - keep);
+        rows.truncate(limit.unwrap_or(usize::MAX));
         Ok(Selected {
             items,
             rows,
@@ -561,28 +464,49 @@ fn select_items(
     let mut items = Vec::new();
     for item in projection {
         match item {
-            SelectItem::Wildcard(_) if has_table => {
+            SelectItem::Wildcard if has_table => {
                 items.extend(scope.columns.iter().enumerate().map(|(i, c)| Typed {
                     e: TExpr::Column(i),
                     ty: Some(c.ty.clone()),
                 }))
             }
-            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => {
-                items.push(compile(e, scope)?)
-            }
-            SelectItem::Wildcard(_) => {
+            SelectItem::Expr(e) => items.push(compile(e, scope)?),
+            SelectItem::Wildcard => {
                 return Err(Failure::new(
                     "SELECT * with no tables specified is not valid",
-                ))
-            }
-            _ => {
-                return Err(Failure::unsupported(
-                    "qualified wildcards (table.*) and multiple aliases",
                 ))
             }
         }
     }
     Ok(items)
+}
+
+/// A `LIMIT` or `OFFSET` count: a constant integer expression (NULL means none).
+fn row_count(e: Option<&Expr>, what: &str) -> Result<Option<usize>, Failure> {
+    let Some(e) = e else {
+        return Ok(None);
+    };
+    let t = compile(e, Scope::EMPTY)?;
+    let ty = t.ty.clone();
+    let e = super::expr::coerce(
+        t,
+        &super::value::SqlType::BigInt,
+        super::value::CastContext::Implicit,
+    )?
+    .ok_or_else(|| {
+        Failure::new(format!(
+            "argument of {what} must be type bigint, not type {}",
+            super::expr::type_name(&ty)
+        ))
+    })?;
+    match eval(&fold(e)?, &[])? {
+        Value::Null => Ok(None),
+        Value::Int(n) if n < 0 => Err(Failure::new(format!("{what} must not be negative"))),
+        Value::Int(n) => Ok(Some(usize::try_from(n).unwrap_or(usize::MAX))),
+        _ => Err(Failure::new(format!(
+            "argument of {what} must be type bigint"
+        ))),
+    }
 }
 
 /// A compiled `SELECT`: its items (wildcards expanded) and the rows its filter kept.

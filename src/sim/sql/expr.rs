@@ -1,4 +1,4 @@
-//! Expressions: sqlparser's AST is type-checked once per statement into a [`TExpr`] with
+//! Expressions: the parsed syntax tree is type-checked once per statement into a [`TExpr`] with
 //! column positions and explicit casts (PostgreSQL resolves types at parse time, so a type
 //! error fails a statement even when it touches no row), then evaluated per row.
 //!
@@ -7,10 +7,7 @@
 //! planner does, so `UPDATE t SET x = 1/0 WHERE false` fails with `division by zero` there
 //! and here, while `CASE WHEN false THEN 1/0 END` does not.
 
-use sqlparser::ast::{
-    BinaryOperator, CastKind, DataType, ExactNumberInfo, Expr, FunctionArg, FunctionArgExpr,
-    FunctionArguments, Ident, TimezoneInfo, UnaryOperator, Value as AstValue,
-};
+use super::ast::{BinaryOp, CaseWhen, DataType, Expr, Ident, Literal, ObjectName, UnaryOp};
 
 use super::datetime::date_in_range;
 use super::table::Column;
@@ -143,10 +140,7 @@ impl Scope<'_> {
 
 /// An identifier as PostgreSQL stores it: unquoted names fold to lower case.
 pub fn ident_name(id: &Ident) -> String {
-    match id.quote_style {
-        Some(_) => id.value.clone(),
-        None => id.value.to_lowercase(),
-    }
+    id.name()
 }
 
 /// The type name PostgreSQL prints in operator and assignment errors (no modifier).
@@ -159,56 +153,41 @@ pub fn type_name(ty: &Ty) -> String {
     }
 }
 
-/// Map a sqlparser data type to a column type, or `not supported`.
+/// Map a parsed data type to a column type, or `not supported`.
 pub fn sql_type(dt: &DataType) -> Result<SqlType, Failure> {
-    let length = |l: &Option<sqlparser::ast::CharacterLength>| match l {
-        None => Ok(None),
-        Some(sqlparser::ast::CharacterLength::IntegerLength { length, .. }) => {
-            match u32::try_from(*length) {
-                Ok(n) if (1..=10_485_760).contains(&n) => Ok(Some(n)),
-                _ => Err(Failure::new("length for type varchar must be at least 1")),
-            }
-        }
-        Some(_) => Err(Failure::unsupported(format!("type {dt}"))),
-    };
     Ok(match dt {
-        DataType::SmallInt(None) | DataType::Int2(None) => SqlType::SmallInt,
-        DataType::Int(None) | DataType::Integer(None) | DataType::Int4(None) => SqlType::Int,
-        DataType::BigInt(None) | DataType::Int8(None) => SqlType::BigInt,
-        DataType::Real | DataType::Float4 => SqlType::Real,
-        DataType::DoublePrecision | DataType::Float8 => SqlType::Double,
-        DataType::Double(ExactNumberInfo::None) => SqlType::Double,
-        DataType::Numeric(info) | DataType::Decimal(info) | DataType::Dec(info) => {
-            numeric_type(info)?
-        }
+        DataType::SmallInt => SqlType::SmallInt,
+        DataType::Int => SqlType::Int,
+        DataType::BigInt => SqlType::BigInt,
+        DataType::Real => SqlType::Real,
+        DataType::Double => SqlType::Double,
+        DataType::Numeric(info) => numeric_type(*info)?,
         DataType::Text => SqlType::Text,
-        DataType::Varchar(l) | DataType::CharacterVarying(l) | DataType::CharVarying(l) => {
-            SqlType::Varchar(length(l)?)
-        }
-        DataType::Bool | DataType::Boolean => SqlType::Bool,
+        DataType::Varchar(None) => SqlType::Varchar(None),
+        DataType::Varchar(Some(n)) => match u32::try_from(*n) {
+            Ok(n) if (1..=10_485_760).contains(&n) => SqlType::Varchar(Some(n)),
+            _ => return Err(Failure::new("length for type varchar must be at least 1")),
+        },
+        DataType::Bool => SqlType::Bool,
         DataType::Date => SqlType::Date,
-        DataType::Timestamp(None, TimezoneInfo::None | TimezoneInfo::WithoutTimeZone) => {
-            SqlType::Timestamp
-        }
-        other => return Err(Failure::unsupported(format!("type {other}"))),
+        DataType::Timestamp => SqlType::Timestamp,
+        DataType::Other(_) => return Err(Failure::unsupported(format!("type {dt}"))),
     })
 }
 
-fn numeric_type(info: &ExactNumberInfo) -> Result<SqlType, Failure> {
-    let (p, s) = match *info {
-        ExactNumberInfo::None => return Ok(SqlType::Numeric(None)),
-        ExactNumberInfo::Precision(p) => (p, 0),
-        ExactNumberInfo::PrecisionAndScale(p, s) => (p, s),
+fn numeric_type(info: Option<(i64, i64)>) -> Result<SqlType, Failure> {
+    let Some((p, s)) = info else {
+        return Ok(SqlType::Numeric(None));
     };
     if !(1..=1000).contains(&p) {
         return Err(Failure::new(format!(
             "NUMERIC precision {p} must be between 1 and 1000"
         )));
     }
-    if p > super::value::NUMERIC_DIGITS_MAX as u64 {
+    if p > super::value::NUMERIC_DIGITS_MAX as i64 {
         return Err(Failure::unsupported("NUMERIC precision above 38"));
     }
-    if s < 0 || s as u64 > p {
+    if s < 0 || s > p {
         return Err(Failure::unsupported(format!(
             "NUMERIC scale {s} outside 0..={p}"
         )));
@@ -284,26 +263,31 @@ pub fn require_bool(t: Typed, context: &str) -> Result<TExpr, Failure> {
 /// Compile an expression in a scope.
 pub fn compile(expr: &Expr, scope: Scope) -> Result<Typed, Failure> {
     match expr {
-        Expr::Value(v) => literal(&v.value),
+        Expr::Value(v) => literal(v),
         Expr::Identifier(id) => column(scope, None, id),
-        Expr::CompoundIdentifier(ids) if ids.len() == 2 => column(scope, Some(&ids[0]), &ids[1]),
+        Expr::CompoundIdentifier(ids) => match ids.as_slice() {
+            [t, c] => column(scope, Some(t), c),
+            _ => Err(Failure::unsupported("field access")),
+        },
         Expr::Nested(e) => compile(e, scope),
         Expr::UnaryOp { op, expr } => unary(*op, expr, scope),
-        Expr::BinaryOp { left, op, right } => binary(left, op, right, scope),
-        Expr::IsNull(e) | Expr::IsNotNull(e) => {
-            let t = compile(e, scope)?;
-            let negated = matches!(expr, Expr::IsNotNull(_));
+        Expr::BinaryOp { left, op, right } => binary(left, *op, right, scope),
+        Expr::IsNull { expr, negated } => {
+            let t = compile(expr, scope)?;
             let e = Box::new(t.e);
+            let negated = *negated;
             Ok(typed(TExpr::IsNull { e, negated }, SqlType::Bool))
         }
-        Expr::IsDistinctFrom(l, r) => distinct(l, r, false, scope),
-        Expr::IsNotDistinctFrom(l, r) => distinct(l, r, true, scope),
-        Expr::IsTrue(e) => is_truth(e, Some(true), false, scope),
-        Expr::IsNotTrue(e) => is_truth(e, Some(true), true, scope),
-        Expr::IsFalse(e) => is_truth(e, Some(false), false, scope),
-        Expr::IsNotFalse(e) => is_truth(e, Some(false), true, scope),
-        Expr::IsUnknown(e) => is_truth(e, None, false, scope),
-        Expr::IsNotUnknown(e) => is_truth(e, None, true, scope),
+        Expr::IsDistinctFrom {
+            left,
+            right,
+            negated,
+        } => distinct(left, right, *negated, scope),
+        Expr::IsTruth {
+            expr,
+            want,
+            negated,
+        } => is_truth(expr, *want, *negated, scope),
         Expr::InList {
             expr,
             list,
@@ -325,86 +309,36 @@ pub fn compile(expr: &Expr, scope: Scope) -> Result<Typed, Failure> {
             };
             Ok(typed(e, SqlType::Bool))
         }
-        Expr::Cast {
-            kind: CastKind::Cast | CastKind::DoubleColon,
-            expr,
-            data_type,
-            format: None,
-        } => cast(compile(expr, scope)?, &sql_type(data_type)?),
-        Expr::TypedString(ts) => {
-            let text = match &ts.value.value {
-                AstValue::SingleQuotedString(s) => s.clone(),
-                other => return Err(Failure::unsupported(format!("literal {other}"))),
-            };
+        Expr::Cast { expr, data_type } => cast(compile(expr, scope)?, &sql_type(data_type)?),
+        Expr::TypedString { data_type, value } => {
             let lit = Typed {
-                e: TExpr::Const(Value::Text(text)),
+                e: TExpr::Const(Value::Text(value.clone())),
                 ty: None,
             };
-            cast(lit, &sql_type(&ts.data_type)?)
+            cast(lit, &sql_type(data_type)?)
         }
-        Expr::Function(f) => function(f, scope),
+        Expr::Function { name, args } => function(name, args, scope),
         Expr::Case {
             operand,
             conditions,
             else_result,
-            ..
         } => case(
             operand.as_deref(),
             conditions,
             else_result.as_deref(),
             scope,
         ),
-        other => Err(Failure::unsupported(expr_kind(other))),
+        Expr::Default => Err(Failure::new("DEFAULT is not allowed in this context")),
     }
 }
 
-/// What an expression the store does not evaluate is called in a "not supported" message.
-/// Names, not the expression's SQL text: printing sqlparser's syntax tree back as SQL would
-/// bring all of its printing code into the page.
-fn expr_kind(e: &Expr) -> &'static str {
-    match e {
-        Expr::InSubquery { .. } | Expr::Exists { .. } | Expr::Subquery(_) => "subqueries",
-        Expr::AnyOp { .. } | Expr::AllOp { .. } => "ANY / ALL",
-        Expr::Like { .. } | Expr::ILike { .. } | Expr::SimilarTo { .. } | Expr::RLike { .. } => {
-            "pattern matching (LIKE, ILIKE, SIMILAR TO)"
-        }
-        Expr::Extract { .. } => "EXTRACT",
-        Expr::Position { .. } => "POSITION",
-        Expr::Substring { .. } => "SUBSTRING ... FROM",
-        Expr::Trim { .. } => "TRIM",
-        Expr::Overlay { .. } => "OVERLAY",
-        Expr::Ceil { .. } | Expr::Floor { .. } => "CEIL / FLOOR",
-        Expr::AtTimeZone { .. } => "AT TIME ZONE",
-        Expr::Collate { .. } => "COLLATE",
-        Expr::Interval(_) => "INTERVAL",
-        Expr::Array(_) => "arrays",
-        Expr::Tuple(_) | Expr::Struct { .. } | Expr::Named { .. } => "row constructors",
-        Expr::JsonAccess { .. } | Expr::CompoundFieldAccess { .. } => "field access",
-        Expr::Wildcard(_) | Expr::QualifiedWildcard(..) => "* in an expression",
-        Expr::Cast { .. } | Expr::Convert { .. } => "this form of cast",
-        _ => "this kind of expression",
-    }
-}
-
-fn literal(v: &AstValue) -> Result<Typed, Failure> {
+fn literal(v: &Literal) -> Result<Typed, Failure> {
+    let unknown = |e| Typed { e, ty: None };
     Ok(match v {
-        AstValue::Number(n, _) => number(n, false)?,
-        AstValue::SingleQuotedString(s)
-        | AstValue::EscapedStringLiteral(s)
-        | AstValue::NationalStringLiteral(s) => Typed {
-            e: TExpr::Const(Value::Text(s.clone())),
-            ty: None,
-        },
-        AstValue::DollarQuotedString(d) => Typed {
-            e: TExpr::Const(Value::Text(d.value.clone())),
-            ty: None,
-        },
-        AstValue::Boolean(b) => typed(TExpr::Const(Value::Bool(*b)), SqlType::Bool),
-        AstValue::Null => Typed {
-            e: TExpr::Const(Value::Null),
-            ty: None,
-        },
-        other => return Err(Failure::unsupported(format!("literal {other}"))),
+        Literal::Number(n) => number(n, false)?,
+        Literal::String(s) => unknown(TExpr::Const(Value::Text(s.clone()))),
+        Literal::Bool(b) => typed(TExpr::Const(Value::Bool(*b)), SqlType::Bool),
+        Literal::Null => unknown(TExpr::Const(Value::Null)),
     })
 }
 
@@ -457,19 +391,17 @@ fn column(scope: Scope, table: Option<&Ident>, id: &Ident) -> Result<Typed, Fail
     }
 }
 
-fn unary(op: UnaryOperator, expr: &Expr, scope: Scope) -> Result<Typed, Failure> {
+fn unary(op: UnaryOp, expr: &Expr, scope: Scope) -> Result<Typed, Failure> {
     match op {
-        UnaryOperator::Not => {
+        UnaryOp::Not => {
             let e = require_bool(compile(expr, scope)?, "NOT")?;
             Ok(typed(TExpr::Not(Box::new(e)), SqlType::Bool))
         }
-        UnaryOperator::Plus => compile(expr, scope),
-        UnaryOperator::Minus => {
+        UnaryOp::Plus => compile(expr, scope),
+        UnaryOp::Minus => {
             // `-2147483648` is one literal in PostgreSQL, so fold the sign into it.
-            if let Expr::Value(v) = expr {
-                if let AstValue::Number(n, _) = &v.value {
-                    return number(n, true);
-                }
+            if let Expr::Value(Literal::Number(n)) = expr {
+                return number(n, true);
             }
             let t = compile(expr, scope)?;
             match &t.ty {
@@ -485,47 +417,49 @@ fn unary(op: UnaryOperator, expr: &Expr, scope: Scope) -> Result<Typed, Failure>
                 ))),
             }
         }
-        other => Err(Failure::unsupported(format!("operator {other}"))),
     }
 }
 
-fn binary(left: &Expr, op: &BinaryOperator, right: &Expr, scope: Scope) -> Result<Typed, Failure> {
-    if matches!(op, BinaryOperator::And | BinaryOperator::Or) {
+fn binary(left: &Expr, op: BinaryOp, right: &Expr, scope: Scope) -> Result<Typed, Failure> {
+    if matches!(op, BinaryOp::And | BinaryOp::Or) {
         return boolean(left, op, right, scope);
     }
     let l = compile(left, scope)?;
     let r = compile(right, scope)?;
     let cmp = match op {
-        BinaryOperator::Eq => Some(Cmp::Eq),
-        BinaryOperator::NotEq => Some(Cmp::NotEq),
-        BinaryOperator::Lt => Some(Cmp::Lt),
-        BinaryOperator::LtEq => Some(Cmp::LtEq),
-        BinaryOperator::Gt => Some(Cmp::Gt),
-        BinaryOperator::GtEq => Some(Cmp::GtEq),
+        BinaryOp::Eq => Some(Cmp::Eq),
+        BinaryOp::NotEq => Some(Cmp::NotEq),
+        BinaryOp::Lt => Some(Cmp::Lt),
+        BinaryOp::LtEq => Some(Cmp::LtEq),
+        BinaryOp::Gt => Some(Cmp::Gt),
+        BinaryOp::GtEq => Some(Cmp::GtEq),
         _ => None,
     };
     if let Some(c) = cmp {
         return Ok(typed(comparison(l, c, r)?, SqlType::Bool));
     }
     let arith = match op {
-        BinaryOperator::Plus => Arith::Add,
-        BinaryOperator::Minus => Arith::Sub,
-        BinaryOperator::Multiply => Arith::Mul,
-        BinaryOperator::Divide => Arith::Div,
-        BinaryOperator::Modulo => Arith::Mod,
-        BinaryOperator::StringConcat => return concat(l, r),
-        other => return Err(Failure::unsupported(format!("operator {other}"))),
+        BinaryOp::Plus => Arith::Add,
+        BinaryOp::Minus => Arith::Sub,
+        BinaryOp::Multiply => Arith::Mul,
+        BinaryOp::Divide => Arith::Div,
+        BinaryOp::Modulo => Arith::Mod,
+        BinaryOp::Concat => return concat(l, r),
+        BinaryOp::Eq
+        | BinaryOp::NotEq
+        | BinaryOp::Lt
+        | BinaryOp::LtEq
+        | BinaryOp::Gt
+        | BinaryOp::GtEq
+        | BinaryOp::And
+        | BinaryOp::Or => return Err(Failure::new("internal: operator")),
     };
     arithmetic(l, arith, r, op)
 }
 
 /// `AND` / `OR`: each side is analysed and made boolean before the next, as in PostgreSQL.
-fn boolean(left: &Expr, op: &BinaryOperator, right: &Expr, scope: Scope) -> Result<Typed, Failure> {
-    let name = if *op == BinaryOperator::And {
-        "AND"
-    } else {
-        "OR"
-    };
+fn boolean(left: &Expr, op: BinaryOp, right: &Expr, scope: Scope) -> Result<Typed, Failure> {
+    let name = if op == BinaryOp::And { "AND" } else { "OR" };
     let l = Box::new(require_bool(compile(left, scope)?, name)?);
     let r = Box::new(require_bool(compile(right, scope)?, name)?);
     let e = if name == "AND" {
@@ -585,7 +519,7 @@ fn resolve_unknown(l: Typed, r: Typed) -> Result<(Typed, Typed), Failure> {
     }
 }
 
-fn arithmetic(l: Typed, op: Arith, r: Typed, sym: &BinaryOperator) -> Result<Typed, Failure> {
+fn arithmetic(l: Typed, op: Arith, r: Typed, sym: BinaryOp) -> Result<Typed, Failure> {
     if l.ty.is_none() && r.ty.is_none() {
         return Err(Failure::new(format!(
             "operator is not unique: unknown {sym} unknown"
@@ -621,7 +555,7 @@ fn arithmetic(l: Typed, op: Arith, r: Typed, sym: &BinaryOperator) -> Result<Typ
     let ty = numeric_common(&lt, &rt);
     let float_mod = op == Arith::Mod && matches!(ty, SqlType::Real | SqlType::Double);
     if !numeric || float_mod {
-        return Err(op_missing(&orig_l, sym, &orig_r));
+        return Err(op_missing(&orig_l, &sym, &orig_r));
     }
     let (l, r) = resolve_unknown(l, r)?;
     let widen = |t: Typed| -> Result<TExpr, Failure> {
@@ -819,33 +753,17 @@ fn cast(t: Typed, to: &SqlType) -> Result<Typed, Failure> {
     }
 }
 
-fn function(f: &sqlparser::ast::Function, scope: Scope) -> Result<Typed, Failure> {
-    let name = match f.name.0.as_slice() {
-        [part] => part.as_ident().map(ident_name).unwrap_or_default(),
+fn function(f: &ObjectName, args: &[Expr], scope: Scope) -> Result<Typed, Failure> {
+    let name = match f.0.as_slice() {
+        [part] => part.name(),
         _ => String::new(),
     };
-    let FunctionArguments::List(list) = &f.args else {
-        return Err(Failure::unsupported(format!(
-            "function {name} without an argument list"
-        )));
-    };
-    if f.over.is_some() || f.filter.is_some() || list.duplicate_treatment.is_some() {
-        return Err(Failure::unsupported(format!(
-            "{name}(...) with DISTINCT, FILTER or OVER"
-        )));
-    }
     if !matches!(name.as_str(), "coalesce" | "lower" | "upper" | "length") {
-        return Err(Failure::unsupported(format!("function {}", f.name)));
+        return Err(Failure::unsupported(format!("function {f}")));
     }
-    let args = list
-        .args
+    let args = args
         .iter()
-        .map(|a| match a {
-            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => compile(e, scope),
-            _ => Err(Failure::unsupported(
-                "named, wildcard or DISTINCT function arguments",
-            )),
-        })
+        .map(|e| compile(e, scope))
         .collect::<Result<Vec<_>, _>>()?;
     match (name.as_str(), args.len()) {
         ("coalesce", n) if n >= 1 => {
@@ -867,7 +785,7 @@ fn function(f: &sqlparser::ast::Function, scope: Scope) -> Result<Typed, Failure
                 .ok_or_else(|| Failure::new("internal: args"))?;
             text_fn(&name, a)
         }
-        _ => Err(Failure::unsupported(format!("function {}", f.name))),
+        _ => Err(Failure::unsupported(format!("function {f}"))),
     }
 }
 
@@ -895,7 +813,7 @@ fn text_fn(name: &str, a: Typed) -> Result<Typed, Failure> {
 /// `CASE [operand] WHEN .. THEN .. [ELSE ..] END`; results share one type as in PostgreSQL.
 fn case(
     operand: Option<&Expr>,
-    conditions: &[sqlparser::ast::CaseWhen],
+    conditions: &[CaseWhen],
     else_result: Option<&Expr>,
     scope: Scope,
 ) -> Result<Typed, Failure> {
@@ -1321,9 +1239,8 @@ fn float_arith(op: Arith, x: f64, y: f64, ty: &SqlType) -> Result<Value, Failure
 
 #[cfg(test)]
 mod tests {
+    use super::super::parse::parse_expr;
     use super::*;
-    use sqlparser::dialect::PostgreSqlDialect;
-    use sqlparser::parser::Parser;
 
     fn cols() -> Vec<Column> {
         let c = |name: &str, ty: SqlType| Column {
@@ -1340,10 +1257,7 @@ mod tests {
     }
 
     fn run(sql: &str) -> Result<Value, Failure> {
-        let expr = Parser::new(&PostgreSqlDialect {})
-            .try_with_sql(sql)
-            .and_then(|mut p| p.parse_expr())
-            .map_err(|e| Failure::new(e.to_string()))?;
+        let expr = parse_expr(sql)?;
         let columns = cols();
         let scope = Scope {
             table: "t",
@@ -1356,10 +1270,7 @@ mod tests {
 
     /// Compile, fold as the planner would, then evaluate.
     fn folded(sql: &str) -> String {
-        let expr = Parser::new(&PostgreSqlDialect {})
-            .try_with_sql(sql)
-            .and_then(|mut p| p.parse_expr())
-            .expect("parses");
+        let expr = parse_expr(sql).expect("parses");
         let columns = cols();
         let scope = Scope {
             table: "t",

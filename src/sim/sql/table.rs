@@ -5,7 +5,7 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
-use sqlparser::ast::Expr;
+use super::ast::Expr;
 
 use super::value::{Failure, SqlType, Value};
 
