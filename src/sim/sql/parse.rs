@@ -274,7 +274,7 @@ impl<'a> Parser<'a> {
         match &t.kind {
             Kind::Eof => Failure::new("syntax error at end of input"),
             Kind::Bad(m) if m.starts_with("not supported") => Failure::new(m.clone()),
-            Kind::Bad(m) => Failure::new(format!("{m} at or near \"{}\"", self.text(t))),
+            Kind::Bad(m) => Failure::new(format!("{m} at or near \"{}\"", self.text(t).trim_end())),
             _ => Failure::new(format!("syntax error at or near \"{}\"", self.text(t))),
         }
     }
