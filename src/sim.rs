@@ -13,6 +13,7 @@ pub mod queue;
 pub mod repl;
 pub mod rng;
 pub mod scenario;
+pub mod sort;
 pub mod time;
 pub mod timeline;
 

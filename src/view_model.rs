@@ -373,7 +373,7 @@ pub fn drop_partition(
     for g in &mut after {
         g.sort_unstable();
     }
-    after.sort();
+    crate::sim::sort::sort(&mut after);
     match after.len() {
         _ if after == before => None,
         1 => Some(Command::HealPartition),

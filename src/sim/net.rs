@@ -274,7 +274,7 @@ impl Network {
             by_group.entry(i).or_default().push(n);
         }
         let mut out: Vec<Vec<NodeId>> = by_group.into_values().collect();
-        out.sort();
+        crate::sim::sort::sort(&mut out);
         Some(out)
     }
 

@@ -120,7 +120,7 @@ pub fn log_lines(sim: &Simulation) -> Vec<LogLine> {
         out.push(line(r.complete, "write", text));
     }
     // Stable: lines at the same moment keep the order above.
-    out.sort_by_key(|l| std::cmp::Reverse(l.at));
+    crate::sim::sort::sort_by_key(&mut out, |l| std::cmp::Reverse(l.at));
     out
 }
 
@@ -226,7 +226,7 @@ pub fn shown<'a>(
         .chain(findings)
         .filter(|l| filter.shows(l.kind))
         .collect();
-    out.sort_by_key(|l| std::cmp::Reverse(l.at));
+    crate::sim::sort::sort_by_key(&mut out, |l| std::cmp::Reverse(l.at));
     out.truncate(LOG_LINES_SHOWN);
     out
 }

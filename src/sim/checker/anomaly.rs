@@ -305,7 +305,7 @@ pub(crate) fn lost_updates(
         .filter(|op| op.is_write() && op.outcome != Outcome::Failed)
         .map(|op| op.invoke)
         .collect();
-    write_invokes.sort();
+    crate::sim::sort::sort(&mut write_invokes);
     let writers: BTreeMap<u64, SimTime> = view
         .ops
         .iter()

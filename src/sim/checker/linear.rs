@@ -502,10 +502,10 @@ fn neighbourhood(prefix: &[&Op], end: SimTime) -> Witness {
         .copied()
         .filter(|op| op.is_write() && op.outcome == Outcome::Ok && op.complete < culprit.invoke)
         .collect();
-    before.sort_by_key(|op| (op.complete, op.id));
+    crate::sim::sort::sort_by_key(&mut before, |op| (op.complete, op.id));
     picked.extend(before.iter().rev().take(2));
     let mut refs: Vec<OpRef> = picked.iter().map(|op| op.op_ref()).collect();
-    refs.sort_by_key(|r| (r.invoke, r.id));
+    crate::sim::sort::sort_by_key(&mut refs, |r| (r.invoke, r.id));
     refs.dedup();
     refs.truncate(WITNESS_OPS_MAX);
     Witness {

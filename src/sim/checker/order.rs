@@ -152,7 +152,7 @@ pub(crate) struct PrefixMax<'h> {
 impl<'h> PrefixMax<'h> {
     /// From `(time, rank, op)` items in any order.
     pub fn new(mut items: Vec<(SimTime, u128, &'h Op)>) -> Self {
-        items.sort_by_key(|&(t, r, op)| (t, r, op.id));
+        crate::sim::sort::sort_by_key(&mut items, |&(t, r, op)| (t, r, op.id));
         let mut best: Vec<(u128, &Op)> = Vec::with_capacity(items.len());
         for &(_, rank, op) in &items {
             let keep = best.last().is_some_and(|&(r, _)| r >= rank);

@@ -133,7 +133,7 @@ pub(crate) fn add_key(view: &KeyView<'_>, curve: &mut [VisibilityBucket]) {
         .copied()
         .filter(|op| op.is_write() && op.outcome == Outcome::Ok)
         .collect();
-    commits.sort_by_key(|w| (w.complete, w.id));
+    crate::sim::sort::sort_by_key(&mut commits, |w| (w.complete, w.id));
     for r in view.ops.iter().filter(|op| op.outcome == Outcome::Ok) {
         let Some(value) = r.read_value() else {
             continue;

@@ -468,7 +468,7 @@ pub fn first_difference(a: &Value, b: &Value, here: String) -> Option<String> {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
-            keys.sort();
+            crate::sim::sort::sort(&mut keys);
             keys.dedup();
             keys.into_iter().find_map(|k| match (x.get(k), y.get(k)) {
                 (Some(p), Some(q)) => first_difference(p, q, join(k)),

@@ -108,7 +108,7 @@ impl RecordHasher {
         let mut orders = Vec::new();
         for s in schemas {
             let mut o: Vec<usize> = (0..s.columns.len()).collect();
-            o.sort_by(|a, b| s.columns[*a].name.cmp(&s.columns[*b].name));
+            crate::sim::sort::sort_by(&mut o, |a, b| s.columns[*a].name.cmp(&s.columns[*b].name));
             let mut names = Vec::new();
             put_str(&mut names, &s.name);
             for &i in &o {

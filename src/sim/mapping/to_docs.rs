@@ -47,8 +47,19 @@ impl SortedIndex {
                 .all(|w| cmp_at(&t.rows, col, w[0], w[1]) != Ordering::Greater),
         };
         if !sorted {
-            order.sort_by(|&a, &b| cmp_at(&t.rows, col, a, b));
-            ints = order.iter().map(int_of).collect();
+            match ints {
+                // Integer keys (the usual foreign key): sort (key, position) pairs, which is
+                // the stable order and much faster than comparing rows.
+                Some(keys) => {
+                    let mut pairs: Vec<(i64, u32)> = keys.into_iter().zip(order).collect();
+                    pairs.sort_unstable();
+                    order = pairs.iter().map(|p| p.1).collect();
+                    ints = Some(pairs.into_iter().map(|p| p.0).collect());
+                }
+                None => {
+                    crate::sim::sort::sort_by(&mut order, |&a, &b| cmp_at(&t.rows, col, a, b));
+                }
+            }
         }
         SortedIndex { col, order, ints }
     }

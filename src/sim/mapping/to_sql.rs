@@ -425,7 +425,7 @@ impl Collect {
                     .find(|o| o.is_ne())
                     .unwrap_or(std::cmp::Ordering::Equal)
             };
-            rows.sort_by(cmp);
+            crate::sim::sort::sort_by(&mut rows, cmp);
             if had_copies && !s.primary_key.is_empty() {
                 for w in rows.windows(2).filter(|w| cmp(&w[0], &w[1]).is_eq()) {
                     let why = "embedded copies of this row disagree".to_string();

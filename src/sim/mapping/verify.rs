@@ -282,7 +282,7 @@ fn cmp_key(s: &TableSchema, row: &Row, key: &[Value]) -> Ordering {
 /// Row positions sorted by primary key.
 fn pk_index(t: &TableData) -> Vec<u32> {
     let mut order: Vec<u32> = (0..t.rows.len() as u32).collect();
-    order.sort_by(|&a, &b| {
+    crate::sim::sort::sort_by(&mut order, |&a, &b| {
         cmp_key(
             &t.schema,
             &t.rows[a as usize],

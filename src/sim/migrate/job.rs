@@ -1058,7 +1058,7 @@ impl<S: Side> Migration<S> {
             seen.retain(|e| e.op != super::workload::Op::Delete);
             self.cdc.missed_deletes += before - seen.len() as u64;
         }
-        seen.sort_by_key(|e| e.position);
+        crate::sim::sort::sort_by_key(&mut seen, |e| e.position);
         seen
     }
 

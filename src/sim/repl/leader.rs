@@ -321,7 +321,7 @@ impl Cluster {
         let last = r.last_index();
         r.match_index[at as usize] = last;
         let mut sorted = r.match_index.clone();
-        sorted.sort_unstable_by(|a, b| b.cmp(a));
+        crate::sim::sort::sort_by(&mut sorted, |a, b| b.cmp(a));
         let holders_needed = match policy {
             AckPolicy::Async => 1,
             AckPolicy::SemiSync => 2.min(size),

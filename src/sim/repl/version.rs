@@ -247,7 +247,7 @@ fn merge_siblings(held: &mut Vec<Version>, v: &Version, out: &mut Merged) {
         out.conflict = Some(values);
     }
     held.push(v.clone());
-    held.sort_by_key(|s| s.tag());
+    crate::sim::sort::sort_by_key(held, |s| s.tag());
     if held.len() > SIBLINGS_MAX {
         held.remove(0);
     }

@@ -268,7 +268,7 @@ impl SqlStore {
             Spec::PrimaryKey(_) | Spec::Unique(_) => 1,
             Spec::ForeignKey { .. } => 2,
         };
-        specs.sort_by_key(rank);
+        crate::sim::sort::sort_by_key(&mut specs, rank);
         for spec in specs {
             self.add_constraint(&name, spec, true)?;
         }

@@ -408,7 +408,7 @@ impl SqlStore {
                 ));
             }
         }
-        out.sort_by(|a, b| a.0.cmp(&b.0));
+        crate::sim::sort::sort_by(&mut out, |a, b| a.0.cmp(&b.0));
         Ok(out)
     }
 }

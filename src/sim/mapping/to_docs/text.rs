@@ -50,8 +50,7 @@ impl<'n> TextObj<'n> {
     /// The object's text into `out`: keys in byte order, a repeated key's last value.
     fn finish(mut self, out: &mut Vec<u8>) {
         // Stable: equal keys keep push order, so the last of a run is the last pushed.
-        self.items
-            .sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        crate::sim::sort::sort_by(&mut self.items, |a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
         out.push(b'{');
         let mut first = true;
         for (i, (k, r)) in self.items.iter().enumerate() {
