@@ -3,6 +3,10 @@
 //! verification passes, crashes, phase ends) in `(time, seq)` order and returns what
 //! happened, so a page or the engine can drive it a frame at a time and a test can run it to
 //! the end. Same inputs and seed, same outputs.
+//!
+//! The job is [`CopyJob`], one body for every side: it reaches its stores through
+//! `dyn Stores` (a call per batch, per write or per record, never per field).
+//! [`Migration<S>`] is the same job with its side's type known, for code that reads the side.
 
 use serde::Serialize;
 use std::any::Any;
@@ -303,7 +307,7 @@ impl<S: Side> Deref for Migration<S> {
 
 /// A migration job, whichever its side: the phases, batches and workers, the change stream,
 /// throttling, the cut-over, the rollback and the stats. It drives the side through
-/// [`Stores`], so it is compiled once for every side.
+/// `dyn Stores`, so it is compiled once for every side.
 #[derive(Clone, Debug)]
 pub struct CopyJob {
     cfg: MigrationConfig,

@@ -1,7 +1,8 @@
 //! What a migration job needs from its two stores, whichever way the data moves: the
 //! [`Migration`](super::Migration) job drives a [`Side`] (SQL -> documents:
 //! [`ToDocs`](super::ToDocs); documents -> SQL: [`ToRows`](super::ToRows); same-store schema
-//! changes: [`DocsToDocs`](super::DocsToDocs) and [`SqlToSql`](super::SqlToSql)).
+//! changes: [`DocsToDocs`](super::DocsToDocs) and [`SqlToSql`](super::SqlToSql)), through
+//! [`SideOps`] for what has no side-specific type, so the job is compiled once.
 //!
 //! A unit of work is one source record with everything the mapping takes along: a root row
 //! and its embedded rows (SQL -> documents), one document (documents -> SQL, documents ->
