@@ -5,7 +5,8 @@
 //! - [`config`]: what a job is asked to do ([`MigrationConfig`]), validated with typed errors.
 //! - [`phase`]: the phase state machine with its legal transitions, progress, record errors.
 //! - [`job`]: the copy job ([`Migration`]) stepped in virtual time: big-bang, copy-and-switch
-//!   and blue-green with change capture, over any [`Side`]; [`report`]: its JSON report.
+//!   and blue-green with change capture, over any [`Side`] (one [`CopyJob`] body for all of
+//!   them); [`report`]: its JSON report.
 //! - [`side`]: what the job needs from the two stores. [`to_docs`] (SQL -> documents, on
 //!   [`source`]: typed rows with key and foreign-key lookups, tombstoned deletes and the
 //!   fan-out walk from a changed row to every document embedding it) and [`to_rows`]
@@ -51,11 +52,11 @@ pub use docs_to_docs::DocsToDocs;
 pub use expand::ExpandSettings;
 pub use fault::{Fault, FaultPlan};
 pub use in_place::{InPlaceChange, LockWindow};
-pub use job::{Migration, Out, OutKind, Routing};
+pub use job::{CopyJob, Migration, Out, OutKind, Routing};
 pub use lazy::{LazySettings, VersionSample};
 pub use phase::{next, ErrorKind, IllegalTransition, Phase, Progress, RecordError, TableProgress};
 pub use report::MigrationReport;
-pub use side::{Side, SnapUnit, UnitKey};
+pub use side::{Side, SideOps, SnapUnit, UnitKey};
 pub use spec::{run, MappingSpec, MigrationSpec, SchemaChange};
 pub use sql_to_sql::SqlToSql;
 pub use to_docs::{Fresh, ToDocs, Verification};

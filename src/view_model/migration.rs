@@ -2,10 +2,10 @@
 //! and what the running job shows (phase pipeline, per-table progress, rate and ETA, change
 //! backlog and lag, verification, downtime, per-record errors, the fault buttons).
 
-use crate::sim::engine::migration::{ms_ceil, Job};
+use crate::sim::engine::migration::ms_ceil;
 use crate::sim::migrate::{
-    CdcApply, CostModel, Direction, ErrorKind, Fault, Invalidation, MappingSpec, Migration,
-    MigrationSpec, Phase, RollbackMode, Side, Strategy, SyncMode, ValidationLevel,
+    CdcApply, CopyJob, CostModel, Direction, ErrorKind, Fault, Invalidation, MappingSpec,
+    MigrationSpec, Phase, RollbackMode, Strategy, SyncMode, ValidationLevel,
 };
 use crate::sim::{SimDuration, SimTime, Simulation};
 
@@ -222,7 +222,7 @@ pub fn fault_for(button: FaultButton, sim: &Simulation) -> Result<Fault, String>
     let at_ms = ms_ceil(sim.now());
     Ok(match button {
         FaultButton::CrashWorker => {
-            let crashes = with_job(run.job(), |j| j.retries_and_crashes().1);
+            let crashes = run.job().copy_job().retries_and_crashes().1;
             Fault::WorkerCrash {
                 at_ms,
                 worker: crashes as u32,
@@ -238,35 +238,6 @@ pub fn fault_for(button: FaultButton, sim: &Simulation) -> Result<Fault, String>
         },
         FaultButton::CutoverFailure => Fault::CutoverFailure,
     })
-}
-
-/// Read the concrete job, whichever its direction.
-fn with_job<R>(job: &Job, f: impl Fn(&dyn JobRead) -> R) -> R {
-    match job {
-        Job::ToDocs(j) => f(j.as_ref()),
-        Job::ToRows(j) => f(j.as_ref()),
-        Job::DocsToDocs(j) => f(j.as_ref()),
-        Job::SqlToSql(j) => f(j.as_ref()),
-    }
-}
-
-/// What the projection reads from a job, object-safe over both sides.
-trait JobRead {
-    fn retries_and_crashes(&self) -> (u64, u64);
-    fn view(&self, now: SimTime) -> MigrationView;
-    fn lane(&self, now: SimTime) -> Lane;
-}
-
-impl<S: Side> JobRead for Migration<S> {
-    fn retries_and_crashes(&self) -> (u64, u64) {
-        Migration::retries_and_crashes(self)
-    }
-    fn view(&self, now: SimTime) -> MigrationView {
-        project(self, now)
-    }
-    fn lane(&self, now: SimTime) -> Lane {
-        lane_of(self, now)
-    }
 }
 
 /// The migration as the topology drawing shows it: the two stores, which one the application
@@ -290,7 +261,7 @@ pub struct Lane {
 /// Dots drawn in transit at most.
 const LANE_DOTS_MAX: usize = 4;
 
-fn lane_of<S: Side>(j: &Migration<S>, now: SimTime) -> Lane {
+fn lane_of(j: &CopyJob, now: SimTime) -> Lane {
     let cfg = j.config();
     let blue_green = cfg.strategy == Strategy::BlueGreen;
     let (src_kind, dst_kind) = match cfg.direction {
@@ -346,7 +317,7 @@ fn lane_of<S: Side>(j: &Migration<S>, now: SimTime) -> Lane {
 /// The drawing's view of the run's migration, if one was started.
 pub fn lane(sim: &Simulation) -> Option<Lane> {
     let run = sim.migration()?;
-    Some(with_job(run.job(), |j| j.lane(sim.now())))
+    Some(lane_of(run.job().copy_job(), sim.now()))
 }
 
 /// Where a pipeline step stands.
@@ -540,7 +511,7 @@ pub struct MigrationView {
 /// The Migration panel's view of the run's job, if one was started.
 pub fn migration_view(sim: &Simulation) -> Option<MigrationView> {
     let run = sim.migration()?;
-    Some(with_job(run.job(), |j| j.view(sim.now())))
+    Some(project(run.job().copy_job(), sim.now()))
 }
 
 fn strategy_label(s: Strategy) -> &'static str {
@@ -586,7 +557,7 @@ fn table_row(name: &str, t: &crate::sim::migrate::TableProgress) -> TableRow {
 }
 
 /// The job's view at `now` (the simulation's time: the job only moves at its own events).
-pub fn project<S: Side>(j: &Migration<S>, now: SimTime) -> MigrationView {
+pub fn project(j: &CopyJob, now: SimTime) -> MigrationView {
     let phase = j.phase();
     // A finished job's clock stopped; rates and windows end there.
     let now = if j.is_done() {
@@ -643,7 +614,7 @@ pub fn project<S: Side>(j: &Migration<S>, now: SimTime) -> MigrationView {
 
 /// Records copied per simulated second: while the copy runs, so far; after it, over the
 /// copy's own span (not diluted by the phases after it).
-fn copy_rate<S: Side>(j: &Migration<S>, now: SimTime) -> f64 {
+fn copy_rate(j: &CopyJob, now: SimTime) -> f64 {
     let p = j.progress();
     let loading = j.spans().iter().find(|s| s.phase == Phase::Loading);
     match loading {
@@ -718,7 +689,7 @@ fn checked(v: &crate::sim::migrate::Verification) -> String {
     what.join(", ")
 }
 
-fn verification<S: Side>(j: &Migration<S>) -> VerificationView {
+fn verification(j: &CopyJob) -> VerificationView {
     let c = j.continuous();
     let last = j.verifications().last().map(|(_, v)| v);
     let skipped = j.config().validation == ValidationLevel::None;

@@ -10,8 +10,8 @@
 
 use crate::sim::hash::Fnv64;
 use crate::sim::migrate::{
-    ConfigError, Direction, DocsToDocs, Fault, Migration, MigrationSpec, Out, Phase, Progress,
-    SqlToSql, ToDocs, ToRows,
+    ConfigError, CopyJob, Direction, DocsToDocs, Fault, Migration, MigrationSpec, Out, Phase,
+    Progress, SqlToSql, ToDocs, ToRows,
 };
 use crate::sim::time::SimTime;
 
@@ -47,20 +47,24 @@ impl Job {
             Direction::SqlToSql => Job::SqlToSql(Box::new(spec.build_sql_to_sql(seed)?)),
         })
     }
+    /// The job, whichever its side.
+    pub fn copy_job(&self) -> &CopyJob {
+        each!(self, j => j)
+    }
     pub fn phase(&self) -> Phase {
-        each!(self, j => j.phase())
+        self.copy_job().phase()
     }
     pub fn is_done(&self) -> bool {
-        each!(self, j => j.is_done())
+        self.copy_job().is_done()
     }
     pub fn next_at(&self) -> Option<SimTime> {
-        each!(self, j => j.next_at())
+        self.copy_job().next_at()
     }
     pub fn progress(&self) -> &Progress {
-        each!(self, j => j.progress())
+        self.copy_job().progress()
     }
     pub fn backlog(&self) -> u64 {
-        each!(self, j => j.backlog())
+        self.copy_job().backlog()
     }
     fn start(&mut self, now: SimTime) -> Vec<Out> {
         each!(self, j => j.start(now))
@@ -69,15 +73,18 @@ impl Job {
         each!(self, j => j.step(until))
     }
     fn batch_unstarted(&self, batch: u64) -> bool {
-        each!(self, j => j.batch_unstarted(batch))
+        self.copy_job().batch_unstarted(batch)
     }
     pub fn first_unstarted_batch(&self) -> Option<u64> {
-        each!(self, j => j.first_unstarted_batch())
+        self.copy_job().first_unstarted_batch()
     }
     /// The read-through cache's hit ratio over its last closed window, in percent (None
     /// without a cache or before its first window).
     pub fn cache_hit_pct(&self) -> Option<f64> {
-        each!(self, j => j.cache().and_then(|c| c.last_sample()).map(|w| 100.0 * w.hit_ratio))
+        let cache = self.copy_job().cache();
+        cache
+            .and_then(|c| c.last_sample())
+            .map(|w| 100.0 * w.hit_ratio)
     }
 }
 

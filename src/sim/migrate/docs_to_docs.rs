@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::config::{invalid, CdcApply, ConfigError};
 use super::phase::RecordError;
-use super::side::{Keyed, Side, SnapUnit, UnitKey};
+use super::side::{Keyed, Side, SideOps, SnapUnit, UnitKey};
 use super::to_docs::{Verification, MISMATCHES_KEPT_MAX};
 use super::to_rows::DocSource;
 use super::workload::{ChangeEvent, Image, Writer};
@@ -221,10 +221,7 @@ pub(crate) fn sample_keys<K: Clone>(keys: &[K], n: usize, seed: u64) -> Vec<K> {
     idx[..n].iter().map(|&i| keys[i].clone()).collect()
 }
 
-impl Side for DocsToDocs {
-    type Payload = Json;
-    type Checkpoint = DocSource;
-
+impl SideOps for DocsToDocs {
     fn names(&self) -> &[String] {
         &self.k.names
     }
@@ -242,46 +239,6 @@ impl Side for DocsToDocs {
     }
     fn source_checksum(&mut self) -> ContentChecksum {
         doc_checksum(self.live_units().map(|(_, _, d)| d))
-    }
-    fn checkpoint(&mut self) -> DocSource {
-        self.src.clone()
-    }
-    fn restore(&mut self, cp: &DocSource) {
-        self.src = cp.clone();
-    }
-
-    fn snapshot(
-        &mut self,
-        unconvertible: &(dyn Fn(&str, i64) -> bool + Sync),
-    ) -> Vec<SnapUnit<Json>> {
-        let mut out = Vec::with_capacity(self.src.len());
-        for (c, k, d) in self.live_units() {
-            let payload = if unconvertible(&self.k.names[c], k) {
-                Err(format!(
-                    "{} {k}: does not upgrade (injected)",
-                    self.k.names[c]
-                ))
-            } else {
-                self.upgrade(d)
-            };
-            out.push(SnapUnit {
-                coll: c,
-                key: k,
-                rows: 1,
-                payload,
-            });
-        }
-        out
-    }
-
-    fn load(
-        &mut self,
-        u: &mut SnapUnit<Json>,
-        position: u64,
-        retries: u32,
-        mode: CdcApply,
-    ) -> Result<(), RecordError> {
-        self.k.load(u, position, retries, mode)
     }
 
     fn write(&mut self, w: &mut Writer, at: SimTime) -> Option<ChangeEvent> {
@@ -380,6 +337,50 @@ impl Side for DocsToDocs {
 
     fn reversibility(&mut self) -> Vec<String> {
         DocsToDocs::reversibility(self)
+    }
+}
+
+impl Side for DocsToDocs {
+    type Payload = Json;
+    type Checkpoint = DocSource;
+
+    fn checkpoint(&mut self) -> DocSource {
+        self.src.clone()
+    }
+    fn restore(&mut self, cp: &DocSource) {
+        self.src = cp.clone();
+    }
+    fn snapshot(
+        &mut self,
+        unconvertible: &(dyn Fn(&str, i64) -> bool + Sync),
+    ) -> Vec<SnapUnit<Json>> {
+        let mut out = Vec::with_capacity(self.src.len());
+        for (c, k, d) in self.live_units() {
+            let payload = if unconvertible(&self.k.names[c], k) {
+                Err(format!(
+                    "{} {k}: does not upgrade (injected)",
+                    self.k.names[c]
+                ))
+            } else {
+                self.upgrade(d)
+            };
+            out.push(SnapUnit {
+                coll: c,
+                key: k,
+                rows: 1,
+                payload,
+            });
+        }
+        out
+    }
+    fn load(
+        &mut self,
+        u: &mut SnapUnit<Json>,
+        position: u64,
+        retries: u32,
+        mode: CdcApply,
+    ) -> Result<(), RecordError> {
+        self.k.load(u, position, retries, mode)
     }
 }
 

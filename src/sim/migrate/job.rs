@@ -3,15 +3,23 @@
 //! verification passes, crashes, phase ends) in `(time, seq)` order and returns what
 //! happened, so a page or the engine can drive it a frame at a time and a test can run it to
 //! the end. Same inputs and seed, same outputs.
+//!
+//! The job is [`CopyJob`], one body for every side: it reaches its stores through
+//! `dyn Stores` (a call per batch, per write or per record, never per field).
+//! [`Migration<S>`] is the same job with its side's type known, for code that reads the side.
 
 use serde::Serialize;
+use std::any::Any;
 use std::collections::{BTreeMap, VecDeque};
+use std::marker::PhantomData;
+use std::ops::Deref;
 
 use super::cache::{Cache, CacheSettings};
+use super::config::CdcApply;
 use super::config::{MigrationConfig, PostponeCutover, RollbackMode, Strategy, SyncMode};
 use super::fault::{Fault, FaultPlan};
 use super::phase::{next, ErrorKind, Phase, Progress, RecordError};
-use super::side::{Side, SnapUnit};
+use super::side::{Side, SideOps, SnapUnit};
 use super::to_docs::{ToDocs, Verification};
 use super::workload::{ChangeEvent, ChangeLog, Writer};
 use crate::sim::mapping::ContentChecksum;
@@ -233,13 +241,79 @@ pub struct PhaseSpan {
     pub end_ms: f64,
 }
 
-/// A migration job over a [`Side`] (SQL -> documents by default).
+/// A migration job over a [`Side`] (SQL -> documents by default): a [`CopyJob`], which it
+/// derefs to, whose side is known to be an `S`.
 #[derive(Clone, Debug)]
 pub struct Migration<S: Side = ToDocs> {
+    job: CopyJob,
+    side: PhantomData<S>,
+}
+
+impl<S: Side> Migration<S> {
+    /// A validated job, queued (call [`Migration::start`]). `writer` is the application
+    /// workload (none: no writes).
+    pub fn new(
+        cfg: MigrationConfig,
+        seed: u64,
+        side: S,
+        writer: Option<Writer>,
+        faults: FaultPlan,
+    ) -> Result<Migration<S>, super::ConfigError> {
+        let job = CopyJob::new(cfg, seed, Box::new(Typed::new(side)), writer, faults)?;
+        Ok(Migration {
+            job,
+            side: PhantomData,
+        })
+    }
+
+    /// The same queued job with the application reading through a cache (when
+    /// `s.enabled`).
+    pub fn with_cache(mut self, s: CacheSettings) -> Result<Migration<S>, super::ConfigError> {
+        self.job = self.job.with_cache(s)?;
+        Ok(self)
+    }
+
+    /// The two stores.
+    pub fn side(&self) -> &S {
+        let side = self.job.side.side().downcast_ref();
+        side.expect("a Migration<S> is only built over an S")
+    }
+
+    /// Start the queued job at `now` ([`CopyJob::start`]).
+    pub fn start(&mut self, now: SimTime) -> Vec<Out> {
+        self.job.start(now)
+    }
+    /// Handle every event due at or before `until` ([`CopyJob::step`]).
+    pub fn step(&mut self, until: SimTime) -> Vec<Out> {
+        self.job.step(until)
+    }
+    /// Run until done or `max_events` events ([`CopyJob::run_to_end`]).
+    pub fn run_to_end(&mut self, max_events: u64) -> Result<(), String> {
+        self.job.run_to_end(max_events)
+    }
+    /// The run's report.
+    pub fn report(&mut self) -> super::report::MigrationReport {
+        self.job.report()
+    }
+}
+
+/// Everything but the side's type: read the job through it.
+impl<S: Side> Deref for Migration<S> {
+    type Target = CopyJob;
+    fn deref(&self) -> &CopyJob {
+        &self.job
+    }
+}
+
+/// A migration job, whichever its side: the phases, batches and workers, the change stream,
+/// throttling, the cut-over, the rollback and the stats. It drives the side through
+/// `dyn Stores`, so it is compiled once for every side.
+#[derive(Clone, Debug)]
+pub struct CopyJob {
     cfg: MigrationConfig,
     seed: u64,
     faults: FaultPlan,
-    side: S,
+    side: Box<dyn Stores>,
     writer: Option<Writer>,
     log: ChangeLog,
     phase: Phase,
@@ -247,7 +321,6 @@ pub struct Migration<S: Side = ToDocs> {
     now: SimTime,
     queue: BTreeMap<(SimTime, u64), Ev>,
     seq: u64,
-    units: Vec<SnapUnit<S::Payload>>,
     pending_batches: VecDeque<Batch>,
     next_batch: u64,
     workers: Vec<Worker>,
@@ -255,7 +328,8 @@ pub struct Migration<S: Side = ToDocs> {
     capture: bool,
     writes_open: bool,
     routing: Routing,
-    checkpoint: Option<(Box<S::Checkpoint>, ContentChecksum, u64)>,
+    /// The checkpoint's source checksum and change-log position (the side keeps the copy).
+    checkpoint: Option<(ContentChecksum, u64)>,
     /// Checksum of the source (tables the mapping reads) when the job started.
     pub source_before: ContentChecksum,
     progress: Progress,
@@ -275,9 +349,6 @@ pub struct Migration<S: Side = ToDocs> {
     retries: u64,
     crashes: u64,
     cache: Option<Cache>,
-    /// Blue-green with a watch and no `bidirectional`: the source as the cut-over left it,
-    /// what a rollback in the watch gives back.
-    blue: Option<Box<S::Checkpoint>>,
     /// Writes on the target during the watch (the newest [`OUT_LOG_MAX`]).
     target_writes: VecDeque<ChangeEvent>,
     /// Of `writes.on_target`, those still to apply back to the source (`bidirectional`).
@@ -288,16 +359,14 @@ pub struct Migration<S: Side = ToDocs> {
     reversibility: Vec<String>,
 }
 
-impl<S: Side> Migration<S> {
-    /// A validated job, queued (call [`Migration::start`]). `writer` is the application
-    /// workload (none: no writes).
-    pub fn new(
+impl CopyJob {
+    fn new(
         cfg: MigrationConfig,
         seed: u64,
-        mut side: S,
+        mut side: Box<dyn Stores>,
         writer: Option<Writer>,
         faults: FaultPlan,
-    ) -> Result<Migration<S>, super::ConfigError> {
+    ) -> Result<CopyJob, super::ConfigError> {
         cfg.validate()?;
         if !Strategy::ALL.contains(&cfg.strategy) {
             let why = format!(
@@ -308,15 +377,15 @@ impl<S: Side> Migration<S> {
         }
         for f in faults.all() {
             if let Fault::UnconvertibleRows { table, .. } = f {
-                if !side.is_unit_entity(table) {
+                if !side.ops().is_unit_entity(table) {
                     let why = format!("\"{table}\" is not the root table of a collection");
                     return Err(super::config::invalid("faults.table", why));
                 }
             }
         }
-        let source_before = side.source_checksum();
+        let source_before = side.ops_mut().source_checksum();
         let workers = vec![Worker::default(); cfg.workers as usize];
-        Ok(Migration {
+        Ok(CopyJob {
             cfg,
             seed,
             faults,
@@ -328,7 +397,6 @@ impl<S: Side> Migration<S> {
             now: SimTime::ZERO,
             queue: BTreeMap::new(),
             seq: 0,
-            units: Vec::new(),
             pending_batches: VecDeque::new(),
             next_batch: 0,
             workers,
@@ -355,7 +423,6 @@ impl<S: Side> Migration<S> {
             retries: 0,
             crashes: 0,
             cache: None,
-            blue: None,
             target_writes: VecDeque::new(),
             reverse_backlog: 0,
             error_acc: 0,
@@ -363,9 +430,7 @@ impl<S: Side> Migration<S> {
         })
     }
 
-    /// The same queued job with the application reading through a cache (when
-    /// `s.enabled`).
-    pub fn with_cache(mut self, s: CacheSettings) -> Result<Migration<S>, super::ConfigError> {
+    fn with_cache(mut self, s: CacheSettings) -> Result<CopyJob, super::ConfigError> {
         s.validate()?;
         if s.enabled {
             self.cache = Some(Cache::new(s, self.seed));
@@ -390,8 +455,8 @@ impl<S: Side> Migration<S> {
         self.now
     }
     /// The two stores.
-    pub fn side(&self) -> &S {
-        &self.side
+    pub fn side(&self) -> &dyn SideOps {
+        self.side.ops()
     }
     /// Progress so far.
     pub fn progress(&self) -> &Progress {
@@ -443,11 +508,11 @@ impl<S: Side> Migration<S> {
             self.writes_open = false;
             self.ro_start = Some(now);
         }
-        let rows = self.side.source_records();
+        let rows = self.side.ops().source_records();
         if self.cfg.checkpoint_before {
-            let cp = self.side.checkpoint();
-            let sum = self.side.source_checksum();
-            self.checkpoint = Some((Box::new(cp), sum, self.log.position()));
+            self.side.keep(Kept::Checkpoint);
+            let sum = self.side.ops_mut().source_checksum();
+            self.checkpoint = Some((sum, self.log.position()));
         }
         let cp_us = if self.cfg.checkpoint_before {
             rows * self.cfg.cost.read_row_us
@@ -540,7 +605,7 @@ impl<S: Side> Migration<S> {
 
     /// The application's reads of one tick, through the cache.
     fn on_cache_tick(&mut self) {
-        let side = &self.side;
+        let side = self.side.ops();
         let groups = side.names().len();
         let Some(cache) = self.cache.as_mut() else {
             return;
@@ -565,14 +630,14 @@ impl<S: Side> Migration<S> {
         } else if let Some(e) = self
             .writer
             .as_mut()
-            .and_then(|w| self.side.write(w, self.now))
+            .and_then(|w| self.side.ops_mut().write(w, self.now))
         {
             self.writes.committed += 1;
             if let Some(cache) = self.cache.as_mut() {
                 // Positioned after everything read so far: every record it touches counts.
                 let mut at_end = e.clone();
                 at_end.position = self.log.position() + 1;
-                cache.written(&self.side.pending_units(&mut std::iter::once(&at_end)));
+                cache.written(&self.side.ops().pending_units(&mut std::iter::once(&at_end)));
             }
             match self.log.commit(e, self.capture) {
                 Ok(_) if self.capture && self.cfg.sync == SyncMode::Triggers => {
@@ -626,13 +691,15 @@ impl<S: Side> Migration<S> {
         let Some(w) = self.writer.as_mut() else {
             return;
         };
-        let Some(mut e) = self.side.write(w, self.now) else {
+        let Some(mut e) = self.side.ops_mut().write(w, self.now) else {
             return;
         };
         let pos = self.log.commit(e.clone(), false).expect("not capturing");
         e.position = pos;
         let apply = super::config::CdcApply::Correct;
-        self.side.apply(std::slice::from_ref(&e), apply, pos);
+        self.side
+            .ops_mut()
+            .apply(std::slice::from_ref(&e), apply, pos);
         self.writes.on_target += 1;
         if self.cfg.bidirectional {
             self.reverse_backlog += 1;
@@ -669,13 +736,13 @@ impl<S: Side> Migration<S> {
     /// The watch ended without trouble: cleanup (the source copy kept for it goes).
     fn end_watch(&mut self, out: &mut Vec<Out>) {
         self.writes.replicated_back += std::mem::take(&mut self.reverse_backlog);
-        self.blue = None;
+        self.side.forget(Kept::Blue);
         self.enter(Phase::Cleanup, out);
     }
 
     /// Enter the cut-over now or, while the application's error rate is above the
     /// threshold, once the spike ends (big-bang, copy-and-switch; blue-green checks in
-    /// [`Migration::try_cutover`]).
+    /// [`CopyJob::try_cutover`]).
     fn cutover_unless_errors(&mut self, out: &mut Vec<Out>) {
         let (pct, end_ms) = self.error_rate();
         if pct <= self.cfg.error_rate_max_pct {
@@ -710,7 +777,7 @@ impl<S: Side> Migration<S> {
 
     fn on_enter(&mut self, p: Phase, out: &mut Vec<Out>) {
         let c = self.cfg.cost.clone();
-        let rows = self.side.source_records();
+        let rows = self.side.ops().source_records();
         match p {
             Phase::SchemaPreparation => {
                 if self.cfg.strategy == Strategy::BlueGreen {
@@ -722,7 +789,7 @@ impl<S: Side> Migration<S> {
             Phase::Transformation => self.after(rows * c.index_row_us, Ev::PhaseDone(p)),
             Phase::Loading => self.on_loading(),
             Phase::RelationshipMigration => {
-                let refs = self.side.relationships();
+                let refs = self.side.ops().relationships();
                 self.after(rows * c.index_row_us * refs, Ev::PhaseDone(p));
             }
             Phase::Verification if self.watching() => {
@@ -779,10 +846,11 @@ impl<S: Side> Migration<S> {
             self.capture = true;
         }
         let faults = self.faults.clone();
-        self.units = self.side.snapshot(&|t, k| faults.unconvertible(t, k));
-        for u in &self.units {
-            let name = self.side.names()[u.coll].clone();
-            self.progress.tables.entry(name).or_default().total += 1;
+        let per_group = self.side.snapshot(&|t, k| faults.unconvertible(t, k));
+        for (name, n) in self.side.ops().names().iter().zip(per_group) {
+            if n > 0 {
+                self.progress.tables.entry(name.clone()).or_default().total += n;
+            }
         }
         self.after(
             self.cfg.cost.batch_overhead_us,
@@ -793,9 +861,10 @@ impl<S: Side> Migration<S> {
     fn on_loading(&mut self) {
         let mut start = 0usize;
         let mut rows = 0u64;
-        for i in 0..self.units.len() {
-            rows += self.units[i].rows;
-            if rows >= self.cfg.batch_rows || i + 1 == self.units.len() {
+        let units = self.side.units();
+        for i in 0..units {
+            rows += self.side.unit(i).2;
+            if rows >= self.cfg.batch_rows || i + 1 == units {
                 self.pending_batches.push_back(Batch {
                     id: self.next_batch,
                     units: start..i + 1,
@@ -874,13 +943,10 @@ impl<S: Side> Migration<S> {
         };
         let (mut ok, mut failed) = (0u64, 0u64);
         for i in b.units.clone() {
-            let name = self.side.names()[self.units[i].coll].clone();
-            let res = self.side.load(
-                &mut self.units[i],
-                self.snapshot_pos,
-                b.attempt,
-                self.cfg.cdc_apply,
-            );
+            let name = self.side.ops().names()[self.side.unit(i).0].clone();
+            let res = self
+                .side
+                .load(i, self.snapshot_pos, b.attempt, self.cfg.cdc_apply);
             let t = self.progress.tables.entry(name).or_default();
             t.processed += 1;
             match res {
@@ -932,10 +998,10 @@ impl<S: Side> Migration<S> {
 
     /// Retry a batch at the front of the queue, or stop when its retries are spent.
     fn requeue(&mut self, b: &mut Batch, kind: ErrorKind, why: String, out: &mut Vec<Out>) {
-        let u = &self.units[b.units.start];
+        let (coll, key, _) = self.side.unit(b.units.start);
         let e = RecordError {
-            table: self.side.entity(u.coll).to_string(),
-            key: format!("batch {} (from key {})", b.id, u.key),
+            table: self.side.ops().entity(coll).to_string(),
+            key: format!("batch {} (from key {key})", b.id),
             kind,
             message: why.clone(),
             retries: b.attempt,
@@ -1030,7 +1096,7 @@ impl<S: Side> Migration<S> {
             return (0, 0);
         }
         let pos = self.log.position();
-        let rows = self.side.apply(&batch, self.cfg.cdc_apply, pos);
+        let rows = self.side.ops_mut().apply(&batch, self.cfg.cdc_apply, pos);
         self.cdc.applied += batch.len() as u64;
         let events = batch.len() as u64;
         self.last_applied = batch;
@@ -1066,11 +1132,12 @@ impl<S: Side> Migration<S> {
         if self.phase != Phase::Verification {
             return;
         }
-        let pending = self.side.pending_units(&mut self.log.iter());
+        let pending = self.side.ops().pending_units(&mut self.log.iter());
         let units = self
             .side
+            .ops()
             .units_from(&mut self.cursor, self.cfg.verify_records_per_pass as usize);
-        let (p, ok, bad) = self.side.check_units(&units, &pending);
+        let (p, ok, bad) = self.side.ops().check_units(&units, &pending);
         self.continuous.passes += 1;
         self.continuous.pending += p;
         self.continuous.validated += ok;
@@ -1091,7 +1158,10 @@ impl<S: Side> Migration<S> {
             return true;
         }
         let sample = self.cfg.sample_records as usize;
-        let mut v = self.side.verify(sample, self.seed, level == L::FullCompare);
+        let mut v = self
+            .side
+            .ops_mut()
+            .verify(sample, self.seed, level == L::FullCompare);
         if level == L::Counts {
             v.passed = v.expected_counts == v.actual_counts;
         }
@@ -1223,7 +1293,7 @@ impl<S: Side> Migration<S> {
         }
         if self.cfg.strategy == Strategy::BlueGreen {
             // Verify on the frozen source before the application writes to green.
-            let us = self.side.source_records() * self.cfg.cost.verify_row_us;
+            let us = self.side.ops().source_records() * self.cfg.cost.verify_row_us;
             self.after(us, Ev::CutoverVerified);
             return;
         }
@@ -1257,13 +1327,13 @@ impl<S: Side> Migration<S> {
         );
         match self.cfg.strategy {
             Strategy::CopyAndSwitch => {
-                let us = self.side.source_records() * self.cfg.cost.verify_row_us;
+                let us = self.side.ops().source_records() * self.cfg.cost.verify_row_us;
                 self.after(us, Ev::PhaseDone(Phase::Verification));
                 self.enter(Phase::Verification, out);
             }
             Strategy::BlueGreen if self.cfg.watch_ms > 0 => {
                 if !self.cfg.bidirectional {
-                    self.blue = Some(Box::new(self.side.checkpoint()));
+                    self.side.keep(Kept::Blue);
                 }
                 self.enter(Phase::Verification, out);
             }
@@ -1297,13 +1367,13 @@ impl<S: Side> Migration<S> {
 
     /// Before rolling back: what it will lose, in words (kept in the report).
     fn rollback_losses(&self) -> Vec<String> {
-        let target = self.side.target_len();
+        let target = self.side.ops().target_len();
         let mut out = vec![format!(
             "the target is dropped ({target} records copied so far)"
         )];
         let restore = self.cfg.rollback == RollbackMode::RestoreCheckpoint;
         match (&self.checkpoint, restore) {
-            (Some((_, _, pos)), true) => out.push(format!(
+            (Some((_, pos)), true) => out.push(format!(
                 "restoring the checkpoint undoes the {} writes committed since it",
                 self.log.position() - pos
             )),
@@ -1358,7 +1428,7 @@ impl<S: Side> Migration<S> {
             }
             steps.push("route the application back to the source".into());
         }
-        for name in self.side.names() {
+        for name in self.side.ops().names() {
             steps.push(if schema_only {
                 format!("drop the target's {name} definition and indexes (no data restore)")
             } else {
@@ -1369,12 +1439,12 @@ impl<S: Side> Migration<S> {
     }
 
     fn on_rollback_start(&mut self) {
-        self.reversibility = self.side.reversibility();
+        self.reversibility = self.side.ops_mut().reversibility();
         self.writes.rollback_losses = self.rollback_losses();
         self.queue
             .retain(|_, e| matches!(e, Ev::Write | Ev::CacheTick));
         self.writes_open = false;
-        let rows = self.side.source_records();
+        let rows = self.side.ops().source_records();
         let us = match self.cfg.rollback {
             RollbackMode::RestoreCheckpoint => rows * self.cfg.cost.write_row_us,
             RollbackMode::DropTarget => self.cfg.cost.schema_us,
@@ -1388,12 +1458,11 @@ impl<S: Side> Migration<S> {
     }
 
     fn on_rollback_done(&mut self, out: &mut Vec<Out>) {
-        self.side.drop_target();
+        self.side.ops_mut().drop_target();
         self.capture = false;
         self.log.clear();
-        if let Some(blue) = self.blue.take() {
+        if self.side.restore(Kept::Blue) {
             // Back to the source as the cut-over left it: the writes on the target are gone.
-            self.side.restore(&blue);
             self.writes.lost_on_rollback = self.writes.on_target;
             self.writes.lost_on_rollback_examples = self
                 .target_writes
@@ -1403,8 +1472,8 @@ impl<S: Side> Migration<S> {
                 .collect();
         }
         if self.cfg.rollback == RollbackMode::RestoreCheckpoint {
-            if let Some((cp, _, pos)) = self.checkpoint.as_ref() {
-                self.side.restore(cp);
+            if let Some((_, pos)) = self.checkpoint {
+                self.side.restore(Kept::Checkpoint);
                 self.writes.undone_by_restore = self.log.position() - pos;
             }
         }
@@ -1454,11 +1523,11 @@ impl<S: Side> Migration<S> {
         super::report::build(self)
     }
 
-    pub(crate) fn parts(&mut self) -> super::report::Parts<'_, S> {
+    pub(crate) fn parts(&mut self) -> super::report::Parts<'_> {
         super::report::Parts {
             cfg: &self.cfg,
             seed: self.seed,
-            side: &mut self.side,
+            side: self.side.ops_mut(),
             phase: self.phase,
             reason: self.reason.clone(),
             spans: &self.spans,
@@ -1468,7 +1537,7 @@ impl<S: Side> Migration<S> {
             cdc: &self.cdc,
             writes: &self.writes,
             ro: (self.ro_start, self.ro_end),
-            checkpoint: self.checkpoint.as_ref().map(|c| c.1),
+            checkpoint: self.checkpoint.map(|c| c.0),
             source_before: self.source_before,
             retries: self.retries,
             crashes: self.crashes,
@@ -1491,7 +1560,7 @@ fn write_words(e: &ChangeEvent) -> String {
 
 // ---- Read-only accessors for the page's Migration view (added by the page side; they read
 // the job's state and change nothing). ----
-impl<S: Side> Migration<S> {
+impl CopyJob {
     /// The job's configuration.
     pub fn config(&self) -> &MigrationConfig {
         &self.cfg
@@ -1573,5 +1642,146 @@ impl<S: Side> Migration<S> {
                 .min(),
             _ => None,
         }
+    }
+}
+
+// ---- The side with the job's typed state, behind one object-safe trait ----
+
+/// A copy of the source the job keeps.
+#[derive(Clone, Copy, Debug)]
+enum Kept {
+    /// Taken before the migration (`checkpoint_before`).
+    Checkpoint,
+    /// Blue-green with a watch and no `bidirectional`: the source as the cut-over left it,
+    /// what a rollback in the watch gives back.
+    Blue,
+}
+
+/// A side with what the job holds in its types: the snapshot's units and the kept copies of
+/// the source. A call per record at most: loading a unit goes through here, its fields do
+/// not. Not `Debug`: through the vtable every side's `Debug` code would reach the page.
+trait Stores {
+    fn ops(&self) -> &dyn SideOps;
+    fn ops_mut(&mut self) -> &mut dyn SideOps;
+    /// The side itself, for [`Migration::side`].
+    fn side(&self) -> &dyn Any;
+    fn clone_box(&self) -> Box<dyn Stores>;
+    /// Keep a copy of the source as `kept` (replacing an older one).
+    fn keep(&mut self, kept: Kept);
+    /// Put the source back as copy `kept` holds it; the copy goes. False without one.
+    fn restore(&mut self, kept: Kept) -> bool;
+    /// Drop copy `kept`.
+    fn forget(&mut self, kept: Kept);
+    /// Take the consistent snapshot of the source; returns its units per unit group.
+    fn snapshot(&mut self, unconvertible: &(dyn Fn(&str, i64) -> bool + Sync)) -> Vec<u64>;
+    /// Units in the snapshot.
+    fn units(&self) -> usize;
+    /// Unit `i` of the snapshot: (group, key, logical rows).
+    fn unit(&self, i: usize) -> (usize, i64, u64);
+    /// Load unit `i` of the snapshot, read at `position`.
+    fn load(
+        &mut self,
+        i: usize,
+        position: u64,
+        retries: u32,
+        mode: CdcApply,
+    ) -> Result<(), RecordError>;
+}
+
+impl Clone for Box<dyn Stores> {
+    fn clone(&self) -> Self {
+        self.clone_box()
+    }
+}
+
+impl std::fmt::Debug for Box<dyn Stores> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = self.ops().names();
+        let units = self.units();
+        f.debug_struct("Stores")
+            .field("names", &names)
+            .field("units", &units)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Typed<S: Side> {
+    side: S,
+    units: Vec<SnapUnit<S::Payload>>,
+    checkpoint: Option<S::Checkpoint>,
+    blue: Option<S::Checkpoint>,
+}
+
+impl<S: Side> Typed<S> {
+    fn new(side: S) -> Typed<S> {
+        Typed {
+            side,
+            units: Vec::new(),
+            checkpoint: None,
+            blue: None,
+        }
+    }
+
+    fn slot(&mut self, kept: Kept) -> &mut Option<S::Checkpoint> {
+        match kept {
+            Kept::Checkpoint => &mut self.checkpoint,
+            Kept::Blue => &mut self.blue,
+        }
+    }
+}
+
+impl<S: Side> Stores for Typed<S> {
+    fn ops(&self) -> &dyn SideOps {
+        &self.side
+    }
+    fn ops_mut(&mut self) -> &mut dyn SideOps {
+        &mut self.side
+    }
+    fn side(&self) -> &dyn Any {
+        &self.side
+    }
+    fn clone_box(&self) -> Box<dyn Stores> {
+        Box::new(self.clone())
+    }
+    fn keep(&mut self, kept: Kept) {
+        let copy = self.side.checkpoint();
+        *self.slot(kept) = Some(copy);
+    }
+    fn restore(&mut self, kept: Kept) -> bool {
+        let Some(copy) = self.slot(kept).take() else {
+            return false;
+        };
+        self.side.restore(&copy);
+        true
+    }
+    fn forget(&mut self, kept: Kept) {
+        *self.slot(kept) = None;
+    }
+    fn snapshot(&mut self, unconvertible: &(dyn Fn(&str, i64) -> bool + Sync)) -> Vec<u64> {
+        self.units = self.side.snapshot(unconvertible);
+        let mut per_group = vec![0; self.side.names().len()];
+        for u in &self.units {
+            if let Some(n) = per_group.get_mut(u.coll) {
+                *n += 1;
+            }
+        }
+        per_group
+    }
+    fn units(&self) -> usize {
+        self.units.len()
+    }
+    fn unit(&self, i: usize) -> (usize, i64, u64) {
+        let u = &self.units[i];
+        (u.coll, u.key, u.rows)
+    }
+    fn load(
+        &mut self,
+        i: usize,
+        position: u64,
+        retries: u32,
+        mode: CdcApply,
+    ) -> Result<(), RecordError> {
+        self.side.load(&mut self.units[i], position, retries, mode)
     }
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 use super::config::{MigrationConfig, RollbackMode};
-use super::job::{CdcStats, Continuous, Migration, PhaseSpan, Routing, WriteStats};
+use super::job::{CdcStats, Continuous, CopyJob, PhaseSpan, Routing, WriteStats};
 use super::phase::{Phase, Progress, RecordError, TableProgress};
 use super::to_docs::Verification;
 use crate::sim::mapping::ContentChecksum;
@@ -168,10 +168,10 @@ pub struct PhaseVerification {
 }
 
 /// What [`build`] reads from a job.
-pub(crate) struct Parts<'a, S: super::side::Side> {
+pub(crate) struct Parts<'a> {
     pub cfg: &'a MigrationConfig,
     pub seed: u64,
-    pub side: &'a mut S,
+    pub side: &'a mut dyn super::side::SideOps,
     pub phase: Phase,
     pub reason: Option<String>,
     pub spans: &'a [PhaseSpan],
@@ -191,7 +191,7 @@ pub(crate) struct Parts<'a, S: super::side::Side> {
 }
 
 /// The report of `job` as it stands.
-pub fn build<S: super::side::Side>(job: &mut Migration<S>) -> MigrationReport {
+pub fn build(job: &mut CopyJob) -> MigrationReport {
     let now = job.now();
     let p = job.parts();
     let rolled_back = p.spans.iter().any(|s| s.phase == Phase::Rollback);

@@ -1,7 +1,8 @@
 //! What a migration job needs from its two stores, whichever way the data moves: the
 //! [`Migration`](super::Migration) job drives a [`Side`] (SQL -> documents:
 //! [`ToDocs`](super::ToDocs); documents -> SQL: [`ToRows`](super::ToRows); same-store schema
-//! changes: [`DocsToDocs`](super::DocsToDocs) and [`SqlToSql`](super::SqlToSql)).
+//! changes: [`DocsToDocs`](super::DocsToDocs) and [`SqlToSql`](super::SqlToSql)), through
+//! [`SideOps`] for what has no side-specific type, so the job is compiled once.
 //!
 //! A unit of work is one source record with everything the mapping takes along: a root row
 //! and its embedded rows (SQL -> documents), one document (documents -> SQL, documents ->
@@ -32,13 +33,10 @@ pub struct SnapUnit<P> {
     pub payload: Result<P, String>,
 }
 
-/// The two stores of a migration, as the job drives them.
-pub trait Side: Clone + std::fmt::Debug {
-    /// What one snapshot unit carries into the target.
-    type Payload: Clone + std::fmt::Debug + Default;
-    /// A copy of the source, for the checkpoint.
-    type Checkpoint: Clone + std::fmt::Debug;
-
+/// The two stores of a migration, as the job drives them: everything but the typed parts
+/// ([`Side`]), so the job behind [`Migration`](super::Migration) is compiled once and
+/// calls these through `dyn SideOps`.
+pub trait SideOps {
     /// Names of the unit groups (collections for SQL -> documents, collections read for
     /// documents -> SQL).
     fn names(&self) -> &[String];
@@ -52,23 +50,6 @@ pub trait Side: Clone + std::fmt::Debug {
     fn relationships(&self) -> u64;
     /// Checksum of the source's content.
     fn source_checksum(&mut self) -> ContentChecksum;
-    /// A copy of the source.
-    fn checkpoint(&mut self) -> Self::Checkpoint;
-    /// Put the source back as the checkpoint holds it.
-    fn restore(&mut self, cp: &Self::Checkpoint);
-    /// The consistent snapshot of the whole source as units, in order.
-    fn snapshot(
-        &mut self,
-        unconvertible: &(dyn Fn(&str, i64) -> bool + Sync),
-    ) -> Vec<SnapUnit<Self::Payload>>;
-    /// Load one unit read at `position`.
-    fn load(
-        &mut self,
-        u: &mut SnapUnit<Self::Payload>,
-        position: u64,
-        retries: u32,
-        mode: CdcApply,
-    ) -> Result<(), RecordError>;
     /// One application write on the source.
     fn write(&mut self, w: &mut Writer, at: SimTime) -> Option<ChangeEvent>;
     /// Apply changes; returns the logical rows written.
@@ -92,6 +73,32 @@ pub trait Side: Clone + std::fmt::Debug {
     fn reversibility(&mut self) -> Vec<String> {
         vec!["no reversibility check for this direction".into()]
     }
+}
+
+/// A side's typed parts: what a snapshot unit carries and a copy of the source.
+pub trait Side: SideOps + Clone + std::fmt::Debug + 'static {
+    /// What one snapshot unit carries into the target.
+    type Payload: Clone + std::fmt::Debug + Default;
+    /// A copy of the source, for the checkpoint.
+    type Checkpoint: Clone + std::fmt::Debug;
+
+    /// A copy of the source.
+    fn checkpoint(&mut self) -> Self::Checkpoint;
+    /// Put the source back as the checkpoint holds it.
+    fn restore(&mut self, cp: &Self::Checkpoint);
+    /// The consistent snapshot of the whole source as units, in order.
+    fn snapshot(
+        &mut self,
+        unconvertible: &(dyn Fn(&str, i64) -> bool + Sync),
+    ) -> Vec<SnapUnit<Self::Payload>>;
+    /// Load one unit read at `position`.
+    fn load(
+        &mut self,
+        u: &mut SnapUnit<Self::Payload>,
+        position: u64,
+        retries: u32,
+        mode: CdcApply,
+    ) -> Result<(), RecordError>;
 }
 
 /// The target of a side whose units are single keyed records (a document's rows, a document,

@@ -14,7 +14,7 @@ use super::in_place::InPlaceChange;
 use super::job::Migration;
 use super::lazy::LazySettings;
 use super::report::MigrationReport;
-use super::side::Side;
+use super::side::{Side, SideOps};
 use super::sql_to_sql::SqlToSql;
 use super::to_docs::ToDocs;
 use super::to_rows::ToRows;

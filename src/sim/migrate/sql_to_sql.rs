@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::config::{invalid, CdcApply, ConfigError};
 use super::phase::RecordError;
-use super::side::{Keyed, Side, SnapUnit, UnitKey};
+use super::side::{Keyed, Side, SideOps, SnapUnit, UnitKey};
 use super::source::{int, SqlSource};
 use super::to_docs::{Verification, MISMATCHES_KEPT_MAX};
 use super::workload::{ChangeEvent, Image, Writer};
@@ -299,10 +299,7 @@ fn whole_table(name: &str) -> CollectionMap {
     }
 }
 
-impl Side for SqlToSql {
-    type Payload = Row;
-    type Checkpoint = SqlSource;
-
+impl SideOps for SqlToSql {
     fn names(&self) -> &[String] {
         &self.k.names
     }
@@ -325,55 +322,6 @@ impl Side for SqlToSql {
     }
     fn source_checksum(&mut self) -> ContentChecksum {
         self.src.checksums().total()
-    }
-    fn checkpoint(&mut self) -> SqlSource {
-        self.src.compact();
-        self.src.clone()
-    }
-    fn restore(&mut self, cp: &SqlSource) {
-        self.src = cp.clone();
-    }
-
-    fn snapshot(
-        &mut self,
-        unconvertible: &(dyn Fn(&str, i64) -> bool + Sync),
-    ) -> Vec<SnapUnit<Row>> {
-        self.src.compact();
-        let units = self.live_units();
-        let mut out = Vec::with_capacity(units.len());
-        for chunk in units.chunks(TRANSFORM_ROWS_MAX) {
-            let (bad, good): (Vec<_>, Vec<_>) = chunk
-                .iter()
-                .partition(|(c, k, _)| unconvertible(&self.k.names[*c], *k));
-            let good: Vec<(usize, i64, &Row)> = good.into_iter().copied().collect();
-            let mut done = self.transform.run_each(&good);
-            for (c, k, _) in bad {
-                let why = format!("{} {k}: does not transform (injected)", self.k.names[*c]);
-                done.insert((*c, *k), Err(why));
-            }
-            for (c, k, _) in chunk {
-                let payload = done
-                    .remove(&(*c, *k))
-                    .unwrap_or(Err("not transformed".into()));
-                out.push(SnapUnit {
-                    coll: *c,
-                    key: *k,
-                    rows: 1,
-                    payload,
-                });
-            }
-        }
-        out
-    }
-
-    fn load(
-        &mut self,
-        u: &mut SnapUnit<Row>,
-        position: u64,
-        retries: u32,
-        mode: CdcApply,
-    ) -> Result<(), RecordError> {
-        self.k.load(u, position, retries, mode)
     }
 
     fn write(&mut self, w: &mut Writer, at: SimTime) -> Option<ChangeEvent> {
@@ -470,6 +418,59 @@ impl Side for SqlToSql {
     fn unit_key_max(&self, c: usize) -> i64 {
         let name = self.k.names.get(c).map_or("", String::as_str);
         self.src.next_key(name).saturating_sub(1).max(0)
+    }
+}
+
+impl Side for SqlToSql {
+    type Payload = Row;
+    type Checkpoint = SqlSource;
+
+    fn checkpoint(&mut self) -> SqlSource {
+        self.src.compact();
+        self.src.clone()
+    }
+    fn restore(&mut self, cp: &SqlSource) {
+        self.src = cp.clone();
+    }
+    fn snapshot(
+        &mut self,
+        unconvertible: &(dyn Fn(&str, i64) -> bool + Sync),
+    ) -> Vec<SnapUnit<Row>> {
+        self.src.compact();
+        let units = self.live_units();
+        let mut out = Vec::with_capacity(units.len());
+        for chunk in units.chunks(TRANSFORM_ROWS_MAX) {
+            let (bad, good): (Vec<_>, Vec<_>) = chunk
+                .iter()
+                .partition(|(c, k, _)| unconvertible(&self.k.names[*c], *k));
+            let good: Vec<(usize, i64, &Row)> = good.into_iter().copied().collect();
+            let mut done = self.transform.run_each(&good);
+            for (c, k, _) in bad {
+                let why = format!("{} {k}: does not transform (injected)", self.k.names[*c]);
+                done.insert((*c, *k), Err(why));
+            }
+            for (c, k, _) in chunk {
+                let payload = done
+                    .remove(&(*c, *k))
+                    .unwrap_or(Err("not transformed".into()));
+                out.push(SnapUnit {
+                    coll: *c,
+                    key: *k,
+                    rows: 1,
+                    payload,
+                });
+            }
+        }
+        out
+    }
+    fn load(
+        &mut self,
+        u: &mut SnapUnit<Row>,
+        position: u64,
+        retries: u32,
+        mode: CdcApply,
+    ) -> Result<(), RecordError> {
+        self.k.load(u, position, retries, mode)
     }
 }
 

@@ -1105,10 +1105,7 @@ fn locate_mut<'j>(
     Some(here)
 }
 
-impl super::side::Side for ToDocs {
-    type Payload = Fresh;
-    type Checkpoint = SqlSource;
-
+impl super::side::SideOps for ToDocs {
     fn names(&self) -> &[String] {
         &self.names
     }
@@ -1130,25 +1127,6 @@ impl super::side::Side for ToDocs {
     }
     fn source_checksum(&mut self) -> ContentChecksum {
         self.src.checksums().total()
-    }
-    fn checkpoint(&mut self) -> SqlSource {
-        self.src.compact();
-        self.src.clone()
-    }
-    fn restore(&mut self, cp: &SqlSource) {
-        self.src = cp.clone();
-    }
-    fn snapshot(&mut self, unconvertible: &(dyn Fn(&str, i64) -> bool + Sync)) -> Vec<SnapUnit> {
-        ToDocs::snapshot(self, unconvertible)
-    }
-    fn load(
-        &mut self,
-        u: &mut SnapUnit,
-        position: u64,
-        retries: u32,
-        mode: CdcApply,
-    ) -> Result<(), RecordError> {
-        ToDocs::load(self, u, position, retries, mode)
     }
     fn write(&mut self, w: &mut Writer, at: SimTime) -> Option<ChangeEvent> {
         w.write(&mut self.src, at)
@@ -1179,6 +1157,31 @@ impl super::side::Side for ToDocs {
     }
     fn reversibility(&mut self) -> Vec<String> {
         ToDocs::reversibility(self)
+    }
+}
+
+impl super::side::Side for ToDocs {
+    type Payload = Fresh;
+    type Checkpoint = SqlSource;
+
+    fn checkpoint(&mut self) -> SqlSource {
+        self.src.compact();
+        self.src.clone()
+    }
+    fn restore(&mut self, cp: &SqlSource) {
+        self.src = cp.clone();
+    }
+    fn snapshot(&mut self, unconvertible: &(dyn Fn(&str, i64) -> bool + Sync)) -> Vec<SnapUnit> {
+        ToDocs::snapshot(self, unconvertible)
+    }
+    fn load(
+        &mut self,
+        u: &mut SnapUnit,
+        position: u64,
+        retries: u32,
+        mode: CdcApply,
+    ) -> Result<(), RecordError> {
+        ToDocs::load(self, u, position, retries, mode)
     }
 }
 

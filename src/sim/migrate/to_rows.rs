@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::config::{invalid, CdcApply, ConfigError};
 use super::phase::RecordError;
-use super::side::{Keyed, Side, SnapUnit, UnitKey};
+use super::side::{Keyed, Side, SideOps, SnapUnit, UnitKey};
 use super::to_docs::Verification;
 use super::workload::{ChangeEvent, Image, Op, Writer};
 use crate::sim::doc::ID_FIELD;
@@ -200,10 +200,7 @@ fn tables_from<'u>(
     out
 }
 
-impl Side for ToRows {
-    type Payload = UnitRows;
-    type Checkpoint = DocSource;
-
+impl SideOps for ToRows {
     fn names(&self) -> &[String] {
         &self.k.names
     }
@@ -226,47 +223,6 @@ impl Side for ToRows {
     fn source_checksum(&mut self) -> ContentChecksum {
         let docs = self.live_units().map(|(c, _, d)| (self.mapped[c], d));
         checksum_docs(&self.mapper, docs).0.total()
-    }
-    fn checkpoint(&mut self) -> DocSource {
-        self.src.clone()
-    }
-    fn restore(&mut self, cp: &DocSource) {
-        self.src = cp.clone();
-    }
-
-    fn snapshot(
-        &mut self,
-        unconvertible: &(dyn Fn(&str, i64) -> bool + Sync),
-    ) -> Vec<SnapUnit<UnitRows>> {
-        let mut out = Vec::with_capacity(self.src.len());
-        for (c, k, d) in self.live_units() {
-            let payload = if unconvertible(&self.k.names[c], k) {
-                Err(format!(
-                    "{} {k}: value does not convert (injected)",
-                    self.k.names[c]
-                ))
-            } else {
-                self.rows_of(c, d)
-            };
-            let rows = payload.as_ref().map_or(1, |u| u.rows.len() as u64);
-            out.push(SnapUnit {
-                coll: c,
-                key: k,
-                rows,
-                payload,
-            });
-        }
-        out
-    }
-
-    fn load(
-        &mut self,
-        u: &mut SnapUnit<UnitRows>,
-        position: u64,
-        retries: u32,
-        mode: CdcApply,
-    ) -> Result<(), RecordError> {
-        self.k.load(u, position, retries, mode)
     }
 
     fn write(&mut self, w: &mut Writer, at: SimTime) -> Option<ChangeEvent> {
@@ -344,6 +300,51 @@ impl Side for ToRows {
     fn unit_key_max(&self, c: usize) -> i64 {
         let keys = self.src.colls.get(c).map(|x| x.1.keys().next_back());
         keys.flatten().copied().unwrap_or(0)
+    }
+}
+
+impl Side for ToRows {
+    type Payload = UnitRows;
+    type Checkpoint = DocSource;
+
+    fn checkpoint(&mut self) -> DocSource {
+        self.src.clone()
+    }
+    fn restore(&mut self, cp: &DocSource) {
+        self.src = cp.clone();
+    }
+    fn snapshot(
+        &mut self,
+        unconvertible: &(dyn Fn(&str, i64) -> bool + Sync),
+    ) -> Vec<SnapUnit<UnitRows>> {
+        let mut out = Vec::with_capacity(self.src.len());
+        for (c, k, d) in self.live_units() {
+            let payload = if unconvertible(&self.k.names[c], k) {
+                Err(format!(
+                    "{} {k}: value does not convert (injected)",
+                    self.k.names[c]
+                ))
+            } else {
+                self.rows_of(c, d)
+            };
+            let rows = payload.as_ref().map_or(1, |u| u.rows.len() as u64);
+            out.push(SnapUnit {
+                coll: c,
+                key: k,
+                rows,
+                payload,
+            });
+        }
+        out
+    }
+    fn load(
+        &mut self,
+        u: &mut SnapUnit<UnitRows>,
+        position: u64,
+        retries: u32,
+        mode: CdcApply,
+    ) -> Result<(), RecordError> {
+        self.k.load(u, position, retries, mode)
     }
 }
 

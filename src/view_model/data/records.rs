@@ -1,6 +1,6 @@
 //! A migration's records in the Data view: a few source records (root rows with the rows
 //! embedded into their documents, or source documents) next to what they became, each in
-//! the state the job gives it, read through the job's own [`Side`] checks: in the target and
+//! the state the job gives it, read through the job's own [`SideOps`] checks: in the target and
 //! equal to what the mapping gives for the live source (copied), in the target but the source
 //! changed since (changed since copy), not in the target (pending), or refused by the
 //! conversion (failed). Fields are marked from the mapping (renamed, embedded, left out) and
@@ -20,7 +20,9 @@ use crate::sim::mapping::{
     TableSchema, Tables, Tally,
 };
 use crate::sim::migrate::source::{int, solo_mapping};
-use crate::sim::migrate::{Direction, Migration, Phase, Progress, Side, ToDocs, ToRows, UnitKey};
+use crate::sim::migrate::{
+    CopyJob, Direction, Migration, Phase, Progress, SideOps, ToDocs, ToRows, UnitKey,
+};
 use crate::sim::sql::{Row, Value};
 use crate::sim::Simulation;
 
@@ -181,7 +183,7 @@ pub fn migration_data(sim: &Simulation) -> Option<MigrationData> {
     })
 }
 
-fn head<S: Side>(j: &Migration<S>, entity: String, records: Vec<RecordView>) -> MigrationData {
+fn head(j: &CopyJob, entity: String, records: Vec<RecordView>) -> MigrationData {
     let sql_to_docs = j.config().direction == Direction::SqlToDocs;
     MigrationData {
         direction: match j.config().direction {
@@ -199,7 +201,7 @@ fn head<S: Side>(j: &Migration<S>, entity: String, records: Vec<RecordView>) -> 
 
 /// Unit `u`'s state, from the job's own checks: the continuous verifier's comparison with
 /// the mapped live source (failed units are left out of it) and the target's unit list.
-fn unit_state<S: Side>(j: &Migration<S>, u: UnitKey, entity: &str) -> RecordState {
+fn unit_state(j: &CopyJob, u: UnitKey, entity: &str) -> RecordState {
     let side = j.side();
     let (_, ok, bad) = side.check_units(&[u], &BTreeSet::new());
     if ok + bad == 0 {
