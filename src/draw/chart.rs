@@ -15,15 +15,19 @@ pub fn draw_chart<DB: DrawingBackend>(
 ) -> DrawResult<DB> {
     let s = scale;
     area.fill(&rgb(palette::PAPER))?;
-    let title = format!("{} ({})", chart.title, chart.unit);
-    let mut c = ChartBuilder::on(area)
-        .caption(
-            title,
-            ("sans-serif", 13.0 * s)
-                .into_font()
-                .color(&rgb(palette::INK)),
-        )
+    // Title, then (with several series) one legend row, then the plot: the legend sits
+    // outside the plot so it never hides a line.
+    let title_h = (22.0 * s) as u32;
+    let (head, body) = area.split_vertically(title_h + legend_height(chart, s));
+    let (w, _) = head.dim_in_pixel();
+    head.draw(&Text::new(
+        format!("{} ({})", chart.title, chart.unit),
+        ((w / 2) as i32, (13.0 * s) as i32),
+        font(13.0, s, palette::INK, HPos::Center, VPos::Center),
+    ))?;
+    let mut c = ChartBuilder::on(&body)
         .margin((8.0 * s) as u32)
+        .margin_top((4.0 * s) as u32)
         .x_label_area_size((22.0 * s) as u32)
         .y_label_area_size((40.0 * s) as u32)
         .build_cartesian_2d(
@@ -44,32 +48,16 @@ pub fn draw_chart<DB: DrawingBackend>(
         .label_style(label)
         .draw()?;
     for sv in &chart.series {
-        let colour = rgb(sv.colour);
-        let line = colour.stroke_width((2.0 * s) as u32);
-        for run in sv.segments.iter().skip(1) {
+        let line = rgb(sv.colour).stroke_width((2.0 * s) as u32);
+        for run in &sv.segments {
             c.draw_series(LineSeries::new(run.iter().copied(), line))?;
         }
-        let first = sv.segments.first().map(Vec::as_slice).unwrap_or(&[]);
-        c.draw_series(LineSeries::new(first.iter().copied(), line))?
-            .label(sv.name.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(
-                    vec![(x, y), (x + (14.0 * s) as i32, y)],
-                    colour.stroke_width((2.0 * s) as u32),
-                )
-            });
     }
     if chart.series.len() > 1 {
-        c.configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(rgb(palette::PAPER).mix(0.85))
-            .border_style(rgb(palette::LINE))
-            .label_font(
-                ("sans-serif", 11.0 * s)
-                    .into_font()
-                    .color(&rgb(palette::INK)),
-            )
-            .draw()?;
+        let (xs, _) = c.plotting_area().get_pixel_range();
+        let (bx, _) = head.get_base_pixel();
+        let row_y = (title_h + legend_height(chart, s) / 2) as i32;
+        draw_legend(&head, chart, (xs.start - bx, row_y), s)?;
     }
     if chart.series.iter().all(|s| s.segments.is_empty()) {
         let (w, h) = area.dim_in_pixel();
@@ -78,6 +66,41 @@ pub fn draw_chart<DB: DrawingBackend>(
             ((w / 2) as i32, (h / 2) as i32),
             font(12.0, s, palette::MUTED, HPos::Center, VPos::Center),
         ))?;
+    }
+    Ok(())
+}
+
+/// Room above the plot for the legend row (none for a single series).
+fn legend_height(chart: &ChartView, s: f64) -> u32 {
+    if chart.series.len() > 1 {
+        (14.0 * s) as u32
+    } else {
+        0
+    }
+}
+
+/// One row of legend entries centred on `y`, starting at the plot's left edge: a short line
+/// in the series' colour, then its name.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &ChartView,
+    (left, y): (i32, i32),
+    s: f64,
+) -> DrawResult<DB> {
+    let mut x = left;
+    for sv in &chart.series {
+        let swatch = (14.0 * s) as i32;
+        area.draw(&PathElement::new(
+            vec![(x, y), (x + swatch, y)],
+            rgb(sv.colour).stroke_width((2.0 * s) as u32),
+        ))?;
+        x += swatch + (4.0 * s) as i32;
+        let text = font(11.0, s, palette::INK, HPos::Left, VPos::Center);
+        let width = area
+            .estimate_text_size(&sv.name, &text)
+            .map_or(sv.name.len() as u32 * (6.0 * s) as u32, |(w, _)| w);
+        area.draw(&Text::new(sv.name.clone(), (x, y), text))?;
+        x += width as i32 + (12.0 * s) as i32;
     }
     Ok(())
 }
