@@ -169,17 +169,10 @@ impl DocsToDocs {
         }
     }
 
-    fn live_units(&self) -> impl Iterator<Item = (usize, i64, &Json)> {
-        self.src
-            .colls
-            .iter()
-            .enumerate()
-            .flat_map(|(c, (_, docs))| docs.iter().map(move |(k, d)| (c, *k, d)))
-    }
-
     /// What the target should hold: every non-failed source document, upgraded.
     fn expected(&self) -> BTreeMap<UnitKey, Json> {
-        self.live_units()
+        self.src
+            .live_units()
             .filter(|(c, k, _)| !self.k.failed.contains(&(*c, *k)))
             .filter_map(|(c, k, d)| self.upgrade(d).ok().map(|u| ((c, k), u)))
             .collect()
@@ -238,7 +231,7 @@ impl SideOps for DocsToDocs {
         0
     }
     fn source_checksum(&mut self) -> ContentChecksum {
-        doc_checksum(self.live_units().map(|(_, _, d)| d))
+        doc_checksum(self.src.live_units().map(|(_, _, d)| d))
     }
 
     fn write(&mut self, w: &mut Writer, at: SimTime) -> Option<ChangeEvent> {
@@ -354,24 +347,13 @@ impl Side for DocsToDocs {
         &mut self,
         unconvertible: &(dyn Fn(&str, i64) -> bool + Sync),
     ) -> Vec<SnapUnit<Json>> {
-        let mut out = Vec::with_capacity(self.src.len());
-        for (c, k, d) in self.live_units() {
-            let payload = if unconvertible(&self.k.names[c], k) {
-                Err(format!(
-                    "{} {k}: does not upgrade (injected)",
-                    self.k.names[c]
-                ))
-            } else {
-                self.upgrade(d)
-            };
-            out.push(SnapUnit {
-                coll: c,
-                key: k,
-                rows: 1,
-                payload,
-            });
-        }
-        out
+        self.src.snapshot(
+            &self.k.names,
+            unconvertible,
+            "does not upgrade",
+            |_, d| self.upgrade(d),
+            |_| 1,
+        )
     }
     fn load(
         &mut self,
@@ -425,7 +407,7 @@ impl DocsToDocs {
                 ));
             }
         }
-        let docs: Vec<Json> = self.live_units().map(|(_, _, d)| d.clone()).collect();
+        let docs: Vec<Json> = self.src.live_units().map(|(_, _, d)| d.clone()).collect();
         for m in self.chain.migrations().iter().filter(|m| in_range(m)) {
             let at: Vec<Json> = docs
                 .iter()

@@ -48,6 +48,43 @@ impl DocSource {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Every document as (collection position, id, document), in order.
+    pub fn live_units(&self) -> impl Iterator<Item = (usize, i64, &Json)> {
+        self.colls
+            .iter()
+            .enumerate()
+            .flat_map(|(c, (_, docs))| docs.iter().map(move |(k, d)| (c, *k, d)))
+    }
+
+    /// The snapshot of a documents source: each document converted by `convert`, or the
+    /// injected failure `unconvertible` picks (`failing` says what did not work), with the
+    /// logical rows `rows` counts for the cost model.
+    pub fn snapshot<P>(
+        &self,
+        names: &[String],
+        unconvertible: &(dyn Fn(&str, i64) -> bool + Sync),
+        failing: &str,
+        mut convert: impl FnMut(usize, &Json) -> Result<P, String>,
+        rows: impl Fn(&P) -> u64,
+    ) -> Vec<SnapUnit<P>> {
+        let mut out = Vec::with_capacity(self.len());
+        for (c, k, d) in self.live_units() {
+            let payload = if unconvertible(&names[c], k) {
+                Err(format!("{} {k}: {failing} (injected)", names[c]))
+            } else {
+                convert(c, d)
+            };
+            let rows = payload.as_ref().map_or(1, &rows);
+            out.push(SnapUnit {
+                coll: c,
+                key: k,
+                rows,
+                payload,
+            });
+        }
+        out
+    }
 }
 
 /// The documents -> SQL side of a job.
@@ -155,6 +192,7 @@ impl ToRows {
     /// Every row the mapping gives for the (non-failed) source documents, as tables.
     fn expected_tables(&self) -> Tables {
         let units: Vec<UnitRows> = self
+            .src
             .live_units()
             .filter_map(|(c, k, d)| {
                 self.rows_of(c, d)
@@ -163,14 +201,6 @@ impl ToRows {
             })
             .collect();
         tables_from(self.mapper.schemas(), units.iter())
-    }
-
-    fn live_units(&self) -> impl Iterator<Item = (usize, i64, &Json)> {
-        self.src
-            .colls
-            .iter()
-            .enumerate()
-            .flat_map(|(c, (_, docs))| docs.iter().map(move |(k, d)| (c, *k, d)))
     }
 
     fn digests(&self, h: &mut RecordHasher, u: &UnitRows) -> Vec<u128> {
@@ -221,7 +251,7 @@ impl SideOps for ToRows {
             .sum()
     }
     fn source_checksum(&mut self) -> ContentChecksum {
-        let docs = self.live_units().map(|(c, _, d)| (self.mapped[c], d));
+        let docs = self.src.live_units().map(|(c, _, d)| (self.mapped[c], d));
         checksum_docs(&self.mapper, docs).0.total()
     }
 
@@ -317,25 +347,13 @@ impl Side for ToRows {
         &mut self,
         unconvertible: &(dyn Fn(&str, i64) -> bool + Sync),
     ) -> Vec<SnapUnit<UnitRows>> {
-        let mut out = Vec::with_capacity(self.src.len());
-        for (c, k, d) in self.live_units() {
-            let payload = if unconvertible(&self.k.names[c], k) {
-                Err(format!(
-                    "{} {k}: value does not convert (injected)",
-                    self.k.names[c]
-                ))
-            } else {
-                self.rows_of(c, d)
-            };
-            let rows = payload.as_ref().map_or(1, |u| u.rows.len() as u64);
-            out.push(SnapUnit {
-                coll: c,
-                key: k,
-                rows,
-                payload,
-            });
-        }
-        out
+        self.src.snapshot(
+            &self.k.names,
+            unconvertible,
+            "value does not convert",
+            |c, d| self.rows_of(c, d),
+            |u| u.rows.len() as u64,
+        )
     }
     fn load(
         &mut self,
@@ -374,7 +392,7 @@ impl ToRows {
     /// Every document compared with the rows the target holds for it.
     fn compare_all(&self, v: &mut Verification) {
         let mut h = RecordHasher::new(self.mapper.schemas());
-        let mut keys: BTreeSet<UnitKey> = self.live_units().map(|(c, k, _)| (c, k)).collect();
+        let mut keys: BTreeSet<UnitKey> = self.src.live_units().map(|(c, k, _)| (c, k)).collect();
         for (c, t) in self.k.target.iter().enumerate() {
             keys.extend(t.keys().map(|k| (c, *k)));
         }
