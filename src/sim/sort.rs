@@ -7,6 +7,7 @@
 //! All functions are stable, so results never depend on the algorithm beyond the comparator.
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Slices up to this length are sorted in place by insertion (no allocation).
 const INSERTION_MAX: usize = 16;
@@ -105,6 +106,36 @@ fn permute<T>(v: &mut [T], mut order: Vec<usize>) {
     }
 }
 
+/// `collect()` into the ordered collections by inserting one item at a time. The standard
+/// `FromIterator` sorts the items first, which compiles a stable sort for every element type
+/// collected (two dozen of them in the page). Later duplicates win in maps, as with
+/// `collect()`.
+pub trait CollectOrdered: Iterator + Sized {
+    fn collect_map<K: Ord, V>(self) -> BTreeMap<K, V>
+    where
+        Self: Iterator<Item = (K, V)>,
+    {
+        let mut m = BTreeMap::new();
+        for (k, v) in self {
+            m.insert(k, v);
+        }
+        m
+    }
+
+    fn collect_set<T: Ord>(self) -> BTreeSet<T>
+    where
+        Self: Iterator<Item = T>,
+    {
+        let mut s = BTreeSet::new();
+        for x in self {
+            s.insert(x);
+        }
+        s
+    }
+}
+
+impl<I: Iterator> CollectOrdered for I {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,6 +177,8 @@ mod tests {
         let mut want = got.clone();
         want.sort_by(|a, b| b.cmp(a));
         assert_eq!(got, want);
+        let m = [(2, "b"), (1, "a"), (2, "c")].into_iter().collect_map();
+        assert_eq!(m, [(1, "a"), (2, "c")].into_iter().collect());
         let mut words = vec!["b", "a", "c"];
         sort(&mut words);
         assert_eq!(words, ["a", "b", "c"]);

@@ -19,6 +19,7 @@
 
 pub mod records;
 
+use crate::sim::sort::CollectOrdered;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -322,7 +323,7 @@ fn documents(kv: &Kv) -> BTreeMap<String, String> {
                 .to_string();
             (id, serde_json::to_string_pretty(d).unwrap_or_default())
         })
-        .collect()
+        .collect_map()
 }
 
 /// Every replica's copy of `key`, for the diff.

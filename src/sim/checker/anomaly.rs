@@ -17,6 +17,7 @@
 //!   distinguishable from a normal overwrite, so it is not counted.)
 //! - **Phantom read**: a read returns a value no write produced, or only a failed one.
 
+use crate::sim::sort::CollectOrdered;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -297,7 +298,7 @@ pub(crate) fn lost_updates(
     final_value: Option<Option<u64>>,
     sink: &mut FindingSink,
 ) -> BTreeSet<u64> {
-    let read_values: BTreeSet<Option<u64>> = ok_reads(view).map(|(_, v)| v).collect();
+    let read_values: BTreeSet<Option<u64>> = ok_reads(view).map(|(_, v)| v).collect_set();
     let reads: Vec<&Op> = ok_reads(view).map(|(r, _)| r).collect(); // sorted by invoke
     let mut write_invokes: Vec<SimTime> = view
         .ops
@@ -310,7 +311,7 @@ pub(crate) fn lost_updates(
         .ops
         .iter()
         .filter_map(|op| Some((op.written()?, op.invoke)))
-        .collect();
+        .collect_map();
     let mut lost = BTreeSet::new();
     for (w, v) in ok_writes(view) {
         if read_values.contains(&Some(v)) || final_value == Some(Some(v)) {

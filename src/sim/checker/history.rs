@@ -2,6 +2,7 @@
 //! when the call started and ended (µs of simulated time), what came back, and whether it
 //! took effect. The replication model fills these in; nothing here depends on it.
 
+use crate::sim::sort::CollectOrdered;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -285,7 +286,7 @@ impl History {
                 entries.sort_unstable();
                 (key, entries.into_iter().map(|(_, _, i)| i).collect())
             })
-            .collect()
+            .collect_map()
     }
 }
 

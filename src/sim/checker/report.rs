@@ -1,6 +1,7 @@
 //! One call that runs every check over a history and the serializable summary it returns
 //! (the `migrascope run` JSON report embeds it).
 
+use crate::sim::sort::CollectOrdered;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -167,7 +168,7 @@ pub fn check(history: &History, options: &CheckOptions) -> Result<CheckReport, C
             verdicts.insert(key.to_string(), verdict);
         }
     }
-    let reported: BTreeSet<u64> = history.overwritten.iter().copied().collect();
+    let reported: BTreeSet<u64> = history.overwritten.iter().copied().collect_set();
     Ok(CheckReport {
         ops: history.ops.len(),
         keys: by_key.len(),
@@ -195,7 +196,7 @@ fn linearizability(
             witness.prefix_ops, witness.prefix_end, witness.culprit.id
         )
         };
-        let by_id: BTreeMap<u64, &Op> = ops.iter().map(|op| (op.id, *op)).collect();
+        let by_id: BTreeMap<u64, &Op> = ops.iter().map(|op| (op.id, *op)).collect_map();
         let named: Vec<&Op> = witness
             .ops
             .iter()

@@ -10,6 +10,7 @@
 //! not cancel out. The documents side is checksummed by reading the documents back into rows
 //! through the inverse mapping, so both sides are compared in the same logical terms.
 
+use crate::sim::sort::CollectOrdered;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -78,7 +79,7 @@ impl Checksums {
 
     /// Tables whose checksums differ between `self` and `other` (either side may lack one).
     pub fn differing(&self, other: &Checksums) -> Vec<String> {
-        let names: BTreeSet<&String> = self.tables.keys().chain(other.tables.keys()).collect();
+        let names: BTreeSet<&String> = self.tables.keys().chain(other.tables.keys()).collect_set();
         names
             .into_iter()
             .filter(|n| self.tables.get(*n) != other.tables.get(*n))
@@ -287,7 +288,7 @@ impl ChecksumSink {
                 .iter()
                 .cloned()
                 .zip(self.sums.iter().copied())
-                .collect(),
+                .collect_map(),
         }
     }
 }

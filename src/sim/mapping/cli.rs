@@ -6,6 +6,7 @@
 //! validation of the target, and the content checksums of both sides. File reading is left
 //! to the caller (the model does no I/O); every user mistake is an `Err` with a message.
 
+use crate::sim::sort::CollectOrdered;
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
@@ -207,7 +208,7 @@ fn stream_docs(mapper: &DocMapper, inverse: &RowMapper, k: usize) -> Streamed {
     let mut tally = Tally::default();
     let mut back = Tally::default();
     let mut shown = Vec::new();
-    let mut counts: BTreeMap<String, u64> = names.iter().map(|n| (n.clone(), 0)).collect();
+    let mut counts: BTreeMap<String, u64> = names.iter().map(|n| (n.clone(), 0)).collect_map();
     mapper.for_each(&mut tally, |i, doc| {
         inverse.map_doc(i, &doc, &mut back, &mut sink);
         *counts.entry(names[i].clone()).or_insert(0) += 1;

@@ -15,6 +15,7 @@
 //! of scalars become join rows. [`SqlToDocs::inverse`] derives the rules that read documents
 //! back into the source tables, which is how checksums compare the two sides.
 
+use crate::sim::sort::CollectOrdered;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -378,7 +379,7 @@ pub(crate) fn plain_fields(
         .iter()
         .filter(|e| e.kind == EmbedKind::Object)
         .map(|e| e.foreign_key.as_str())
-        .collect();
+        .collect_set();
     let key = if root { s.single_key() } else { None };
     s.columns
         .iter()
@@ -515,7 +516,7 @@ fn check_embeds<'a>(
     let mut fields: BTreeSet<String> = plain_fields(parent, level.root, dropped, embeds)
         .into_iter()
         .map(|(_, f)| f)
-        .collect();
+        .collect_set();
     for e in embeds {
         let rule = format!("{}.{}", parent.name, e.field);
         let child = schema(tables, &e.table)?;

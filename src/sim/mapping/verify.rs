@@ -4,6 +4,7 @@
 //! mapping, plus `_id` uniqueness, for document targets). Checksums are in
 //! [`super::checksum`].
 
+use crate::sim::sort::CollectOrdered;
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::cmp::Ordering;
@@ -28,7 +29,7 @@ pub fn table_counts(tables: &Tables) -> BTreeMap<String, u64> {
     tables
         .iter()
         .map(|t| (t.schema.name.clone(), t.rows.len() as u64))
-        .collect()
+        .collect_map()
 }
 
 /// Documents per collection of mapped output.
@@ -36,7 +37,7 @@ pub fn collection_counts(colls: &[MappedCollection]) -> BTreeMap<String, u64> {
     colls
         .iter()
         .map(|c| (c.name.clone(), c.docs.len() as u64))
-        .collect()
+        .collect_map()
 }
 
 /// Documents per collection of a document store.
@@ -44,7 +45,7 @@ pub fn store_counts(store: &DocStore) -> BTreeMap<String, u64> {
     store
         .collection_names()
         .filter_map(|n| store.collection(n).map(|c| (n.to_string(), c.len() as u64)))
-        .collect()
+        .collect_map()
 }
 
 /// `k` distinct positions in `0..n`, chosen by the sub-stream `stream` of `seed`, ascending.
@@ -181,7 +182,7 @@ fn diff_json(entity: &str, key: &str, e: &Json, a: &Json, path: String, r: &mut 
     };
     match (e, a) {
         (Json::Object(x), Json::Object(y)) => {
-            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect_set();
             for k in keys {
                 match (x.get(k), y.get(k)) {
                     (Some(p), Some(q)) => diff_json(entity, key, p, q, sub(&path, k), r),
@@ -413,7 +414,7 @@ fn check_fks(tables: &Tables, t: &TableData, r: &mut ValidationReport) {
             .rows
             .iter()
             .map(|row| pcols.iter().map(|&c| OrdValue(row[c].clone())).collect())
-            .collect();
+            .collect_set();
         for row in &t.rows {
             if cols.iter().any(|&c| row[c].is_null()) {
                 continue;

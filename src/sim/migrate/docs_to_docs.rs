@@ -11,6 +11,7 @@
 //! checksums (the data layer's 128-bit record hash over canonical JSON, added per document),
 //! a seeded sample and every document's validation against the target version's schema.
 
+use crate::sim::sort::CollectOrdered;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -175,7 +176,7 @@ impl DocsToDocs {
             .live_units()
             .filter(|(c, k, _)| !self.k.failed.contains(&(*c, *k)))
             .filter_map(|(c, k, d)| self.upgrade(d).ok().map(|u| ((c, k), u)))
-            .collect()
+            .collect_map()
     }
 
     fn actual(&self) -> BTreeMap<UnitKey, &Json> {
@@ -374,7 +375,7 @@ impl DocsToDocs {
         actual: &BTreeMap<UnitKey, &Json>,
         v: &mut Verification,
     ) {
-        let keys: BTreeSet<UnitKey> = expected.keys().chain(actual.keys()).copied().collect();
+        let keys: BTreeSet<UnitKey> = expected.keys().chain(actual.keys()).copied().collect_set();
         for u in keys.into_iter().filter(|u| !self.k.failed.contains(u)) {
             v.compared += 1;
             if expected.get(&u) != actual.get(&u).copied() {

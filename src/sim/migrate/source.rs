@@ -7,6 +7,7 @@
 //! Keys are single-column integer primary keys; a mapping over other tables is refused with
 //! a typed error when the migration is requested.
 
+use crate::sim::sort::CollectOrdered;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::sim::mapping::checksum::{checksum_tables, Checksums, ContentChecksum, RecordHasher};
@@ -130,7 +131,7 @@ impl KeptSums {
         Checksums {
             tables: (self.index.iter())
                 .map(|(n, &i)| (n.clone(), self.sums[i]))
-                .collect(),
+                .collect_map(),
         }
     }
 }

@@ -13,6 +13,7 @@
 //! snapshot/stream overlap is skipped. The naive applier has the classic bugs (see
 //! [`CdcApply::Naive`]).
 
+use crate::sim::sort::CollectOrdered;
 use serde::Serialize;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -756,7 +757,7 @@ impl ToDocs {
                 .iter()
                 .filter(|key| !self.failed.contains(&(c, **key)))
                 .filter_map(|key| Some((*key, serde_json::from_str(self.docs[c].get(key)?).ok()?)))
-                .collect();
+                .collect_map();
             let lookup = |_: &str, id: &Json| parsed.get(&id.as_i64()?);
             let r = sample_compare_docs(&mapper, keys.len(), seed, lookup);
             v.sample_checked += r.checked;
@@ -832,7 +833,7 @@ impl ToDocs {
     fn running_checksums(&self) -> Checksums {
         let names = self.inverse.schemas().iter().map(|s| s.name.clone());
         Checksums {
-            tables: names.zip(self.sums.iter().copied()).collect(),
+            tables: names.zip(self.sums.iter().copied()).collect_map(),
         }
     }
 

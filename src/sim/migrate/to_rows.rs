@@ -9,6 +9,7 @@
 //! rows; the naive one applies every change again and appends the rows of an insert to
 //! whatever the document already had (a re-delivered insert duplicates rows).
 
+use crate::sim::sort::CollectOrdered;
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -392,7 +393,8 @@ impl ToRows {
     /// Every document compared with the rows the target holds for it.
     fn compare_all(&self, v: &mut Verification) {
         let mut h = RecordHasher::new(self.mapper.schemas());
-        let mut keys: BTreeSet<UnitKey> = self.src.live_units().map(|(c, k, _)| (c, k)).collect();
+        let mut keys: BTreeSet<UnitKey> =
+            self.src.live_units().map(|(c, k, _)| (c, k)).collect_set();
         for (c, t) in self.k.target.iter().enumerate() {
             keys.extend(t.keys().map(|k| (c, *k)));
         }

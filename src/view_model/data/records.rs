@@ -6,6 +6,7 @@
 //! conversion (failed). Fields are marked from the mapping (renamed, embedded, left out) and
 //! from the data layer's conversion of each value (converted, lost).
 
+use crate::sim::sort::CollectOrdered;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value as Json;
@@ -295,7 +296,7 @@ fn changed_fields(a: &Json, b: &Json) -> Vec<String> {
     let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
         return Vec::new();
     };
-    let names: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let names: BTreeSet<&String> = a.keys().chain(b.keys()).collect_set();
     names
         .into_iter()
         .filter(|k| a.get(*k) != b.get(*k))
