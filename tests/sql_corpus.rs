@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use migrascope::sim::sql::dump::run_script;
+use proptest::prelude::*;
 
 #[test]
 fn corpus_matches_expected_output() {
@@ -63,4 +64,111 @@ fn mangled_scripts_give_errors_not_panics() {
         }
     }
     assert!(runs > 1_000, "only {runs} runs");
+}
+
+/// Pieces of SQL text, valid and not, for the random scripts below.
+const PIECES: &[&str] = &[
+    "SELECT ",
+    "INSERT INTO t VALUES ",
+    "UPDATE t SET a = ",
+    "DELETE FROM t WHERE ",
+    "CREATE TABLE t (a INT PRIMARY KEY, b TEXT",
+    "ALTER TABLE t ",
+    "ADD COLUMN c ",
+    "DROP ",
+    "CREATE INDEX ON t (",
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "(",
+    ")",
+    ",",
+    ";",
+    "'",
+    "''",
+    "\"",
+    "E'\\",
+    "$$",
+    "$a$",
+    "--",
+    "/*",
+    "*/",
+    "\n",
+    " ",
+    "1",
+    "1.5e",
+    ".5",
+    "-",
+    "+",
+    "*",
+    "/",
+    "%",
+    "||",
+    "::",
+    "::int",
+    "=",
+    "<>",
+    "<=",
+    "NOT ",
+    "AND ",
+    "OR ",
+    "IS ",
+    "NULL",
+    "TRUE",
+    "IN (",
+    "BETWEEN ",
+    "CASE WHEN ",
+    "THEN ",
+    "ELSE ",
+    "END",
+    "CAST(",
+    " AS ",
+    "numeric(",
+    "varchar(",
+    "DATE '2024-01-31'",
+    "DEFAULT",
+    "a",
+    "b",
+    "t",
+    "t.a",
+    "lower(",
+    "coalesce(",
+    "ON CONFLICT DO NOTHING",
+    "LIMIT ",
+    "ORDER BY ",
+    "CHECK (",
+    "REFERENCES t",
+    "é",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Any sequence of SQL pieces runs to a result or an error message, never a panic, and
+    /// the same text always gives the same output.
+    #[test]
+    fn random_sql_never_panics(picks in proptest::collection::vec(0..PIECES.len(), 0..40)) {
+        let text: String = picks.iter().map(|&i| PIECES[i]).collect();
+        let first = run_script(&text);
+        prop_assert_eq!(first, run_script(&text));
+    }
+}
+
+/// Nesting far past the limit is refused with a message, not a stack overflow.
+#[test]
+fn deep_nesting_is_refused() {
+    for text in [
+        format!("SELECT {}1{}", "(".repeat(20_000), ")".repeat(20_000)),
+        format!("SELECT {}1", "NOT ".repeat(20_000)),
+        format!("SELECT {}1", "- ".repeat(20_000)),
+        format!("SELECT {}", vec!["1"; 20_000].join(" + ")),
+        format!("SELECT {}1{}", "lower(".repeat(20_000), ")".repeat(20_000)),
+    ] {
+        let out = run_script(&text).output;
+        assert!(
+            out.contains("nested more than"),
+            "{}",
+            &out[..out.len().min(200)]
+        );
+    }
 }
