@@ -113,7 +113,7 @@ fn node_row(n: &NodeStatus, on: &Callback<Action>) -> Html {
     html! {
         <li class="node-row" id={format!("node-{id}")}>
             <span class="node-name">{n.label.clone()}</span>
-            <span class="node-state">{state}</span>
+            <span class="node-state" title={state.clone()}>{state}</span>
             <span class="node-avail" aria-label={format!("{}: availability for its clients", n.label)}
                 title="Share of the operations of the clients talking to this node that succeeded, over the last sampling interval">
                 {n.availability.clone()}</span>

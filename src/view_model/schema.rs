@@ -386,7 +386,10 @@ mod tests {
         // A syntax error on the second line of a statement points at that line.
         let c = check_sql_change("ALTER TABLE customers\nADD COLUMN 5 TEXT;", "");
         assert_eq!(c.errors[0].line, 2, "{c:?}");
-        assert_eq!(c.errors[0].message, "syntax error at or near \"5\"", "{c:?}");
+        assert_eq!(
+            c.errors[0].message, "syntax error at or near \"5\"",
+            "{c:?}"
+        );
         // The down box runs on the result of the up box.
         let c = check_sql_change(
             "ALTER TABLE customers ADD COLUMN tier TEXT;",
