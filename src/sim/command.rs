@@ -11,11 +11,14 @@ use super::repl::workload::WorkloadParams;
 use super::repl::ReplicationParams;
 use super::time::SimTime;
 
+mod wire;
+
 /// Node numbers are indices into the cluster, `0 ..= nodes - 1`.
 pub type NodeId = u32;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+/// Written as JSON internally tagged by `kind`; read by [`wire`], which reads the `kind` first.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Command {
     /// Change the clients' operation rate (operations per simulated second).
     SetOpRate { per_s: u32 },
