@@ -28,8 +28,9 @@ use crate::sim::mapping::{ConvertOptions, DocsToSql, SqlToDocs, Tables};
 /// Most events one run may handle (a bound on the loop, far above real runs).
 pub const EVENTS_MAX: u64 = 50_000_000;
 
-/// Which mapping the migration uses.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Which mapping the migration uses: a preset's name, or rules (told apart by their shape:
+/// `docs_to_sql` rules name `tables`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum MappingSpec {
     /// A named preset: `suggested` (the data layer's suggestion), or `orders_with_copies`
@@ -45,6 +46,38 @@ pub enum MappingSpec {
 impl Default for MappingSpec {
     fn default() -> Self {
         MappingSpec::Preset("suggested".into())
+    }
+}
+
+/// Read as a JSON value, then as the one form its shape names, from text: the rules are read
+/// by the same code as a rules file. (serde's untagged derive would try each form on a
+/// buffered copy, compiling a second reader for every rule type, and on failure say only
+/// that nothing matched.)
+impl<'de> Deserialize<'de> for MappingSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let v = serde_json::Value::deserialize(d)?;
+        let parsed = match &v {
+            serde_json::Value::String(s) => return Ok(MappingSpec::Preset(s.clone())),
+            serde_json::Value::Object(o) if o.contains_key("tables") => {
+                serde_json::from_str(&v.to_string()).map(MappingSpec::DocRules)
+            }
+            serde_json::Value::Object(_) => {
+                serde_json::from_str(&v.to_string()).map(MappingSpec::Rules)
+            }
+            _ => {
+                let why = "expected a preset name (\"suggested\", \"orders_with_copies\") or rules";
+                return Err(D::Error::custom(format!("mapping: {why}")));
+            }
+        };
+        parsed.map_err(|e| {
+            // The position would point into the rewritten text, not the user's.
+            let text = e.to_string();
+            let message = text
+                .rfind(" at line ")
+                .map_or(text.as_str(), |k| &text[..k]);
+            D::Error::custom(format!("mapping rules: {message}"))
+        })
     }
 }
 
@@ -441,6 +474,24 @@ fn finish<S: Side>(mut job: Migration<S>) -> Result<MigrationReport, ConfigError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mapping_specs_read_by_shape() {
+        let read = |j: &str| serde_json::from_str::<MappingSpec>(j).map_err(|e| e.to_string());
+        assert_eq!(read(r#""suggested""#), Ok(MappingSpec::default()));
+        let rules = r#"{"collections": [{"collection": "c", "table": "customers"}]}"#;
+        assert!(matches!(read(rules), Ok(MappingSpec::Rules(_))));
+        let back = serde_json::to_string(&read(rules).unwrap()).unwrap();
+        assert_eq!(read(&back), read(rules), "written as read");
+        let doc_rules = r#"{"tables": [], "collections": []}"#;
+        assert!(matches!(read(doc_rules), Ok(MappingSpec::DocRules(_))));
+        let bad = read(r#"{"collections": [{"collection": "c", "tabel": "x"}]}"#).unwrap_err();
+        assert!(
+            bad.starts_with("mapping rules: unknown field `tabel`"),
+            "{bad}"
+        );
+        assert!(read("3").unwrap_err().contains("expected a preset name"));
+    }
 
     #[test]
     fn bad_specs_get_clear_errors() {
