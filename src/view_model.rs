@@ -371,7 +371,7 @@ pub fn drop_partition(
     }
     after.retain(|g| !g.is_empty());
     for g in &mut after {
-        g.sort_unstable();
+        crate::sim::sort::sort(g);
     }
     crate::sim::sort::sort(&mut after);
     match after.len() {

@@ -261,7 +261,7 @@ fn pick_keys(c: &Cluster, n: NodeId) -> (Vec<u32>, usize) {
         .chain(rest)
         .take(KEYS_SHOWN_MAX)
         .collect();
-    keys.sort_unstable();
+    crate::sim::sort::sort(&mut keys);
     (keys, differ_total)
 }
 
@@ -333,7 +333,7 @@ fn replica_copies(c: &Cluster, n: NodeId, key: u32) -> Vec<ReplicaCopy> {
     if !nodes.contains(&n) {
         nodes.push(n);
     }
-    nodes.sort_unstable();
+    crate::sim::sort::sort(&mut nodes);
     let newest_tag = nodes
         .iter()
         .filter_map(|&r| c.nodes.get(r as usize))

@@ -217,7 +217,7 @@ impl History {
             }
         }
         let mut ids: Vec<u64> = self.ops.iter().map(|op| op.id).collect();
-        ids.sort_unstable();
+        crate::sim::sort::sort(&mut ids);
         if let Some(pair) = ids.windows(2).find(|p| p[0] == p[1]) {
             return Err(HistoryError::DuplicateId { id: pair[0] });
         }
@@ -238,7 +238,7 @@ impl History {
                 Some((key_hash(&op.key), op.written()?, op.key.as_str(), i))
             })
             .collect();
-        written.sort_unstable();
+        crate::sim::sort::sort(&mut written);
         let duplicate = written
             .windows(2)
             .find(|p| (p[0].1, p[0].2) == (p[1].1, p[1].2));
@@ -262,7 +262,7 @@ impl History {
             .filter(|op| op.is_write())
             .map(|op| op.id)
             .collect();
-        writes.sort_unstable();
+        crate::sim::sort::sort(&mut writes);
         match self
             .overwritten
             .iter()
@@ -283,7 +283,7 @@ impl History {
         // Sorting the (invoke, id) copies avoids chasing each op through memory.
         keys.into_iter()
             .map(|(key, mut entries)| {
-                entries.sort_unstable();
+                crate::sim::sort::sort(&mut entries);
                 (key, entries.into_iter().map(|(_, _, i)| i).collect())
             })
             .collect_map()

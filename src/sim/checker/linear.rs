@@ -221,7 +221,7 @@ impl Events {
             order.push((op.invoke, 0, 2 * i + 1));
             order.push((op.complete, 1, 2 * i + 2));
         }
-        order.sort_unstable();
+        crate::sim::sort::sort(&mut order);
         let size = ops.len() * 2 + 1;
         let (mut next, mut prev) = (vec![NIL; size], vec![NIL; size]);
         let mut last = 0;
@@ -417,7 +417,7 @@ fn witness(ops: &[&Op], whole_fails: bool, max_states: u64, spent: &Cell<u64>) -
         .filter(|op| op.outcome != Outcome::Failed)
         .flat_map(|op| [op.invoke, op.complete])
         .collect();
-    times.sort_unstable();
+    crate::sim::sort::sort(&mut times);
     times.dedup();
     let verdict = |i: usize| {
         let (verdict, states) = search(&to_lin_ops(ops, times[i]), max_states);

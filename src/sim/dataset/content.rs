@@ -81,7 +81,7 @@ pub fn fill(t: &mut Tables, seed: u64, rows: u64) {
                 chosen.push(tag);
             }
         }
-        chosen.sort_unstable();
+        crate::sim::sort::sort(&mut chosen);
         post_tags.extend(
             chosen
                 .into_iter()
