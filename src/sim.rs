@@ -7,6 +7,7 @@ pub mod checker;
 pub mod command;
 pub mod engine;
 pub mod hash;
+pub mod kind_first;
 pub mod metrics;
 pub mod net;
 pub mod queue;

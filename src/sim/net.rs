@@ -17,8 +17,8 @@ use super::time::{SimDuration, SimTime};
 pub const LATENCY_MS_CAP: f64 = 60_000.0;
 
 /// One-way latency of a link, in milliseconds.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Latency {
     /// Always `ms`.
     Constant { ms: f64 },
@@ -28,6 +28,30 @@ pub enum Latency {
     Exponential { min_ms: f64, mean_ms: f64 },
     /// Log-normal with the given median and shape `sigma` (the tail typical of real networks).
     LogNormal { median_ms: f64, sigma: f64 },
+}
+
+/// Read with its `kind` first through this externally tagged mirror
+/// ([`crate::sim::kind_first`]), unknown fields refused.
+#[derive(Deserialize)]
+#[serde(remote = "Latency", rename_all = "snake_case", deny_unknown_fields)]
+enum LatencyWire {
+    Constant { ms: f64 },
+    Uniform { min_ms: f64, max_ms: f64 },
+    Exponential { min_ms: f64, mean_ms: f64 },
+    LogNormal { median_ms: f64, sigma: f64 },
+}
+
+impl crate::sim::kind_first::KindFirst for Latency {
+    const WHAT: &'static str = "a latency distribution";
+    fn read_variant<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        LatencyWire::deserialize(d)
+    }
+}
+
+impl<'de> Deserialize<'de> for Latency {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::sim::kind_first::deserialize(d)
+    }
 }
 
 impl Default for Latency {

@@ -1,18 +1,7 @@
-//! Reading a [`Command`] from JSON. Commands are written internally tagged
-//! (`{"kind": "cut_link", "a": 0, "b": 1}`). serde's derive reads that form by buffering the
-//! whole object first, which compiles a second reader for every type a command can carry
-//! (the migration spec, replication and workload settings...) and cost about 120 KB of the
-//! page's WebAssembly. Here the `kind` is read first and the rest of the object is handed
-//! to the derived reader of an externally tagged mirror, so every field is read straight
-//! from the text, by the same code that reads scenario files. An object whose `kind` is not
-//! first (hand-written JSON) is rewritten with `kind` first and read again.
+//! Reading a [`Command`] from JSON with its `kind` first (see [`crate::sim::kind_first`]):
+//! the mirror below is the externally tagged form serde derives the field reading for.
 
-use std::fmt;
-
-use serde::de::{
-    self, DeserializeSeed, EnumAccess, IntoDeserializer, MapAccess, VariantAccess, Visitor,
-};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use super::{Command, NodeId};
 use crate::sim::migrate::{Fault, MigrationSpec};
@@ -81,117 +70,16 @@ enum Wire {
     },
 }
 
+impl super::super::kind_first::KindFirst for Command {
+    const WHAT: &'static str = "a command";
+    fn read_variant<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Command, D::Error> {
+        Wire::deserialize(d)
+    }
+}
+
 impl<'de> Deserialize<'de> for Command {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Command, D::Error> {
-        d.deserialize_map(CommandVisitor)
-    }
-}
-
-struct CommandVisitor;
-
-impl<'de> Visitor<'de> for CommandVisitor {
-    type Value = Command;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a command: an object with a \"kind\"")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Command, A::Error> {
-        let Some(first) = map.next_key::<String>()? else {
-            return Err(de::Error::missing_field("kind"));
-        };
-        if first == "kind" {
-            let kind: String = map.next_value()?;
-            return Wire::deserialize(Tagged { kind, map });
-        }
-        kind_first(first, map)
-    }
-}
-
-/// The object again as text with `kind` first, read by the main path.
-fn kind_first<'de, A: MapAccess<'de>>(first: String, mut map: A) -> Result<Command, A::Error> {
-    let mut fields = vec![(first, map.next_value::<serde_json::Value>()?)];
-    while let Some(k) = map.next_key::<String>()? {
-        fields.push((k, map.next_value::<serde_json::Value>()?));
-    }
-    let Some(at) = fields.iter().position(|(k, _)| k == "kind") else {
-        return Err(de::Error::missing_field("kind"));
-    };
-    let kind = fields.remove(at);
-    let mut text = String::from("{");
-    for (i, (k, v)) in std::iter::once(kind).chain(fields).enumerate() {
-        if i > 0 {
-            text.push(',');
-        }
-        text.push_str(&serde_json::Value::String(k).to_string());
-        text.push(':');
-        text.push_str(&v.to_string());
-    }
-    text.push('}');
-    serde_json::from_str(&text).map_err(de::Error::custom)
-}
-
-/// The rest of a command object once its kind is read, shown to the derived code as an
-/// externally tagged enum: the kind names the variant, the remaining fields are its fields.
-struct Tagged<A> {
-    kind: String,
-    map: A,
-}
-
-impl<'de, A: MapAccess<'de>> Deserializer<'de> for Tagged<A> {
-    type Error = A::Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, A::Error> {
-        visitor.visit_enum(self)
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
-        identifier ignored_any
-    }
-}
-
-impl<'de, A: MapAccess<'de>> EnumAccess<'de> for Tagged<A> {
-    type Error = A::Error;
-    type Variant = Fields<A>;
-
-    fn variant_seed<V: DeserializeSeed<'de>>(
-        self,
-        seed: V,
-    ) -> Result<(V::Value, Fields<A>), A::Error> {
-        let variant = seed.deserialize(self.kind.into_deserializer())?;
-        Ok((variant, Fields(self.map)))
-    }
-}
-
-/// A variant's fields: the rest of the object.
-struct Fields<A>(A);
-
-impl<'de, A: MapAccess<'de>> VariantAccess<'de> for Fields<A> {
-    type Error = A::Error;
-
-    fn unit_variant(mut self) -> Result<(), A::Error> {
-        match self.0.next_key::<String>()? {
-            None => Ok(()),
-            Some(k) => Err(de::Error::unknown_field(&k, &[])),
-        }
-    }
-
-    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, _: T) -> Result<T::Value, A::Error> {
-        Err(de::Error::custom("a command's fields are named"))
-    }
-
-    fn tuple_variant<V: Visitor<'de>>(self, _: usize, _: V) -> Result<V::Value, A::Error> {
-        Err(de::Error::custom("a command's fields are named"))
-    }
-
-    fn struct_variant<V: Visitor<'de>>(
-        self,
-        _: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, A::Error> {
-        visitor.visit_map(self.0)
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Command, D::Error> {
+        super::super::kind_first::deserialize(d)
     }
 }
 

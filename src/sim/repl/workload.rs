@@ -19,8 +19,8 @@ pub const SESSIONS_MAX: u32 = 256;
 pub const TXN_ROWS_MAX: u32 = 16;
 
 /// Which keys operations touch.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum KeyDist {
     /// Every key equally likely.
     Uniform,
@@ -28,6 +28,29 @@ pub enum KeyDist {
     Zipf { s: f64 },
     /// Key 0 gets `share` of all operations, the rest are uniform. `share` in 0.0 ..= 1.0.
     HotKey { share: f64 },
+}
+
+/// Read with its `kind` first through this externally tagged mirror
+/// ([`crate::sim::kind_first`]), unknown fields refused.
+#[derive(Deserialize)]
+#[serde(remote = "KeyDist", rename_all = "snake_case", deny_unknown_fields)]
+enum KeyDistWire {
+    Uniform,
+    Zipf { s: f64 },
+    HotKey { share: f64 },
+}
+
+impl crate::sim::kind_first::KindFirst for KeyDist {
+    const WHAT: &'static str = "a key distribution";
+    fn read_variant<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        KeyDistWire::deserialize(d)
+    }
+}
+
+impl<'de> Deserialize<'de> for KeyDist {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::sim::kind_first::deserialize(d)
+    }
 }
 
 /// Which node a session talks to.
