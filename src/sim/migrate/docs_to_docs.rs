@@ -240,13 +240,10 @@ impl SideOps for DocsToDocs {
     }
 
     fn apply(&mut self, batch: &[ChangeEvent], mode: CdcApply, position: u64) -> u64 {
+        let todo = self.k.changes_to_apply(batch, mode);
         let mut docs = 0;
-        for e in batch {
-            let Some(c) = self.k.group(&e.table) else {
-                continue;
-            };
+        for (c, e) in todo {
             docs += match mode {
-                CdcApply::Correct if e.position <= self.k.seen(c, e.key) => 0,
                 CdcApply::Correct => self.refresh(c, e.key, position),
                 CdcApply::Naive => self.apply_naive(c, e, position),
             };
@@ -263,25 +260,8 @@ impl SideOps for DocsToDocs {
     }
 
     fn check_units(&self, units: &[UnitKey], pending: &BTreeSet<UnitKey>) -> (u64, u64, u64) {
-        let (mut p, mut ok, mut bad) = (0, 0, 0);
-        for u in units.iter().filter(|u| !self.k.failed.contains(u)) {
-            if pending.contains(u) {
-                p += 1;
-                continue;
-            }
-            let expected = self.src.colls[u.0].1.get(&u.1).map(|d| self.upgrade(d));
-            let same = match (expected, self.k.target[u.0].get(&u.1)) {
-                (Some(Ok(e)), Some(a)) => &e == a,
-                (None, None) => true,
-                _ => false,
-            };
-            if same {
-                ok += 1;
-            } else {
-                bad += 1;
-            }
-        }
-        (p, ok, bad)
+        let expected = |u: UnitKey| self.src.colls[u.0].1.get(&u.1).map(|d| self.upgrade(d));
+        self.k.tally(units, pending, expected, |e, a| e == a)
     }
 
     fn verify(&mut self, sample: usize, seed: u64, compare_all: bool) -> Verification {

@@ -165,6 +165,53 @@ impl<P: Default> Keyed<P> {
         }
     }
 
+    /// The changes of `batch` to apply, with their unit group. A correct applier skips a
+    /// change no newer than its unit's last read: the target already holds it.
+    pub fn changes_to_apply<'e>(
+        &self,
+        batch: &'e [ChangeEvent],
+        mode: CdcApply,
+    ) -> Vec<(usize, &'e ChangeEvent)> {
+        let fresh =
+            |c: usize, e: &ChangeEvent| mode == CdcApply::Naive || e.position > self.seen(c, e.key);
+        batch
+            .iter()
+            .filter_map(|e| self.group(&e.table).map(|c| (c, e)))
+            .filter(|&(c, e)| fresh(c, e))
+            .collect()
+    }
+
+    /// Continuous verification over `units` as (pending, validated, mismatched): failed
+    /// records are left out, units a waiting change will rewrite are pending, and every
+    /// other unit is validated when what the source says it should be (`expected`; `None`:
+    /// absent) matches the target by `same`.
+    pub fn tally<E>(
+        &self,
+        units: &[UnitKey],
+        pending: &BTreeSet<UnitKey>,
+        mut expected: impl FnMut(UnitKey) -> Option<Result<E, String>>,
+        mut same: impl FnMut(&E, &P) -> bool,
+    ) -> (u64, u64, u64) {
+        let (mut p, mut ok, mut bad) = (0, 0, 0);
+        for &u in units.iter().filter(|u| !self.failed.contains(u)) {
+            if pending.contains(&u) {
+                p += 1;
+                continue;
+            }
+            let agree = match (expected(u), self.target[u.0].get(&u.1)) {
+                (Some(Ok(e)), Some(a)) => same(&e, a),
+                (None, None) => true,
+                _ => false,
+            };
+            if agree {
+                ok += 1;
+            } else {
+                bad += 1;
+            }
+        }
+        (p, ok, bad)
+    }
+
     /// Units a waiting change will rewrite: changes newer than the unit's last read.
     pub fn pending(&self, events: &mut dyn Iterator<Item = &ChangeEvent>) -> BTreeSet<UnitKey> {
         let mut out = BTreeSet::new();

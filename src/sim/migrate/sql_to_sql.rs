@@ -330,13 +330,11 @@ impl SideOps for SqlToSql {
 
     fn apply(&mut self, batch: &[ChangeEvent], mode: CdcApply, position: u64) -> u64 {
         if mode == CdcApply::Naive {
-            let mut rows = 0;
-            for e in batch {
-                if let Some(c) = self.k.group(&e.table) {
-                    rows += self.apply_naive(c, e, position);
-                }
-            }
-            return rows;
+            let todo = self.k.changes_to_apply(batch, mode);
+            return todo
+                .into_iter()
+                .map(|(c, e)| self.apply_naive(c, e, position))
+                .sum();
         }
         let units = self.pending_units(&mut batch.iter());
         self.refresh(&units, position)
@@ -351,35 +349,15 @@ impl SideOps for SqlToSql {
     }
 
     fn check_units(&self, units: &[UnitKey], pending: &BTreeSet<UnitKey>) -> (u64, u64, u64) {
-        let (mut p, mut ok, mut bad) = (0, 0, 0);
-        let todo: Vec<UnitKey> = units
+        let rows: Vec<(usize, i64, &Row)> = units
             .iter()
-            .filter(|u| !self.k.failed.contains(u))
-            .copied()
-            .collect();
-        let rows: Vec<(usize, i64, &Row)> = todo
-            .iter()
-            .filter(|u| !pending.contains(u))
+            .filter(|u| !self.k.failed.contains(u) && !pending.contains(u))
             .filter_map(|&(c, k)| self.live(c, k).map(|r| (c, k, r)))
             .collect();
         let expected = self.transform.run_each(&rows);
-        for u in todo {
-            if pending.contains(&u) {
-                p += 1;
-                continue;
-            }
-            let same = match (expected.get(&u), self.k.target[u.0].get(&u.1)) {
-                (Some(Ok(e)), Some(a)) => e == a,
-                (None, None) => true,
-                _ => false,
-            };
-            if same {
-                ok += 1;
-            } else {
-                bad += 1;
-            }
-        }
-        (p, ok, bad)
+        let expect = |u: UnitKey| expected.get(&u).map(|r| r.as_ref().map_err(Clone::clone));
+        self.k
+            .tally(units, pending, expect, |e: &&Row, a: &Row| *e == a)
     }
 
     fn verify(&mut self, sample: usize, seed: u64, compare_all: bool) -> Verification {

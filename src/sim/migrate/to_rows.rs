@@ -261,13 +261,10 @@ impl SideOps for ToRows {
     }
 
     fn apply(&mut self, batch: &[ChangeEvent], mode: CdcApply, position: u64) -> u64 {
+        let todo = self.k.changes_to_apply(batch, mode);
         let mut rows = 0;
-        for e in batch {
-            let Some(c) = self.k.group(&e.table) else {
-                continue;
-            };
+        for (c, e) in todo {
             rows += match mode {
-                CdcApply::Correct if e.position <= self.k.seen(c, e.key) => 0,
                 CdcApply::Correct => self.refresh(c, e.key, position),
                 CdcApply::Naive => self.apply_naive(c, e, position),
             };
@@ -285,29 +282,14 @@ impl SideOps for ToRows {
 
     fn check_units(&self, units: &[UnitKey], pending: &BTreeSet<UnitKey>) -> (u64, u64, u64) {
         let mut h = RecordHasher::new(self.mapper.schemas());
-        let (mut p, mut ok, mut bad) = (0, 0, 0);
-        for u in units.iter().filter(|u| !self.k.failed.contains(u)) {
-            if pending.contains(u) {
-                p += 1;
-                continue;
-            }
-            let expected = self.src.colls[u.0]
+        let expected = |u: UnitKey| {
+            self.src.colls[u.0]
                 .1
                 .get(&u.1)
-                .map(|d| self.rows_of(u.0, d));
-            let actual = self.k.target[u.0].get(&u.1);
-            let same = match (expected, actual) {
-                (Some(Ok(e)), Some(a)) => self.digests(&mut h, &e) == self.digests(&mut h, a),
-                (None, None) => true,
-                _ => false,
-            };
-            if same {
-                ok += 1;
-            } else {
-                bad += 1;
-            }
-        }
-        (p, ok, bad)
+                .map(|d| self.rows_of(u.0, d))
+        };
+        let same = |e: &UnitRows, a: &UnitRows| self.digests(&mut h, e) == self.digests(&mut h, a);
+        self.k.tally(units, pending, expected, same)
     }
 
     fn verify(&mut self, sample: usize, seed: u64, compare_all: bool) -> Verification {
