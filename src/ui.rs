@@ -9,6 +9,7 @@ pub mod migration;
 pub mod panels;
 pub mod panic_overlay;
 pub mod schema;
+pub mod second_part;
 pub mod settings;
 pub mod state;
 

@@ -487,6 +487,8 @@ pub fn App() -> Html {
                     <canvas id={format!("chart-{i}")} ref={r.clone()} role="img" aria-label={title} />
                 }) }
             </section>
+            // Only the shown tab's panel is built: the others' views (and their code, which the
+            // page loads in its second part) wait until the tab is opened.
             <div class="workspace">
                 <div class="tabs" role="tablist" aria-label="Workspace">
                     { for Tab::ALL.into_iter().map(|t| tab_button(t, state.tab, &on)) }
@@ -496,13 +498,19 @@ pub fn App() -> Html {
                         error={state.settings_error.clone()} on={on.clone()} {steering} />
                 </div>
                 <div id="tabpanel-migration" role="tabpanel" aria-labelledby="tab-migration" hidden={state.tab != Tab::Migration}>
-                    <MigrationPanel status={steered_status.clone()} form={state.migration_form.clone()} on={on.clone()} />
+                    if state.tab == Tab::Migration {
+                        <MigrationPanel status={steered_status.clone()} form={state.migration_form.clone()} on={on.clone()} />
+                    }
                 </div>
                 <div id="tabpanel-data" role="tabpanel" aria-labelledby="tab-data" hidden={state.tab != Tab::Data}>
-                    <DataPanel view={steered_status.data.clone()} node={state.data_node} on={on.clone()} />
+                    if state.tab == Tab::Data {
+                        <DataPanel view={steered_status.data.clone()} node={state.data_node} on={on.clone()} />
+                    }
                 </div>
                 <div id="tabpanel-schema" role="tabpanel" aria-labelledby="tab-schema" hidden={state.tab != Tab::Schema}>
-                    <SchemaPanel form={state.migration_form.clone()} run={steered_status.schema_run.clone()} on={on.clone()} />
+                    if state.tab == Tab::Schema {
+                        <SchemaPanel form={state.migration_form.clone()} run={steered_status.schema_run.clone()} on={on.clone()} />
+                    }
                 </div>
             </div>
             if state.help { <Help on_close={close_help} /> }

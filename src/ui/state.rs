@@ -422,6 +422,10 @@ impl Reducible for AppState {
             }
             Action::ToggleLogKind(kind) => next.log_filter = next.log_filter.toggled(kind),
             Action::SelectTab(tab) => {
+                if tab != Tab::Settings {
+                    // The other tabs run the SQL store, mapping and migration code.
+                    super::second_part::load();
+                }
                 next.tab = tab;
                 // The Data panel's view is built only while it is shown.
                 next.refresh();

@@ -1,0 +1,826 @@
+//! Splits the page's optimised `.wasm` in two, so the page can start on the first part alone.
+//!
+//! - `split IN PROFILE FIRST SECOND --load-import NAME`: the functions named in PROFILE (one name a
+//!   line, as `names` prints them) stay in FIRST, and so do functions without a name (the glue
+//!   wasm-bindgen generates); every other defined function moves to SECOND.
+//!   In FIRST each moved function keeps its index, type and table slots, and its body becomes a
+//!   stub: on the first call it calls the import whose name contains NAME (which instantiates
+//!   SECOND synchronously), then it calls the real function through a new table. SECOND imports
+//!   FIRST's memory, tables, globals and the functions it calls, fills the new table and the
+//!   original table's slots of its functions, and sets FIRST's "loaded" flag from its start
+//!   function. Nothing else changes, so the two parts behave exactly like IN.
+//! - `instrument IN OUT`: OUT is IN with a second memory, exported as `__split_profile`, in which
+//!   every defined function sets its byte on entry (the byte of defined function k is at k).
+//! - `names IN INDICES`: prints the names (from IN's name section) of the
+//!   defined functions whose indices INDICES lists, sorted and without repeats: a PROFILE.
+//!
+//! Names rather than indices make a profile outlive small code changes: a function it does not
+//! name goes to SECOND, which costs bytes in the wrong part but never correctness.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::process::ExitCode;
+
+use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
+use wasm_encoder::{self as we, Encode};
+use wasmparser::{Operator, Parser, Payload};
+
+/// Export-name prefix of everything FIRST exports for SECOND; SECOND imports from module "p".
+const PREFIX: &str = "__s_";
+const PROFILE_EXPORT: &str = "__split_profile";
+
+#[derive(Debug)]
+struct Error(String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<E: fmt::Debug> From<wasm_encoder::reencode::Error<E>> for Error {
+    fn from(e: wasm_encoder::reencode::Error<E>) -> Self {
+        Error(format!("re-encoding: {e:?}"))
+    }
+}
+
+impl From<wasmparser::BinaryReaderError> for Error {
+    fn from(e: wasmparser::BinaryReaderError) -> Self {
+        Error(format!("reading the module: {e}"))
+    }
+}
+
+fn err<T>(msg: impl Into<String>) -> Result<T, Error> {
+    Err(Error(msg.into()))
+}
+
+/// One section's contents (without id and size), kept as read.
+#[derive(Clone, Copy)]
+struct Raw<'a> {
+    id: u8,
+    data: &'a [u8],
+}
+
+/// The parts of a module the split needs, read once.
+#[derive(Default)]
+struct Module<'a> {
+    types: Option<wasmparser::TypeSectionReader<'a>>,
+    type_raw: Option<Raw<'a>>,
+    /// Parameter and result counts of each function type, by type index (None: not a function type).
+    func_types: Vec<Option<(u32, u32)>>,
+    imports: Vec<wasmparser::Import<'a>>,
+    import_raw: Option<Raw<'a>>,
+    func_import_count: u32,
+    imported_tables: Vec<wasmparser::TableType>,
+    imported_memories: Vec<wasmparser::MemoryType>,
+    imported_globals: Vec<wasmparser::GlobalType>,
+    /// Type index of each defined function.
+    funcs: Vec<u32>,
+    func_raw: Option<Raw<'a>>,
+    tables: Option<wasmparser::TableSectionReader<'a>>,
+    defined_tables: Vec<wasmparser::TableType>,
+    memories: Option<wasmparser::MemorySectionReader<'a>>,
+    defined_memories: Vec<wasmparser::MemoryType>,
+    globals: Option<wasmparser::GlobalSectionReader<'a>>,
+    defined_globals: Vec<wasmparser::GlobalType>,
+    exports: Option<wasmparser::ExportSectionReader<'a>>,
+    start: Option<u32>,
+    elements: Option<wasmparser::ElementSectionReader<'a>>,
+    element_raw: Option<Raw<'a>>,
+    data_count_raw: Option<Raw<'a>>,
+    /// Each defined function's body: its bytes and where its operators start within them.
+    bodies: Vec<(wasmparser::FunctionBody<'a>, &'a [u8], usize)>,
+    data_raw: Option<Raw<'a>>,
+    /// Function names from the name section, by function index.
+    names: BTreeMap<u32, String>,
+}
+
+impl<'a> Module<'a> {
+    fn read(bytes: &'a [u8]) -> Result<Self, Error> {
+        let mut features = wasmparser::WasmFeatures::default();
+        features.insert(wasmparser::WasmFeatures::MULTI_MEMORY);
+        wasmparser::Validator::new_with_features(features).validate_all(bytes)?;
+        let mut m = Module::default();
+        for payload in Parser::new(0).parse_all(bytes) {
+            match payload? {
+                Payload::TypeSection(r) => {
+                    m.type_raw = Some(raw(bytes, 1, r.range()));
+                    for group in r.clone() {
+                        for sub in group?.into_types() {
+                            m.func_types.push(match &sub.composite_type.inner {
+                                wasmparser::CompositeInnerType::Func(f) => {
+                                    Some((f.params().len() as u32, f.results().len() as u32))
+                                }
+                                _ => None,
+                            });
+                        }
+                    }
+                    m.types = Some(r);
+                }
+                Payload::ImportSection(r) => {
+                    m.import_raw = Some(raw(bytes, 2, r.range()));
+                    for imp in r.into_imports() {
+                        let imp = imp?;
+                        match imp.ty {
+                            wasmparser::TypeRef::Func(_) => m.func_import_count += 1,
+                            wasmparser::TypeRef::Table(t) => m.imported_tables.push(t),
+                            wasmparser::TypeRef::Memory(t) => m.imported_memories.push(t),
+                            wasmparser::TypeRef::Global(t) => m.imported_globals.push(t),
+                            _ => {
+                                return err(
+                                    "the module imports a tag or a function with an exact type",
+                                )
+                            }
+                        }
+                        m.imports.push(imp);
+                    }
+                }
+                Payload::FunctionSection(r) => {
+                    m.func_raw = Some(raw(bytes, 3, r.range()));
+                    for t in r {
+                        m.funcs.push(t?);
+                    }
+                }
+                Payload::TableSection(r) => {
+                    for t in r.clone() {
+                        m.defined_tables.push(t?.ty);
+                    }
+                    m.tables = Some(r);
+                }
+                Payload::MemorySection(r) => {
+                    for t in r.clone() {
+                        m.defined_memories.push(t?);
+                    }
+                    m.memories = Some(r);
+                }
+                Payload::GlobalSection(r) => {
+                    for g in r.clone() {
+                        m.defined_globals.push(g?.ty);
+                    }
+                    m.globals = Some(r);
+                }
+                Payload::ExportSection(r) => m.exports = Some(r),
+                Payload::StartSection { func, .. } => m.start = Some(func),
+                Payload::ElementSection(r) => {
+                    m.element_raw = Some(raw(bytes, 9, r.range()));
+                    m.elements = Some(r);
+                }
+                Payload::DataCountSection { range, .. } => {
+                    m.data_count_raw = Some(raw(bytes, 12, range))
+                }
+                Payload::CodeSectionEntry(body) => {
+                    let range = body.range();
+                    let ops =
+                        body.get_binary_reader_for_operators()?.original_position() - range.start;
+                    m.bodies.push((body, &bytes[range], ops));
+                }
+                Payload::DataSection(r) => m.data_raw = Some(raw(bytes, 11, r.range())),
+                Payload::CustomSection(c) => {
+                    if let wasmparser::KnownCustom::Name(names) = c.as_known() {
+                        for sub in names {
+                            if let wasmparser::Name::Function(map) = sub? {
+                                for naming in map {
+                                    let naming = naming?;
+                                    m.names.insert(naming.index, naming.name.to_string());
+                                }
+                            }
+                        }
+                    }
+                }
+                Payload::TagSection(_) => {
+                    return err("the module has exception tags, which the split does not handle")
+                }
+                Payload::CodeSectionStart { .. } | Payload::Version { .. } | Payload::End(_) => {}
+                other => {
+                    if let Some((id, _)) = other.as_section() {
+                        return err(format!("unexpected section {id}"));
+                    }
+                }
+            }
+        }
+        Ok(m)
+    }
+
+    fn table_count(&self) -> u32 {
+        (self.imported_tables.len() + self.defined_tables.len()) as u32
+    }
+
+    fn global_count(&self) -> u32 {
+        (self.imported_globals.len() + self.defined_globals.len()) as u32
+    }
+
+    fn memory_count(&self) -> u32 {
+        (self.imported_memories.len() + self.defined_memories.len()) as u32
+    }
+
+    fn table_type(&self, index: u32) -> wasmparser::TableType {
+        let i = index as usize;
+        if i < self.imported_tables.len() {
+            self.imported_tables[i]
+        } else {
+            self.defined_tables[i - self.imported_tables.len()]
+        }
+    }
+
+    fn global_type(&self, index: u32) -> wasmparser::GlobalType {
+        let i = index as usize;
+        if i < self.imported_globals.len() {
+            self.imported_globals[i]
+        } else {
+            self.defined_globals[i - self.imported_globals.len()]
+        }
+    }
+
+    fn memory_type(&self, index: u32) -> wasmparser::MemoryType {
+        let i = index as usize;
+        if i < self.imported_memories.len() {
+            self.imported_memories[i]
+        } else {
+            self.defined_memories[i - self.imported_memories.len()]
+        }
+    }
+
+    /// The function's name. Rustc's names end with a hash of the function's path, crate and
+    /// generic arguments, which tells apart the copies of a generic function and stays the same
+    /// across unrelated code changes.
+    fn name(&self, func: u32) -> Option<&str> {
+        self.names.get(&func).map(String::as_str)
+    }
+
+    /// The module with its sections in order: those given in `replace` by id instead of the
+    /// originals, the rest copied as read. Custom sections are left out.
+    fn emit(&self, mut replace: BTreeMap<u8, Vec<u8>>) -> Vec<u8> {
+        let mut out = we::Module::new();
+        let originals: [(u8, Option<Raw>); 12] = [
+            (1, self.type_raw),
+            (2, self.import_raw),
+            (3, self.func_raw),
+            (4, None),
+            (5, None),
+            (6, None),
+            (7, None),
+            (8, None),
+            (9, self.element_raw),
+            (12, self.data_count_raw),
+            (10, None),
+            (11, self.data_raw),
+        ];
+        for (id, original) in originals {
+            if let Some(data) = replace.remove(&id) {
+                out.section(&we::RawSection { id, data: &data });
+            } else if let Some(r) = original {
+                out.section(&we::RawSection {
+                    id: r.id,
+                    data: r.data,
+                });
+            }
+        }
+        out.finish()
+    }
+}
+
+fn raw(bytes: &[u8], id: u8, range: std::ops::Range<usize>) -> Raw<'_> {
+    Raw {
+        id,
+        data: &bytes[range],
+    }
+}
+
+/// A section's contents without its id and size prefix.
+fn contents(section: &impl we::Section) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    section.encode(&mut bytes);
+    // Skip the size (LEB128): what follows it is the contents.
+    let mut at = 0;
+    while bytes[at] & 0x80 != 0 {
+        at += 1;
+    }
+    bytes.split_off(at + 1)
+}
+
+fn tables_with<'a>(m: &Module<'a>, extra: Option<we::TableType>) -> Result<Vec<u8>, Error> {
+    let mut s = we::TableSection::new();
+    if let Some(r) = m.tables.clone() {
+        RoundtripReencoder.parse_table_section(&mut s, r)?;
+    }
+    if let Some(t) = extra {
+        s.table(t);
+    }
+    Ok(contents(&s))
+}
+
+fn exports_with<'a>(
+    m: &Module<'a>,
+    extra: &[(String, we::ExportKind, u32)],
+) -> Result<Vec<u8>, Error> {
+    let mut s = we::ExportSection::new();
+    if let Some(r) = m.exports.clone() {
+        RoundtripReencoder.parse_export_section(&mut s, r)?;
+    }
+    for (name, kind, index) in extra {
+        s.export(name, *kind, *index);
+    }
+    Ok(contents(&s))
+}
+
+fn start_section(func: u32) -> Vec<u8> {
+    contents(&we::StartSection {
+        function_index: func,
+    })
+}
+
+/// `instrument`: every defined function marks its byte in a new memory on entry.
+fn instrument(bytes: &[u8]) -> Result<Vec<u8>, Error> {
+    let m = Module::read(bytes)?;
+    let profile_memory = m.memory_count();
+    let pages = (m.bodies.len() as u64).div_ceil(65536).max(1);
+    let mut memories = we::MemorySection::new();
+    if let Some(r) = m.memories.clone() {
+        RoundtripReencoder.parse_memory_section(&mut memories, r)?;
+    }
+    memories.memory(we::MemoryType {
+        minimum: pages,
+        maximum: Some(pages),
+        memory64: false,
+        shared: false,
+        page_size_log2: None,
+    });
+    let mut code = we::CodeSection::new();
+    for (k, (_, body, ops)) in m.bodies.iter().enumerate() {
+        let mut new_body = body[..*ops].to_vec();
+        for ins in [
+            we::Instruction::I32Const(0),
+            we::Instruction::I32Const(1),
+            we::Instruction::I32Store8(we::MemArg {
+                offset: k as u64,
+                align: 0,
+                memory_index: profile_memory,
+            }),
+        ] {
+            ins.encode(&mut new_body);
+        }
+        new_body.extend_from_slice(&body[*ops..]);
+        code.raw(&new_body);
+    }
+    let mut replace = BTreeMap::new();
+    replace.insert(5, contents(&memories));
+    if let Some(r) = m.globals.clone() {
+        let mut s = we::GlobalSection::new();
+        RoundtripReencoder.parse_global_section(&mut s, r)?;
+        replace.insert(6, contents(&s));
+    }
+    if m.tables.is_some() {
+        replace.insert(4, tables_with(&m, None)?);
+    }
+    replace.insert(
+        7,
+        exports_with(
+            &m,
+            &[(
+                PROFILE_EXPORT.to_string(),
+                we::ExportKind::Memory,
+                profile_memory,
+            )],
+        )?,
+    );
+    if let Some(s) = m.start {
+        replace.insert(8, start_section(s));
+    }
+    replace.insert(10, contents(&code));
+    Ok(m.emit(replace))
+}
+
+/// `names`: the profile lines of the defined functions with the given indices.
+fn names(bytes: &[u8], defined: &BTreeSet<u32>) -> Result<Vec<String>, Error> {
+    let m = Module::read(bytes)?;
+    if m.names.is_empty() {
+        return err("the module has no function names (build it with its name section)");
+    }
+    let mut out = BTreeSet::new();
+    for &k in defined {
+        if let Some(name) = m.name(m.func_import_count + k) {
+            out.insert(name.to_string());
+        }
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// Renumbers the functions of SECOND: moved functions after the imported ones.
+struct Renumber {
+    new_index: BTreeMap<u32, u32>,
+}
+
+impl Reencode for Renumber {
+    type Error = String;
+
+    fn function_index(&mut self, func: u32) -> Result<u32, wasm_encoder::reencode::Error<String>> {
+        self.new_index.get(&func).copied().ok_or_else(|| {
+            wasm_encoder::reencode::Error::UserError(format!(
+                "function {func} has no place in the second part"
+            ))
+        })
+    }
+}
+
+struct Split {
+    first: Vec<u8>,
+    second: Vec<u8>,
+    kept: usize,
+    moved: usize,
+}
+
+fn split(bytes: &[u8], profile: &BTreeSet<String>, load_import: &str) -> Result<Split, Error> {
+    let m = Module::read(bytes)?;
+    if m.names.is_empty() {
+        return err("the module has no function names (build it with its name section)");
+    }
+    let imports = m.func_import_count;
+    let load = {
+        let mut func = 0;
+        let mut found = None;
+        for imp in &m.imports {
+            if let wasmparser::TypeRef::Func(t) = imp.ty {
+                if imp.name.contains(load_import) {
+                    if m.func_types.get(t as usize) != Some(&Some((0, 0))) {
+                        return err(format!(
+                            "the import {} must take and return nothing",
+                            imp.name
+                        ));
+                    }
+                    found = Some(func);
+                }
+                func += 1;
+            }
+        }
+        match found {
+            Some(f) => f,
+            None => {
+                return err(format!(
+                    "no imported function has \"{load_import}\" in its name"
+                ))
+            }
+        }
+    };
+    // Defined functions that move: named, and not in the profile. Unnamed ones (wasm-bindgen's
+    // generated glue, which runs before the page can load anything) and the start function stay.
+    let moved: Vec<u32> = (0..m.bodies.len() as u32)
+        .map(|k| imports + k)
+        .filter(|&f| Some(f) != m.start && m.name(f).is_some_and(|n| !profile.contains(n)))
+        .collect();
+    let moved_set: BTreeSet<u32> = moved.iter().copied().collect();
+
+    // What the moved functions use from FIRST.
+    let mut needed = BTreeSet::new();
+    for &f in &moved {
+        let (body, _, _) = &m.bodies[(f - imports) as usize];
+        let mut ops = body.get_operators_reader()?;
+        while !ops.eof() {
+            match ops.read()? {
+                Operator::Call { function_index }
+                | Operator::ReturnCall { function_index }
+                | Operator::RefFunc { function_index } => {
+                    if !moved_set.contains(&function_index) {
+                        needed.insert(function_index);
+                    }
+                }
+                Operator::MemoryInit { .. } | Operator::DataDrop { .. } => {
+                    return err(format!(
+                        "function {f} uses a passive data segment, which the split does not move"
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    // FIRST: stubs, the split table, the loaded flag and the exports SECOND imports.
+    let split_table = m.table_count();
+    let loaded = m.global_count();
+    let slot: BTreeMap<u32, u32> = moved
+        .iter()
+        .enumerate()
+        .map(|(k, &f)| (f, k as u32))
+        .collect();
+    let mut code = we::CodeSection::new();
+    for (k, (_, body, _)) in m.bodies.iter().enumerate() {
+        let f = imports + k as u32;
+        match slot.get(&f) {
+            None => {
+                code.raw(body);
+            }
+            Some(&s) => {
+                let ty = m.funcs[k];
+                let Some((params, _)) = m.func_types[ty as usize] else {
+                    return err(format!("function {f} has no function type"));
+                };
+                let mut stub = we::Function::new([]);
+                stub.instruction(&we::Instruction::GlobalGet(loaded))
+                    .instruction(&we::Instruction::I32Eqz)
+                    .instruction(&we::Instruction::If(we::BlockType::Empty))
+                    .instruction(&we::Instruction::Call(load))
+                    .instruction(&we::Instruction::End);
+                for p in 0..params {
+                    stub.instruction(&we::Instruction::LocalGet(p));
+                }
+                stub.instruction(&we::Instruction::I32Const(s as i32))
+                    .instruction(&we::Instruction::CallIndirect {
+                        type_index: ty,
+                        table_index: split_table,
+                    })
+                    .instruction(&we::Instruction::End);
+                let mut encoded = Vec::new();
+                stub.encode(&mut encoded);
+                // `encode` wrote the size first; the code section adds its own.
+                let mut at = 0;
+                while encoded[at] & 0x80 != 0 {
+                    at += 1;
+                }
+                code.raw(&encoded[at + 1..]);
+            }
+        }
+    }
+    let funcref_table = |n: u32| we::TableType {
+        element_type: we::RefType::FUNCREF,
+        table64: false,
+        minimum: n as u64,
+        maximum: Some(n as u64),
+        shared: false,
+    };
+    let mut globals = we::GlobalSection::new();
+    if let Some(r) = m.globals.clone() {
+        RoundtripReencoder.parse_global_section(&mut globals, r)?;
+    }
+    globals.global(
+        we::GlobalType {
+            val_type: we::ValType::I32,
+            mutable: true,
+            shared: false,
+        },
+        &we::ConstExpr::i32_const(0),
+    );
+    let mut extra_exports: Vec<(String, we::ExportKind, u32)> = Vec::new();
+    for &f in &needed {
+        extra_exports.push((format!("{PREFIX}f{f}"), we::ExportKind::Func, f));
+    }
+    for t in 0..=split_table {
+        extra_exports.push((format!("{PREFIX}t{t}"), we::ExportKind::Table, t));
+    }
+    for g in 0..=loaded {
+        extra_exports.push((format!("{PREFIX}g{g}"), we::ExportKind::Global, g));
+    }
+    for mem in 0..m.memory_count() {
+        extra_exports.push((format!("{PREFIX}m{mem}"), we::ExportKind::Memory, mem));
+    }
+    let mut replace = BTreeMap::new();
+    replace.insert(4, tables_with(&m, Some(funcref_table(moved.len() as u32)))?);
+    if let Some(r) = m.memories.clone() {
+        let mut s = we::MemorySection::new();
+        RoundtripReencoder.parse_memory_section(&mut s, r)?;
+        replace.insert(5, contents(&s));
+    }
+    replace.insert(6, contents(&globals));
+    replace.insert(7, exports_with(&m, &extra_exports)?);
+    if let Some(s) = m.start {
+        replace.insert(8, start_section(s));
+    }
+    replace.insert(10, contents(&code));
+    let first = m.emit(replace);
+
+    // SECOND: imports everything from FIRST under the names above, then the moved functions.
+    let mut types = we::TypeSection::new();
+    if let Some(r) = m.types.clone() {
+        RoundtripReencoder.parse_type_section(&mut types, r)?;
+    }
+    let init_type = m.func_types.len() as u32;
+    types.ty().function([], []);
+    let mut imports_s = we::ImportSection::new();
+    let mut new_index = BTreeMap::new();
+    for (k, &f) in needed.iter().enumerate() {
+        let ty = if f < imports {
+            let mut func = 0;
+            let mut ty = None;
+            for imp in &m.imports {
+                if let wasmparser::TypeRef::Func(t) = imp.ty {
+                    if func == f {
+                        ty = Some(t);
+                    }
+                    func += 1;
+                }
+            }
+            ty.expect("an imported function index has an import")
+        } else {
+            m.funcs[(f - imports) as usize]
+        };
+        imports_s.import("p", &format!("{PREFIX}f{f}"), we::EntityType::Function(ty));
+        new_index.insert(f, k as u32);
+    }
+    for t in 0..split_table {
+        let ty = RoundtripReencoder.table_type(m.table_type(t))?;
+        imports_s.import("p", &format!("{PREFIX}t{t}"), we::EntityType::Table(ty));
+    }
+    imports_s.import(
+        "p",
+        &format!("{PREFIX}t{split_table}"),
+        we::EntityType::Table(funcref_table(moved.len() as u32)),
+    );
+    for g in 0..loaded {
+        let ty = RoundtripReencoder.global_type(m.global_type(g))?;
+        imports_s.import("p", &format!("{PREFIX}g{g}"), we::EntityType::Global(ty));
+    }
+    imports_s.import(
+        "p",
+        &format!("{PREFIX}g{loaded}"),
+        we::EntityType::Global(we::GlobalType {
+            val_type: we::ValType::I32,
+            mutable: true,
+            shared: false,
+        }),
+    );
+    for mem in 0..m.memory_count() {
+        let ty = RoundtripReencoder.memory_type(m.memory_type(mem))?;
+        imports_s.import("p", &format!("{PREFIX}m{mem}"), we::EntityType::Memory(ty));
+    }
+    let base = needed.len() as u32;
+    for (k, &f) in moved.iter().enumerate() {
+        new_index.insert(f, base + k as u32);
+    }
+    let init_func = base + moved.len() as u32;
+    let mut funcs = we::FunctionSection::new();
+    for &f in &moved {
+        funcs.function(m.funcs[(f - imports) as usize]);
+    }
+    funcs.function(init_type);
+    // Elements: the split table in slot order, then the original tables' slots that held a
+    // moved function (so calls through them skip the stub once SECOND is in).
+    let mut elements = we::ElementSection::new();
+    let split_elems: Vec<u32> = moved.iter().map(|f| new_index[f]).collect();
+    elements.active(
+        Some(split_table),
+        &we::ConstExpr::i32_const(0),
+        we::Elements::Functions(Cow::Owned(split_elems)),
+    );
+    if let Some(r) = m.elements.clone() {
+        for seg in r {
+            let seg = seg?;
+            let wasmparser::ElementKind::Active {
+                table_index,
+                offset_expr,
+            } = seg.kind
+            else {
+                continue;
+            };
+            let table = table_index.unwrap_or(0);
+            let mut ops = offset_expr.get_operators_reader();
+            let Ok(Operator::I32Const { value: offset }) = ops.read() else {
+                continue;
+            };
+            let funcs_in_seg: Vec<Option<u32>> = match seg.items {
+                wasmparser::ElementItems::Functions(r) => r.into_iter().map(|f| f.ok()).collect(),
+                wasmparser::ElementItems::Expressions(_, r) => r
+                    .into_iter()
+                    .map(|e| {
+                        let e = e.ok()?;
+                        match e.get_operators_reader().read().ok()? {
+                            Operator::RefFunc { function_index } => Some(function_index),
+                            _ => None,
+                        }
+                    })
+                    .collect(),
+            };
+            let mut run: Vec<u32> = Vec::new();
+            let mut run_start = 0;
+            for (pos, f) in funcs_in_seg.iter().enumerate() {
+                match f.filter(|f| moved_set.contains(f)) {
+                    Some(f) => {
+                        if run.is_empty() {
+                            run_start = offset + pos as i32;
+                        }
+                        run.push(new_index[&f]);
+                    }
+                    None if !run.is_empty() => {
+                        let items = std::mem::take(&mut run);
+                        elements.active(
+                            Some(table),
+                            &we::ConstExpr::i32_const(run_start),
+                            we::Elements::Functions(Cow::Owned(items)),
+                        );
+                    }
+                    None => {}
+                }
+            }
+            if !run.is_empty() {
+                elements.active(
+                    Some(table),
+                    &we::ConstExpr::i32_const(run_start),
+                    we::Elements::Functions(Cow::Owned(run)),
+                );
+            }
+        }
+    }
+    let mut code_s = we::CodeSection::new();
+    let mut renumber = Renumber { new_index };
+    for &f in &moved {
+        let (body, _, _) = m.bodies[(f - imports) as usize].clone();
+        renumber.parse_function_body(&mut code_s, body)?;
+    }
+    let mut init = we::Function::new([]);
+    init.instruction(&we::Instruction::I32Const(1))
+        .instruction(&we::Instruction::GlobalSet(loaded))
+        .instruction(&we::Instruction::End);
+    code_s.function(&init);
+    let mut second = we::Module::new();
+    second.section(&types);
+    second.section(&imports_s);
+    second.section(&funcs);
+    second.section(&we::StartSection {
+        function_index: init_func,
+    });
+    second.section(&elements);
+    second.section(&code_s);
+    let second = second.finish();
+
+    let mut features = wasmparser::WasmFeatures::default();
+    features.insert(wasmparser::WasmFeatures::MULTI_MEMORY);
+    for (what, bytes) in [("first part", &first), ("second part", &second)] {
+        if let Err(e) = wasmparser::Validator::new_with_features(features).validate_all(bytes) {
+            return err(format!("the {what} does not validate: {e}"));
+        }
+    }
+    Ok(Split {
+        first,
+        second,
+        kept: m.bodies.len() - moved.len(),
+        moved: moved.len(),
+    })
+}
+
+fn read(path: &str) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| Error(format!("{path}: {e}")))
+}
+
+fn write(path: &str, bytes: &[u8]) -> Result<(), Error> {
+    std::fs::write(path, bytes).map_err(|e| Error(format!("{path}: {e}")))
+}
+
+fn run(args: &[String]) -> Result<(), Error> {
+    let usage = "usage: migrascope-wasm-split split IN PROFILE FIRST SECOND --load-import NAME\n       \
+                 migrascope-wasm-split instrument IN OUT\n       migrascope-wasm-split names IN INDICES";
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["split", input, profile, first, second, "--load-import", load] => {
+            let bytes = read(input)?;
+            let profile_text = String::from_utf8(read(profile)?)
+                .map_err(|_| Error(format!("{profile}: not UTF-8")))?;
+            let names: BTreeSet<String> = profile_text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(String::from)
+                .collect();
+            let s = split(&bytes, &names, load)?;
+            write(first, &s.first)?;
+            write(second, &s.second)?;
+            println!(
+                "split {input}: {} functions stay ({} bytes), {} move ({} bytes)",
+                s.kept,
+                s.first.len(),
+                s.moved,
+                s.second.len()
+            );
+            Ok(())
+        }
+        ["instrument", input, output] => write(output, &instrument(&read(input)?)?),
+        ["names", input, indices] => {
+            let text = String::from_utf8(read(indices)?)
+                .map_err(|_| Error(format!("{indices}: not UTF-8")))?;
+            let mut set = BTreeSet::new();
+            for word in text.split_whitespace() {
+                set.insert(
+                    word.parse::<u32>()
+                        .map_err(|_| Error(format!("{indices}: not an index: {word}")))?,
+                );
+            }
+            for name in names(&read(input)?, &set)? {
+                println!("{name}");
+            }
+            Ok(())
+        }
+        _ => err(usage),
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("migrascope-wasm-split: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
