@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 
 const stage = process.env.TRUNK_STAGING_DIR;
 const mode = process.env.MIGRASCOPE_SPLIT ?? 'split';
@@ -71,6 +72,12 @@ if (mode === 'instrument') {
   fs.writeFileSync(path.join(stage, secondName), secondBytes);
   updateHtml((html) => html.replace('</head>',
     `<meta name="migrascope-second-part" content="./${secondName}">\n</head>`));
+  const gz = (bytes) => zlib.gzipSync(bytes, { level: 9 }).length;
+  const firstGz = gz(fs.readFileSync(wasmPath));
+  console.log(`split-wasm: first part ${firstGz} bytes gzipped, second part ${gz(secondBytes)} bytes gzipped`);
+  if (firstGz > 400 * 1024) {
+    console.log('split-wasm: the first part is over 400 KiB gzipped; run scripts/profile-split to refresh the list of what it keeps');
+  }
 } else {
   throw new Error(`MIGRASCOPE_SPLIT must be split, instrument or off, not ${mode}`);
 }

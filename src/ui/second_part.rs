@@ -38,12 +38,14 @@ function fail(why) {
     card.className = 'panic-card';
     const title = document.createElement('h2');
     title.textContent = 'Part of the page did not load';
+    const why = document.createElement('p');
+    why.textContent = 'The page needs it for the SQL store, migrations and the Schema and Data tabs. Check the connection, then reload.';
     const detail = document.createElement('pre');
     detail.textContent = msg;
     const button = document.createElement('button');
     button.textContent = 'Reload the page';
     button.onclick = () => location.reload();
-    card.append(title, detail, button);
+    card.append(title, why, detail, button);
     overlay.append(card);
     document.body.append(overlay);
   }

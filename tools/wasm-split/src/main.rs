@@ -428,6 +428,8 @@ struct Split {
     second: Vec<u8>,
     kept: usize,
     moved: usize,
+    /// How many of the profile's names this module has (the rest are from older code).
+    profile_found: usize,
 }
 
 fn split(bytes: &[u8], profile: &BTreeSet<String>, load_import: &str) -> Result<Split, Error> {
@@ -479,10 +481,10 @@ fn split(bytes: &[u8], profile: &BTreeSet<String>, load_import: &str) -> Result<
             match ops.read()? {
                 Operator::Call { function_index }
                 | Operator::ReturnCall { function_index }
-                | Operator::RefFunc { function_index } => {
-                    if !moved_set.contains(&function_index) {
-                        needed.insert(function_index);
-                    }
+                | Operator::RefFunc { function_index }
+                    if !moved_set.contains(&function_index) =>
+                {
+                    needed.insert(function_index);
                 }
                 Operator::MemoryInit { .. } | Operator::DataDrop { .. } => {
                     return err(format!(
@@ -752,6 +754,11 @@ fn split(bytes: &[u8], profile: &BTreeSet<String>, load_import: &str) -> Result<
         second,
         kept: m.bodies.len() - moved.len(),
         moved: moved.len(),
+        profile_found: m
+            .names
+            .values()
+            .filter(|n| profile.contains(n.as_str()))
+            .count(),
     })
 }
 
@@ -786,11 +793,14 @@ fn run(args: &[String]) -> Result<(), Error> {
             write(first, &s.first)?;
             write(second, &s.second)?;
             println!(
-                "split {input}: {} functions stay ({} bytes), {} move ({} bytes)",
+                "split {input}: {} functions stay ({} bytes), {} move ({} bytes); \
+                 {} of the profile's {} names are in this build",
                 s.kept,
                 s.first.len(),
                 s.moved,
-                s.second.len()
+                s.second.len(),
+                s.profile_found,
+                names.len()
             );
             Ok(())
         }
@@ -822,5 +832,340 @@ fn main() -> ExitCode {
             eprintln!("migrascope-wasm-split: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOAD: &str = "__wbg_migrascopeSecondPartLoad_0123";
+
+    /// A small module shaped like the page's: imports (the load function first), a table, a
+    /// memory, a stack-pointer global, and three functions: `keep` calls `move`, `move` calls
+    /// back into `keep` and an import and uses the global, and an unnamed one. The table holds
+    /// `move` and the unnamed one.
+    fn module(passive_data: bool) -> Vec<u8> {
+        let mut m = we::Module::new();
+        let mut types = we::TypeSection::new();
+        types.ty().function([we::ValType::I32], [we::ValType::I32]);
+        types.ty().function([], []);
+        m.section(&types);
+        let mut imports = we::ImportSection::new();
+        imports.import("wbg", LOAD, we::EntityType::Function(1));
+        imports.import("wbg", "__wbg_other_4567", we::EntityType::Function(0));
+        m.section(&imports);
+        let mut funcs = we::FunctionSection::new();
+        funcs.function(0).function(0).function(0);
+        m.section(&funcs);
+        let mut tables = we::TableSection::new();
+        tables.table(we::TableType {
+            element_type: we::RefType::FUNCREF,
+            table64: false,
+            minimum: 2,
+            maximum: Some(2),
+            shared: false,
+        });
+        m.section(&tables);
+        let mut memories = we::MemorySection::new();
+        memories.memory(we::MemoryType {
+            minimum: 1,
+            maximum: None,
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        });
+        m.section(&memories);
+        let mut globals = we::GlobalSection::new();
+        globals.global(
+            we::GlobalType {
+                val_type: we::ValType::I32,
+                mutable: true,
+                shared: false,
+            },
+            &we::ConstExpr::i32_const(1024),
+        );
+        m.section(&globals);
+        let mut exports = we::ExportSection::new();
+        exports
+            .export("keep", we::ExportKind::Func, 2)
+            .export("moved", we::ExportKind::Func, 3)
+            .export("memory", we::ExportKind::Memory, 0);
+        m.section(&exports);
+        let mut elements = we::ElementSection::new();
+        elements.active(
+            Some(0),
+            &we::ConstExpr::i32_const(0),
+            we::Elements::Functions(Cow::Borrowed(&[3, 4])),
+        );
+        m.section(&elements);
+        if passive_data {
+            m.section(&we::DataCountSection { count: 1 });
+        }
+        let mut code = we::CodeSection::new();
+        let mut keep = we::Function::new([]);
+        keep.instruction(&we::Instruction::LocalGet(0))
+            .instruction(&we::Instruction::Call(3))
+            .instruction(&we::Instruction::End);
+        code.function(&keep);
+        let mut moved = we::Function::new([]);
+        moved
+            .instruction(&we::Instruction::GlobalGet(0))
+            .instruction(&we::Instruction::Call(1))
+            .instruction(&we::Instruction::Call(2))
+            .instruction(&we::Instruction::Drop)
+            .instruction(&we::Instruction::LocalGet(0));
+        if passive_data {
+            moved
+                .instruction(&we::Instruction::I32Const(0))
+                .instruction(&we::Instruction::I32Const(0))
+                .instruction(&we::Instruction::I32Const(0))
+                .instruction(&we::Instruction::MemoryInit {
+                    mem: 0,
+                    data_index: 0,
+                });
+        }
+        moved.instruction(&we::Instruction::End);
+        code.function(&moved);
+        let mut unnamed = we::Function::new([]);
+        unnamed
+            .instruction(&we::Instruction::LocalGet(0))
+            .instruction(&we::Instruction::End);
+        code.function(&unnamed);
+        m.section(&code);
+        if passive_data {
+            let mut data = we::DataSection::new();
+            data.passive([1u8, 2, 3]);
+            m.section(&data);
+        }
+        let mut names = we::NameSection::new();
+        let mut map = we::NameMap::new();
+        map.append(0, LOAD);
+        map.append(2, "app::keep::h0000000000000001");
+        map.append(3, "app::move::h0000000000000002");
+        names.functions(&map);
+        m.section(&names);
+        m.finish()
+    }
+
+    fn profile(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    /// (imports as "module.name", functions' operators as text, element segments as
+    /// (table, offset, function indices), exports as names).
+    #[allow(clippy::type_complexity)]
+    fn shape(
+        bytes: &[u8],
+    ) -> (
+        Vec<String>,
+        Vec<Vec<String>>,
+        Vec<(u32, i32, Vec<u32>)>,
+        Vec<String>,
+    ) {
+        let (mut imports, mut bodies, mut elems, mut exports) = (vec![], vec![], vec![], vec![]);
+        for payload in Parser::new(0).parse_all(bytes) {
+            match payload.unwrap() {
+                Payload::ImportSection(r) => {
+                    for i in r.into_imports() {
+                        let i = i.unwrap();
+                        imports.push(format!("{}.{}", i.module, i.name));
+                    }
+                }
+                Payload::CodeSectionEntry(b) => {
+                    let mut ops = b.get_operators_reader().unwrap();
+                    let mut out = vec![];
+                    while !ops.eof() {
+                        out.push(format!("{:?}", ops.read().unwrap()));
+                    }
+                    bodies.push(out);
+                }
+                Payload::ElementSection(r) => {
+                    for seg in r {
+                        let seg = seg.unwrap();
+                        let wasmparser::ElementKind::Active {
+                            table_index,
+                            offset_expr,
+                        } = seg.kind
+                        else {
+                            continue;
+                        };
+                        let Ok(Operator::I32Const { value }) =
+                            offset_expr.get_operators_reader().read()
+                        else {
+                            continue;
+                        };
+                        let wasmparser::ElementItems::Functions(fs) = seg.items else {
+                            continue;
+                        };
+                        elems.push((
+                            table_index.unwrap_or(0),
+                            value,
+                            fs.into_iter().map(Result::unwrap).collect(),
+                        ));
+                    }
+                }
+                Payload::ExportSection(r) => {
+                    for e in r {
+                        exports.push(e.unwrap().name.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+        (imports, bodies, elems, exports)
+    }
+
+    #[test]
+    fn a_function_left_out_of_the_profile_moves_behind_a_stub() {
+        let s = split(
+            &module(false),
+            &profile(&["app::keep::h0000000000000001"]),
+            "migrascopeSecondPartLoad",
+        )
+        .unwrap();
+        assert_eq!(
+            (s.kept, s.moved),
+            (2, 1),
+            "keep and the unnamed function stay; move moves"
+        );
+
+        let (_, bodies, _, exports) = shape(&s.first);
+        assert_eq!(
+            bodies[0],
+            [
+                "LocalGet { local_index: 0 }",
+                "Call { function_index: 3 }",
+                "End"
+            ],
+            "kept as it was"
+        );
+        assert_eq!(
+            bodies[1],
+            [
+                "GlobalGet { global_index: 1 }",
+                "I32Eqz",
+                "If { blockty: Empty }",
+                "Call { function_index: 0 }",
+                "End",
+                "LocalGet { local_index: 0 }",
+                "I32Const { value: 0 }",
+                "CallIndirect { type_index: 0, table_index: 1 }",
+                "End"
+            ],
+            "the stub loads the second part once, then calls through the split table"
+        );
+        assert_eq!(bodies[2], ["LocalGet { local_index: 0 }", "End"]);
+        for name in [
+            "keep", "moved", "memory", "__s_f1", "__s_f2", "__s_t0", "__s_t1", "__s_g0", "__s_g1",
+            "__s_m0",
+        ] {
+            assert!(
+                exports.iter().any(|e| e == name),
+                "first part exports {name}: {exports:?}"
+            );
+        }
+        assert!(
+            !exports.iter().any(|e| e == "__s_f0" || e == "__s_f4"),
+            "only what the second part calls: {exports:?}"
+        );
+
+        let (imports, bodies, elems, _) = shape(&s.second);
+        assert_eq!(
+            imports,
+            ["p.__s_f1", "p.__s_f2", "p.__s_t0", "p.__s_t1", "p.__s_g0", "p.__s_g1", "p.__s_m0"]
+        );
+        // Functions: imports 0 (f1) and 1 (f2), then move (2) and the start function (3).
+        assert_eq!(
+            bodies[0],
+            [
+                "GlobalGet { global_index: 0 }",
+                "Call { function_index: 0 }",
+                "Call { function_index: 1 }",
+                "Drop",
+                "LocalGet { local_index: 0 }",
+                "End"
+            ],
+            "calls renumbered to the imports"
+        );
+        assert_eq!(
+            bodies[1],
+            [
+                "I32Const { value: 1 }",
+                "GlobalSet { global_index: 1 }",
+                "End"
+            ],
+            "start sets the loaded flag"
+        );
+        assert_eq!(
+            elems,
+            [(1, 0, vec![2]), (0, 0, vec![2])],
+            "split table slot 0, and the original table's slot of move"
+        );
+    }
+
+    #[test]
+    fn unnamed_and_profiled_functions_never_move() {
+        let s = split(
+            &module(false),
+            &profile(&[
+                "app::keep::h0000000000000001",
+                "app::move::h0000000000000002",
+            ]),
+            "migrascopeSecondPartLoad",
+        )
+        .unwrap();
+        assert_eq!((s.kept, s.moved), (3, 0));
+        let (_, bodies, _, _) = shape(&s.first);
+        assert!(
+            bodies
+                .iter()
+                .all(|b| !b.iter().any(|op| op.starts_with("CallIndirect"))),
+            "no stubs"
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_split_is_refused_with_a_reason() {
+        let e = split(&module(false), &profile(&[]), "noSuchImport")
+            .err()
+            .unwrap();
+        assert!(
+            e.0.contains("no imported function has \"noSuchImport\""),
+            "{e}"
+        );
+        let e = split(
+            &module(true),
+            &profile(&["app::keep::h0000000000000001"]),
+            "migrascopeSecondPartLoad",
+        )
+        .err()
+        .unwrap();
+        assert!(e.0.contains("passive data segment"), "{e}");
+        let e = split(&module(false), &profile(&[]), "other").err().unwrap();
+        assert!(e.0.contains("must take and return nothing"), "{e}");
+        let e = split(b"\0asm\x01\0\0\0\x01", &profile(&[]), "x")
+            .err()
+            .unwrap();
+        assert!(e.0.starts_with("reading the module"), "{e}");
+    }
+
+    #[test]
+    fn instrumented_functions_mark_their_byte_and_names_reads_them_back() {
+        let out = instrument(&module(false)).unwrap();
+        let (_, bodies, _, exports) = shape(&out);
+        assert!(exports.iter().any(|e| e == PROFILE_EXPORT));
+        for (k, body) in bodies.iter().enumerate() {
+            assert_eq!(body[2], format!("I32Store8 {{ memarg: MemArg {{ align: 0, max_align: 0, offset: {k}, memory: 1 }} }}"));
+        }
+        let listed = names(&module(false), &[0, 1, 2].into_iter().collect()).unwrap();
+        assert_eq!(
+            listed,
+            [
+                "app::keep::h0000000000000001",
+                "app::move::h0000000000000002"
+            ],
+            "the unnamed one has no line"
+        );
     }
 }
