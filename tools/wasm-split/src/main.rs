@@ -29,6 +29,12 @@ use wasmparser::{Operator, Parser, Payload};
 /// Export-name prefix of everything FIRST exports for SECOND; SECOND imports from module "p".
 const PREFIX: &str = "__s_";
 const PROFILE_EXPORT: &str = "__split_profile";
+/// FIRST's flag, set by SECOND's start function: 1 once SECOND is in.
+const LOADED_FLAG: we::GlobalType = we::GlobalType {
+    val_type: we::ValType::I32,
+    mutable: true,
+    shared: false,
+};
 
 #[derive(Debug)]
 struct Error(String);
@@ -55,6 +61,35 @@ fn err<T>(msg: impl Into<String>) -> Result<T, Error> {
     Err(Error(msg.into()))
 }
 
+/// One index space of tables, memories or globals: the imported ones come first.
+struct Space<T> {
+    imported: Vec<T>,
+    defined: Vec<T>,
+}
+
+impl<T> Default for Space<T> {
+    fn default() -> Self {
+        Space {
+            imported: Vec::new(),
+            defined: Vec::new(),
+        }
+    }
+}
+
+impl<T: Copy> Space<T> {
+    fn count(&self) -> u32 {
+        (self.imported.len() + self.defined.len()) as u32
+    }
+
+    fn get(&self, index: u32) -> T {
+        let i = index as usize;
+        match self.imported.get(i) {
+            Some(t) => *t,
+            None => self.defined[i - self.imported.len()],
+        }
+    }
+}
+
 /// One section's contents (without id and size), kept as read.
 #[derive(Clone, Copy)]
 struct Raw<'a> {
@@ -72,18 +107,16 @@ struct Module<'a> {
     imports: Vec<wasmparser::Import<'a>>,
     import_raw: Option<Raw<'a>>,
     func_import_count: u32,
-    imported_tables: Vec<wasmparser::TableType>,
-    imported_memories: Vec<wasmparser::MemoryType>,
-    imported_globals: Vec<wasmparser::GlobalType>,
+    /// Table, memory and global types by index: imported ones first, then defined ones.
+    table_types: Space<wasmparser::TableType>,
+    memory_types: Space<wasmparser::MemoryType>,
+    global_types: Space<wasmparser::GlobalType>,
     /// Type index of each defined function.
     funcs: Vec<u32>,
     func_raw: Option<Raw<'a>>,
     tables: Option<wasmparser::TableSectionReader<'a>>,
-    defined_tables: Vec<wasmparser::TableType>,
     memories: Option<wasmparser::MemorySectionReader<'a>>,
-    defined_memories: Vec<wasmparser::MemoryType>,
     globals: Option<wasmparser::GlobalSectionReader<'a>>,
-    defined_globals: Vec<wasmparser::GlobalType>,
     exports: Option<wasmparser::ExportSectionReader<'a>>,
     start: Option<u32>,
     elements: Option<wasmparser::ElementSectionReader<'a>>,
@@ -124,9 +157,9 @@ impl<'a> Module<'a> {
                         let imp = imp?;
                         match imp.ty {
                             wasmparser::TypeRef::Func(_) => m.func_import_count += 1,
-                            wasmparser::TypeRef::Table(t) => m.imported_tables.push(t),
-                            wasmparser::TypeRef::Memory(t) => m.imported_memories.push(t),
-                            wasmparser::TypeRef::Global(t) => m.imported_globals.push(t),
+                            wasmparser::TypeRef::Table(t) => m.table_types.imported.push(t),
+                            wasmparser::TypeRef::Memory(t) => m.memory_types.imported.push(t),
+                            wasmparser::TypeRef::Global(t) => m.global_types.imported.push(t),
                             _ => {
                                 return err(
                                     "the module imports a tag or a function with an exact type",
@@ -144,19 +177,19 @@ impl<'a> Module<'a> {
                 }
                 Payload::TableSection(r) => {
                     for t in r.clone() {
-                        m.defined_tables.push(t?.ty);
+                        m.table_types.defined.push(t?.ty);
                     }
                     m.tables = Some(r);
                 }
                 Payload::MemorySection(r) => {
                     for t in r.clone() {
-                        m.defined_memories.push(t?);
+                        m.memory_types.defined.push(t?);
                     }
                     m.memories = Some(r);
                 }
                 Payload::GlobalSection(r) => {
                     for g in r.clone() {
-                        m.defined_globals.push(g?.ty);
+                        m.global_types.defined.push(g?.ty);
                     }
                     m.globals = Some(r);
                 }
@@ -200,45 +233,6 @@ impl<'a> Module<'a> {
             }
         }
         Ok(m)
-    }
-
-    fn table_count(&self) -> u32 {
-        (self.imported_tables.len() + self.defined_tables.len()) as u32
-    }
-
-    fn global_count(&self) -> u32 {
-        (self.imported_globals.len() + self.defined_globals.len()) as u32
-    }
-
-    fn memory_count(&self) -> u32 {
-        (self.imported_memories.len() + self.defined_memories.len()) as u32
-    }
-
-    fn table_type(&self, index: u32) -> wasmparser::TableType {
-        let i = index as usize;
-        if i < self.imported_tables.len() {
-            self.imported_tables[i]
-        } else {
-            self.defined_tables[i - self.imported_tables.len()]
-        }
-    }
-
-    fn global_type(&self, index: u32) -> wasmparser::GlobalType {
-        let i = index as usize;
-        if i < self.imported_globals.len() {
-            self.imported_globals[i]
-        } else {
-            self.defined_globals[i - self.imported_globals.len()]
-        }
-    }
-
-    fn memory_type(&self, index: u32) -> wasmparser::MemoryType {
-        let i = index as usize;
-        if i < self.imported_memories.len() {
-            self.imported_memories[i]
-        } else {
-            self.defined_memories[i - self.imported_memories.len()]
-        }
     }
 
     /// The function's name. Rustc's names end with a hash of the function's path, crate and
@@ -333,7 +327,7 @@ fn start_section(func: u32) -> Vec<u8> {
 /// `instrument`: every defined function marks its byte in a new memory on entry.
 fn instrument(bytes: &[u8]) -> Result<Vec<u8>, Error> {
     let m = Module::read(bytes)?;
-    let profile_memory = m.memory_count();
+    let profile_memory = m.memory_types.count();
     let pages = (m.bodies.len() as u64).div_ceil(65536).max(1);
     let mut memories = we::MemorySection::new();
     if let Some(r) = m.memories.clone() {
@@ -423,6 +417,32 @@ impl Reencode for Renumber {
     }
 }
 
+/// An active element segment at a constant offset: its table, offset and, per slot, the
+/// function it holds (None: not a plain function reference). Other segments: None.
+fn active_segment(seg: wasmparser::Element<'_>) -> Option<(u32, i32, Vec<Option<u32>>)> {
+    let wasmparser::ElementKind::Active {
+        table_index,
+        offset_expr,
+    } = seg.kind
+    else {
+        return None;
+    };
+    let Ok(Operator::I32Const { value: offset }) = offset_expr.get_operators_reader().read() else {
+        return None;
+    };
+    let funcs = match seg.items {
+        wasmparser::ElementItems::Functions(r) => r.into_iter().map(|f| f.ok()).collect(),
+        wasmparser::ElementItems::Expressions(_, r) => r
+            .into_iter()
+            .map(|e| match e.ok()?.get_operators_reader().read().ok()? {
+                Operator::RefFunc { function_index } => Some(function_index),
+                _ => None,
+            })
+            .collect(),
+    };
+    Some((table_index.unwrap_or(0), offset, funcs))
+}
+
 struct Split {
     first: Vec<u8>,
     second: Vec<u8>,
@@ -497,8 +517,8 @@ fn split(bytes: &[u8], profile: &BTreeSet<String>, load_import: &str) -> Result<
     }
 
     // FIRST: stubs, the split table, the loaded flag and the exports SECOND imports.
-    let split_table = m.table_count();
-    let loaded = m.global_count();
+    let split_table = m.table_types.count();
+    let loaded = m.global_types.count();
     let slot: BTreeMap<u32, u32> = moved
         .iter()
         .enumerate()
@@ -553,14 +573,7 @@ fn split(bytes: &[u8], profile: &BTreeSet<String>, load_import: &str) -> Result<
     if let Some(r) = m.globals.clone() {
         RoundtripReencoder.parse_global_section(&mut globals, r)?;
     }
-    globals.global(
-        we::GlobalType {
-            val_type: we::ValType::I32,
-            mutable: true,
-            shared: false,
-        },
-        &we::ConstExpr::i32_const(0),
-    );
+    globals.global(LOADED_FLAG, &we::ConstExpr::i32_const(0));
     let mut extra_exports: Vec<(String, we::ExportKind, u32)> = Vec::new();
     for &f in &needed {
         extra_exports.push((format!("{PREFIX}f{f}"), we::ExportKind::Func, f));
@@ -571,7 +584,7 @@ fn split(bytes: &[u8], profile: &BTreeSet<String>, load_import: &str) -> Result<
     for g in 0..=loaded {
         extra_exports.push((format!("{PREFIX}g{g}"), we::ExportKind::Global, g));
     }
-    for mem in 0..m.memory_count() {
+    for mem in 0..m.memory_types.count() {
         extra_exports.push((format!("{PREFIX}m{mem}"), we::ExportKind::Memory, mem));
     }
     let mut replace = BTreeMap::new();
@@ -617,31 +630,36 @@ fn split(bytes: &[u8], profile: &BTreeSet<String>, load_import: &str) -> Result<
         imports_s.import("p", &format!("{PREFIX}f{f}"), we::EntityType::Function(ty));
         new_index.insert(f, k as u32);
     }
+    // Tables, globals and the memory, in FIRST's order, so their indices need no change.
+    let mut import = |kind: char, index: u32, ty: we::EntityType| {
+        imports_s.import("p", &format!("{PREFIX}{kind}{index}"), ty);
+    };
     for t in 0..split_table {
-        let ty = RoundtripReencoder.table_type(m.table_type(t))?;
-        imports_s.import("p", &format!("{PREFIX}t{t}"), we::EntityType::Table(ty));
+        import(
+            't',
+            t,
+            we::EntityType::Table(RoundtripReencoder.table_type(m.table_types.get(t))?),
+        );
     }
-    imports_s.import(
-        "p",
-        &format!("{PREFIX}t{split_table}"),
+    import(
+        't',
+        split_table,
         we::EntityType::Table(funcref_table(moved.len() as u32)),
     );
     for g in 0..loaded {
-        let ty = RoundtripReencoder.global_type(m.global_type(g))?;
-        imports_s.import("p", &format!("{PREFIX}g{g}"), we::EntityType::Global(ty));
+        import(
+            'g',
+            g,
+            we::EntityType::Global(RoundtripReencoder.global_type(m.global_types.get(g))?),
+        );
     }
-    imports_s.import(
-        "p",
-        &format!("{PREFIX}g{loaded}"),
-        we::EntityType::Global(we::GlobalType {
-            val_type: we::ValType::I32,
-            mutable: true,
-            shared: false,
-        }),
-    );
-    for mem in 0..m.memory_count() {
-        let ty = RoundtripReencoder.memory_type(m.memory_type(mem))?;
-        imports_s.import("p", &format!("{PREFIX}m{mem}"), we::EntityType::Memory(ty));
+    import('g', loaded, we::EntityType::Global(LOADED_FLAG));
+    for mem in 0..m.memory_types.count() {
+        import(
+            'm',
+            mem,
+            we::EntityType::Memory(RoundtripReencoder.memory_type(m.memory_types.get(mem))?),
+        );
     }
     let base = needed.len() as u32;
     for (k, &f) in moved.iter().enumerate() {
@@ -664,31 +682,8 @@ fn split(bytes: &[u8], profile: &BTreeSet<String>, load_import: &str) -> Result<
     );
     if let Some(r) = m.elements.clone() {
         for seg in r {
-            let seg = seg?;
-            let wasmparser::ElementKind::Active {
-                table_index,
-                offset_expr,
-            } = seg.kind
-            else {
+            let Some((table, offset, funcs_in_seg)) = active_segment(seg?) else {
                 continue;
-            };
-            let table = table_index.unwrap_or(0);
-            let mut ops = offset_expr.get_operators_reader();
-            let Ok(Operator::I32Const { value: offset }) = ops.read() else {
-                continue;
-            };
-            let funcs_in_seg: Vec<Option<u32>> = match seg.items {
-                wasmparser::ElementItems::Functions(r) => r.into_iter().map(|f| f.ok()).collect(),
-                wasmparser::ElementItems::Expressions(_, r) => r
-                    .into_iter()
-                    .map(|e| {
-                        let e = e.ok()?;
-                        match e.get_operators_reader().read().ok()? {
-                            Operator::RefFunc { function_index } => Some(function_index),
-                            _ => None,
-                        }
-                    })
-                    .collect(),
             };
             let mut run: Vec<u32> = Vec::new();
             let mut run_start = 0;
@@ -982,26 +977,11 @@ mod tests {
                 }
                 Payload::ElementSection(r) => {
                     for seg in r {
-                        let seg = seg.unwrap();
-                        let wasmparser::ElementKind::Active {
-                            table_index,
-                            offset_expr,
-                        } = seg.kind
-                        else {
-                            continue;
-                        };
-                        let Ok(Operator::I32Const { value }) =
-                            offset_expr.get_operators_reader().read()
-                        else {
-                            continue;
-                        };
-                        let wasmparser::ElementItems::Functions(fs) = seg.items else {
-                            continue;
-                        };
+                        let (table, offset, funcs) = active_segment(seg.unwrap()).unwrap();
                         elems.push((
-                            table_index.unwrap_or(0),
-                            value,
-                            fs.into_iter().map(Result::unwrap).collect(),
+                            table,
+                            offset,
+                            funcs.into_iter().map(Option::unwrap).collect(),
                         ));
                     }
                 }
