@@ -9,6 +9,8 @@
 //   <meta name="migrascope-second-part"> tag.
 // - Both parts lose the name section the split needed (index.html asks wasm-opt to keep it).
 //
+// MIGRASCOPE_SPLIT_PROFILE=file splits by another list than first-view.txt (scripts/test builds
+// one with an empty list, which moves every named function, to show the page still works).
 // MIGRASCOPE_SPLIT=instrument builds instead a page whose functions record that they ran
 // (for scripts/profile-split); MIGRASCOPE_SPLIT=off leaves the .wasm whole. Debug builds are left whole.
 import { execFileSync } from 'node:child_process';
@@ -61,7 +63,7 @@ if (mode === 'instrument') {
   updateHtml((html) => html);
   console.log(`split-wasm: ${wasmName} instrumented for scripts/profile-split`);
 } else if (mode === 'split') {
-  const profile = path.join(root, 'tools', 'wasm-split', 'first-view.txt');
+  const profile = process.env.MIGRASCOPE_SPLIT_PROFILE ?? path.join(root, 'tools', 'wasm-split', 'first-view.txt');
   const first = path.join(work, 'first.wasm');
   const second = path.join(work, 'second.wasm');
   process.stdout.write(tool('split', named, profile, first, second, '--load-import', 'migrascopeSecondPartLoad'));

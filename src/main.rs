@@ -2,8 +2,6 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
-    // First: any call into the second part needs what `start` records.
-    migrascope::ui::second_part::start();
     migrascope::ui::panic_overlay::install();
     yew::Renderer::<migrascope::ui::App>::new().render();
 }

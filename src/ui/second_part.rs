@@ -1,23 +1,44 @@
 //! The page's code comes in two parts (see `tools/wasm-split`): the first holds what the page
 //! runs when it opens; the second holds the rest (most of the SQL store, the mapping layer and
 //! the migration engine). The build names the second part in a `<meta name="migrascope-second-part">`
-//! tag. [`start`], called first thing, fetches and compiles it in the background once the page
-//! has shown itself; the
-//! first call into it instantiates it, synchronously, fetching it right then if the background
-//! fetch has not finished. In a build that was not split (tests) there is no tag and nothing to do.
+//! tag. The script below notes the first part's exports as it is instantiated and starts
+//! fetching and compiling the second part in the background; the first call into the second
+//! part (a stub in the first part calls [`load`]'s import) instantiates it, synchronously,
+//! fetching it right then if the background fetch has not finished. In a build that was not
+//! split (tests) there is no tag and nothing to do.
 //!
 //! If the second part cannot be loaded, the page says so with the same overlay as a panic.
 
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(inline_js = r#"
+// The first part's exports, which the second part imports. Caught as the first part is
+// instantiated (this module is evaluated before that), so they are known before any of its
+// code runs: whatever calls into the second part, and whenever, can load it.
 let exportsOfFirst = null, url = null, compiled = null, loaded = false;
+for (const name of ['instantiateStreaming', 'instantiate']) {
+  const original = WebAssembly[name];
+  if (typeof original !== 'function') continue;
+  WebAssembly[name] = async function (...args) {
+    const result = await original.apply(this, args);
+    const instance = result instanceof WebAssembly.Instance ? result : result.instance;
+    if (!exportsOfFirst && instance && instance.exports.__s_t0) {
+      exportsOfFirst = instance.exports;
+      prefetch();
+    }
+    return result;
+  };
+}
 
-export function migrascopeSecondPartStart(exports) {
+function secondPartUrl() {
   const meta = document.querySelector('meta[name="migrascope-second-part"]');
-  if (!meta || url) return;
-  exportsOfFirst = exports;
-  url = new URL(meta.content, document.baseURI).href;
+  return meta ? new URL(meta.content, document.baseURI).href : null;
+}
+
+// Fetch and compile the second part in the background while the page starts.
+function prefetch() {
+  url = secondPartUrl();
+  if (!url) return;
   setTimeout(() => {
     fetch(url)
       .then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.arrayBuffer(); })
@@ -54,9 +75,10 @@ function fail(why) {
 
 export function migrascopeSecondPartLoad() {
   if (loaded) return;
-  if (!url) {
-    if (!document.querySelector('meta[name="migrascope-second-part"]')) return;
-    return fail('it was needed before the page started');
+  if (!exportsOfFirst) {
+    // Not a split build (tests): there is nothing to load.
+    if (!secondPartUrl()) return;
+    return fail('the first part was not seen starting');
   }
   if (!compiled) {
     let bytes;
@@ -83,15 +105,8 @@ export function migrascopeSecondPartLoad() {
 }
 "#)]
 extern "C" {
-    #[wasm_bindgen(js_name = migrascopeSecondPartStart)]
-    fn second_part_start(exports: JsValue);
     #[wasm_bindgen(js_name = migrascopeSecondPartLoad)]
     fn second_part_load();
-}
-
-/// Begin fetching the second part in the background (call once, when the app starts).
-pub fn start() {
-    second_part_start(wasm_bindgen::exports());
 }
 
 /// Make sure the second part is in: used before work that needs it, so its load happens

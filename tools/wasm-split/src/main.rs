@@ -485,7 +485,7 @@ fn split(bytes: &[u8], profile: &BTreeSet<String>, load_import: &str) -> Result<
         }
     };
     // Defined functions that move: named, and not in the profile. Unnamed ones (wasm-bindgen's
-    // generated glue, which runs before the page can load anything) and the start function stay.
+    // generated glue, small, which no profile can name) and the start function stay.
     let moved: Vec<u32> = (0..m.bodies.len() as u32)
         .map(|k| imports + k)
         .filter(|&f| Some(f) != m.start && m.name(f).is_some_and(|n| !profile.contains(n)))
