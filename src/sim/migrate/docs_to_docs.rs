@@ -305,8 +305,7 @@ impl SideOps for DocsToDocs {
         self.k.len()
     }
     fn unit_key_max(&self, c: usize) -> i64 {
-        let keys = self.src.colls.get(c).map(|x| x.1.keys().next_back());
-        keys.flatten().copied().unwrap_or(0)
+        self.src.key_max(c)
     }
 
     fn reversibility(&mut self) -> Vec<String> {

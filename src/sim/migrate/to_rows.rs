@@ -49,6 +49,11 @@ impl DocSource {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    /// The largest document id in collection `c` (0 when it has none).
+    pub fn key_max(&self, c: usize) -> i64 {
+        let keys = self.colls.get(c).map(|x| x.1.keys().next_back());
+        keys.flatten().copied().unwrap_or(0)
+    }
 
     /// Every document as (collection position, id, document), in order.
     pub fn live_units(&self) -> impl Iterator<Item = (usize, i64, &Json)> {
@@ -311,8 +316,7 @@ impl SideOps for ToRows {
         self.k.len()
     }
     fn unit_key_max(&self, c: usize) -> i64 {
-        let keys = self.src.colls.get(c).map(|x| x.1.keys().next_back());
-        keys.flatten().copied().unwrap_or(0)
+        self.src.key_max(c)
     }
 }
 

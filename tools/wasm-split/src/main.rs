@@ -61,7 +61,7 @@ fn err<T>(msg: impl Into<String>) -> Result<T, Error> {
     Err(Error(msg.into()))
 }
 
-/// One index space of tables, memories or globals: the imported ones come first.
+/// One index space (functions, tables, memories or globals): the imported ones come first.
 struct Space<T> {
     imported: Vec<T>,
     defined: Vec<T>,
@@ -90,41 +90,29 @@ impl<T: Copy> Space<T> {
     }
 }
 
-/// One section's contents (without id and size), kept as read.
-#[derive(Clone, Copy)]
-struct Raw<'a> {
-    id: u8,
-    data: &'a [u8],
-}
-
 /// The parts of a module the split needs, read once.
 #[derive(Default)]
 struct Module<'a> {
+    /// Every section's contents (without id and size) as read, by section id.
+    sections: BTreeMap<u8, &'a [u8]>,
     types: Option<wasmparser::TypeSectionReader<'a>>,
-    type_raw: Option<Raw<'a>>,
     /// Parameter and result counts of each function type, by type index (None: not a function type).
     func_types: Vec<Option<(u32, u32)>>,
     imports: Vec<wasmparser::Import<'a>>,
-    import_raw: Option<Raw<'a>>,
-    func_import_count: u32,
     /// Table, memory and global types by index: imported ones first, then defined ones.
     table_types: Space<wasmparser::TableType>,
     memory_types: Space<wasmparser::MemoryType>,
     global_types: Space<wasmparser::GlobalType>,
-    /// Type index of each defined function.
-    funcs: Vec<u32>,
-    func_raw: Option<Raw<'a>>,
+    /// Type index of each function: imported ones first, then defined ones.
+    func_type_of: Space<u32>,
     tables: Option<wasmparser::TableSectionReader<'a>>,
     memories: Option<wasmparser::MemorySectionReader<'a>>,
     globals: Option<wasmparser::GlobalSectionReader<'a>>,
     exports: Option<wasmparser::ExportSectionReader<'a>>,
     start: Option<u32>,
     elements: Option<wasmparser::ElementSectionReader<'a>>,
-    element_raw: Option<Raw<'a>>,
-    data_count_raw: Option<Raw<'a>>,
     /// Each defined function's body: its bytes and where its operators start within them.
     bodies: Vec<(wasmparser::FunctionBody<'a>, &'a [u8], usize)>,
-    data_raw: Option<Raw<'a>>,
     /// Function names from the name section, by function index.
     names: BTreeMap<u32, String>,
 }
@@ -136,9 +124,14 @@ impl<'a> Module<'a> {
         wasmparser::Validator::new_with_features(features).validate_all(bytes)?;
         let mut m = Module::default();
         for payload in Parser::new(0).parse_all(bytes) {
-            match payload? {
+            let payload = payload?;
+            if let Some((id, range)) = payload.as_section() {
+                if id != 0 {
+                    m.sections.insert(id, &bytes[range]);
+                }
+            }
+            match payload {
                 Payload::TypeSection(r) => {
-                    m.type_raw = Some(raw(bytes, 1, r.range()));
                     for group in r.clone() {
                         for sub in group?.into_types() {
                             m.func_types.push(match &sub.composite_type.inner {
@@ -152,11 +145,10 @@ impl<'a> Module<'a> {
                     m.types = Some(r);
                 }
                 Payload::ImportSection(r) => {
-                    m.import_raw = Some(raw(bytes, 2, r.range()));
                     for imp in r.into_imports() {
                         let imp = imp?;
                         match imp.ty {
-                            wasmparser::TypeRef::Func(_) => m.func_import_count += 1,
+                            wasmparser::TypeRef::Func(t) => m.func_type_of.imported.push(t),
                             wasmparser::TypeRef::Table(t) => m.table_types.imported.push(t),
                             wasmparser::TypeRef::Memory(t) => m.memory_types.imported.push(t),
                             wasmparser::TypeRef::Global(t) => m.global_types.imported.push(t),
@@ -170,9 +162,8 @@ impl<'a> Module<'a> {
                     }
                 }
                 Payload::FunctionSection(r) => {
-                    m.func_raw = Some(raw(bytes, 3, r.range()));
                     for t in r {
-                        m.funcs.push(t?);
+                        m.func_type_of.defined.push(t?);
                     }
                 }
                 Payload::TableSection(r) => {
@@ -195,20 +186,13 @@ impl<'a> Module<'a> {
                 }
                 Payload::ExportSection(r) => m.exports = Some(r),
                 Payload::StartSection { func, .. } => m.start = Some(func),
-                Payload::ElementSection(r) => {
-                    m.element_raw = Some(raw(bytes, 9, r.range()));
-                    m.elements = Some(r);
-                }
-                Payload::DataCountSection { range, .. } => {
-                    m.data_count_raw = Some(raw(bytes, 12, range))
-                }
+                Payload::ElementSection(r) => m.elements = Some(r),
                 Payload::CodeSectionEntry(body) => {
                     let range = body.range();
                     let ops =
                         body.get_binary_reader_for_operators()?.original_position() - range.start;
                     m.bodies.push((body, &bytes[range], ops));
                 }
-                Payload::DataSection(r) => m.data_raw = Some(raw(bytes, 11, r.range())),
                 Payload::CustomSection(c) => {
                     if let wasmparser::KnownCustom::Name(names) = c.as_known() {
                         for sub in names {
@@ -224,7 +208,11 @@ impl<'a> Module<'a> {
                 Payload::TagSection(_) => {
                     return err("the module has exception tags, which the split does not handle")
                 }
-                Payload::CodeSectionStart { .. } | Payload::Version { .. } | Payload::End(_) => {}
+                Payload::DataCountSection { .. }
+                | Payload::DataSection(_)
+                | Payload::CodeSectionStart { .. }
+                | Payload::Version { .. }
+                | Payload::End(_) => {}
                 other => {
                     if let Some((id, _)) = other.as_section() {
                         return err(format!("unexpected section {id}"));
@@ -246,38 +234,15 @@ impl<'a> Module<'a> {
     /// originals, the rest copied as read. Custom sections are left out.
     fn emit(&self, mut replace: BTreeMap<u8, Vec<u8>>) -> Vec<u8> {
         let mut out = we::Module::new();
-        let originals: [(u8, Option<Raw>); 12] = [
-            (1, self.type_raw),
-            (2, self.import_raw),
-            (3, self.func_raw),
-            (4, None),
-            (5, None),
-            (6, None),
-            (7, None),
-            (8, None),
-            (9, self.element_raw),
-            (12, self.data_count_raw),
-            (10, None),
-            (11, self.data_raw),
-        ];
-        for (id, original) in originals {
+        // Section ids in the order a module has them (data count before code).
+        for id in [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 10, 11] {
             if let Some(data) = replace.remove(&id) {
                 out.section(&we::RawSection { id, data: &data });
-            } else if let Some(r) = original {
-                out.section(&we::RawSection {
-                    id: r.id,
-                    data: r.data,
-                });
+            } else if let Some(data) = self.sections.get(&id) {
+                out.section(&we::RawSection { id, data });
             }
         }
         out.finish()
-    }
-}
-
-fn raw(bytes: &[u8], id: u8, range: std::ops::Range<usize>) -> Raw<'_> {
-    Raw {
-        id,
-        data: &bytes[range],
     }
 }
 
@@ -293,14 +258,12 @@ fn contents(section: &impl we::Section) -> Vec<u8> {
     bytes.split_off(at + 1)
 }
 
-fn tables_with<'a>(m: &Module<'a>, extra: Option<we::TableType>) -> Result<Vec<u8>, Error> {
+fn tables_with<'a>(m: &Module<'a>, extra: we::TableType) -> Result<Vec<u8>, Error> {
     let mut s = we::TableSection::new();
     if let Some(r) = m.tables.clone() {
         RoundtripReencoder.parse_table_section(&mut s, r)?;
     }
-    if let Some(t) = extra {
-        s.table(t);
-    }
+    s.table(extra);
     Ok(contents(&s))
 }
 
@@ -316,12 +279,6 @@ fn exports_with<'a>(
         s.export(name, *kind, *index);
     }
     Ok(contents(&s))
-}
-
-fn start_section(func: u32) -> Vec<u8> {
-    contents(&we::StartSection {
-        function_index: func,
-    })
 }
 
 /// `instrument`: every defined function marks its byte in a new memory on entry.
@@ -359,14 +316,6 @@ fn instrument(bytes: &[u8]) -> Result<Vec<u8>, Error> {
     }
     let mut replace = BTreeMap::new();
     replace.insert(5, contents(&memories));
-    if let Some(r) = m.globals.clone() {
-        let mut s = we::GlobalSection::new();
-        RoundtripReencoder.parse_global_section(&mut s, r)?;
-        replace.insert(6, contents(&s));
-    }
-    if m.tables.is_some() {
-        replace.insert(4, tables_with(&m, None)?);
-    }
     replace.insert(
         7,
         exports_with(
@@ -378,9 +327,6 @@ fn instrument(bytes: &[u8]) -> Result<Vec<u8>, Error> {
             )],
         )?,
     );
-    if let Some(s) = m.start {
-        replace.insert(8, start_section(s));
-    }
     replace.insert(10, contents(&code));
     Ok(m.emit(replace))
 }
@@ -393,7 +339,7 @@ fn names(bytes: &[u8], defined: &BTreeSet<u32>) -> Result<Vec<String>, Error> {
     }
     let mut out = BTreeSet::new();
     for &k in defined {
-        if let Some(name) = m.name(m.func_import_count + k) {
+        if let Some(name) = m.name((m.func_type_of.imported.len() as u32) + k) {
             out.insert(name.to_string());
         }
     }
@@ -457,7 +403,7 @@ fn split(bytes: &[u8], profile: &BTreeSet<String>, load_import: &str) -> Result<
     if m.names.is_empty() {
         return err("the module has no function names (build it with its name section)");
     }
-    let imports = m.func_import_count;
+    let imports = m.func_type_of.imported.len() as u32;
     let load = {
         let mut func = 0;
         let mut found = None;
@@ -532,7 +478,7 @@ fn split(bytes: &[u8], profile: &BTreeSet<String>, load_import: &str) -> Result<
                 code.raw(body);
             }
             Some(&s) => {
-                let ty = m.funcs[k];
+                let ty = m.func_type_of.defined[k];
                 let Some((params, _)) = m.func_types[ty as usize] else {
                     return err(format!("function {f} has no function type"));
                 };
@@ -588,17 +534,9 @@ fn split(bytes: &[u8], profile: &BTreeSet<String>, load_import: &str) -> Result<
         extra_exports.push((format!("{PREFIX}m{mem}"), we::ExportKind::Memory, mem));
     }
     let mut replace = BTreeMap::new();
-    replace.insert(4, tables_with(&m, Some(funcref_table(moved.len() as u32)))?);
-    if let Some(r) = m.memories.clone() {
-        let mut s = we::MemorySection::new();
-        RoundtripReencoder.parse_memory_section(&mut s, r)?;
-        replace.insert(5, contents(&s));
-    }
+    replace.insert(4, tables_with(&m, funcref_table(moved.len() as u32))?);
     replace.insert(6, contents(&globals));
     replace.insert(7, exports_with(&m, &extra_exports)?);
-    if let Some(s) = m.start {
-        replace.insert(8, start_section(s));
-    }
     replace.insert(10, contents(&code));
     let first = m.emit(replace);
 
@@ -612,21 +550,7 @@ fn split(bytes: &[u8], profile: &BTreeSet<String>, load_import: &str) -> Result<
     let mut imports_s = we::ImportSection::new();
     let mut new_index = BTreeMap::new();
     for (k, &f) in needed.iter().enumerate() {
-        let ty = if f < imports {
-            let mut func = 0;
-            let mut ty = None;
-            for imp in &m.imports {
-                if let wasmparser::TypeRef::Func(t) = imp.ty {
-                    if func == f {
-                        ty = Some(t);
-                    }
-                    func += 1;
-                }
-            }
-            ty.expect("an imported function index has an import")
-        } else {
-            m.funcs[(f - imports) as usize]
-        };
+        let ty = m.func_type_of.get(f);
         imports_s.import("p", &format!("{PREFIX}f{f}"), we::EntityType::Function(ty));
         new_index.insert(f, k as u32);
     }
@@ -668,7 +592,7 @@ fn split(bytes: &[u8], profile: &BTreeSet<String>, load_import: &str) -> Result<
     let init_func = base + moved.len() as u32;
     let mut funcs = we::FunctionSection::new();
     for &f in &moved {
-        funcs.function(m.funcs[(f - imports) as usize]);
+        funcs.function(m.func_type_of.get(f));
     }
     funcs.function(init_type);
     // Elements: the split table in slot order, then the original tables' slots that held a
